@@ -1,0 +1,49 @@
+# The README's two commands: `make run` (serve all towns) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 5000
+FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
+TRANSLATIONS := platform/amtsweg/translations
+
+.PHONY: run test install assets translations translations-update database lint bench
+
+run: install assets database
+	@$(FLASK) tenants urls --port $(PORT)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install assets
+	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$status
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+assets: node_modules/.installed translations
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+translations: install
+	$(VENV)/bin/pybabel compile --use-fuzzy -d $(TRANSLATIONS) 2>/dev/null || $(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
+
+# Extract new German source strings into the English catalogue (for translators).
+translations-update: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -o $(TRANSLATIONS)/messages.pot platform/amtsweg
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+database: install
+	$(FLASK) db upgrade
+	$(FLASK) tenants sync
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install assets
+	$(VENV)/bin/python -m bench

@@ -1,0 +1,133 @@
+"""amtsweg — process platform for municipal online services, one deployment for several towns."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, send_from_directory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from amtsweg import settings
+from amtsweg.extensions import babel, csrf, db, migrate
+from amtsweg.tenancy.context import clear_request_tenant, set_request_tenant
+from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.templating import TenantAwareEnvironment
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class AmtswegFlask(Flask):
+    jinja_environment = TenantAwareEnvironment
+
+
+def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(settings.DEFAULTS)
+    env = (overrides or {}).get("ENV") or os.environ.get("AMTSWEG_ENV", settings.DEFAULTS["ENV"])
+    config_file = settings.REPOSITORY_ROOT / "config" / f"{env}.py"
+    if not config_file.is_file():
+        raise settings.ConfigurationError(f"unknown environment '{env}' (no config/{env}.py)")
+    app.config.from_pyfile(str(config_file))
+    app.config["ENV"] = env
+    app.config.update(settings.environment_overrides(os.environ, settings.DEFAULTS))
+    app.config.update(overrides or {})
+    instance_dir = Path(app.config["INSTANCE_DIR"])
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance_dir)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
+        f"sqlite:///{instance_dir / 'amtsweg.sqlite3'}"
+    )
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Host-only cookies: a session of one town is never sent to another town's host.
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    # Flask checks TRUSTED_HOSTS itself; our resolver turns its refusal into a 404 as well.
+    app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"] or None
+    if env == "production":
+        settings.check_production(app.config)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _resolve_site() -> None:
+    if request.blueprint == "operations":
+        # Health and metrics answer on any host (load balancers use IPs) and show no town's data.
+        g.site = None
+        return
+    site = directory.resolve(request.host, g.base_domain)
+    if site is None:
+        raise NotFound()
+    g.site = site
+    set_request_tenant(site.tenant)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def resolve_site() -> None:
+        g.base_domain = app.config["BASE_DOMAIN"]
+        _resolve_site()
+
+    @app.teardown_request
+    def forget_tenant(exc: BaseException | None) -> None:
+        clear_request_tenant()
+
+
+def _register_assets(app: Flask) -> None:
+    kern_dir = Path(app.config["KERN_DIR"])
+
+    @app.route("/static/kern/<path:filename>")
+    def kern_asset(filename: str) -> Any:
+        return send_from_directory(kern_dir, filename, max_age=86400)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the WSGI application. ``overrides`` take precedence over files and environment."""
+    app = AmtswegFlask(
+        __name__,
+        static_folder=str(PACKAGE_DIR / "static"),
+        template_folder=str(PACKAGE_DIR / "templates"),
+    )
+    _load_config(app, overrides)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    from amtsweg import models  # noqa: F401 - registers every table with the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    csrf.init_app(app)
+
+    from amtsweg import i18n, security, web
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    _register_request_hooks(app)
+    security.init_app(app)
+    web.init_app(app)
+    _register_assets(app)
+
+    from amtsweg.admin.views import blueprint as admin_blueprint
+    from amtsweg.operations.views import blueprint as operations_blueprint
+    from amtsweg.portal.views import blueprint as portal_blueprint
+
+    app.register_blueprint(operations_blueprint)
+    app.register_blueprint(portal_blueprint)
+    app.register_blueprint(admin_blueprint)
+
+    from amtsweg.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""Cross-town administration on admin.<base-domain>."""

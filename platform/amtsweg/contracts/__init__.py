@@ -1,0 +1,1 @@
+"""Per-town contract database: contracts, their terms, notice deadlines and reminders."""

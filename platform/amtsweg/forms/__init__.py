@@ -1,0 +1,1 @@
+"""Application forms built from process definitions, and server-side validation of answers."""

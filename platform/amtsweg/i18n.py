@@ -1,0 +1,16 @@
+"""Language choice: the visitor's choice (session), else the town's default, else German."""
+
+from __future__ import annotations
+
+from flask import current_app, g, session
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    site = g.get("site")
+    if site is not None and site.tenant is not None and site.tenant.default_locale in languages:
+        return site.tenant.default_locale
+    return languages[0]

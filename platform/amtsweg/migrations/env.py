@@ -1,0 +1,66 @@
+"""Alembic environment: migrations run as the table owner, then the app role gets its grants."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, make_url
+
+config = context.config
+fileConfig(config.config_file_name)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+target_metadata = target_db.metadata
+
+
+def _owner_engine():
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    return create_engine(url) if url else target_db.engine
+
+
+def _grant_app_role(connection: Connection) -> None:
+    """On PostgreSQL the app connects as a non-owner role; give it data rights only (no DDL)."""
+    if connection.dialect.name != "postgresql" or not current_app.config.get("MIGRATION_DATABASE_URL"):
+        return
+    app_role = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
+    owner_role = connection.exec_driver_sql("SELECT current_user").scalar()
+    if not app_role or app_role == owner_role:
+        return
+    quoted = connection.dialect.identifier_preparer.quote(app_role)
+    connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+    connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
+    connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=str(_owner_engine().url), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def skip_empty_autogenerate(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    # SQLite cannot ALTER most things in place; batch mode copies the table instead.
+    conf_args.setdefault("render_as_batch", True)
+    with _owner_engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+            _grant_app_role(connection)
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

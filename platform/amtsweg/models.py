@@ -1,0 +1,6 @@
+"""Imports every model so that the metadata (and Alembic's autogenerate) knows all tables."""
+
+from amtsweg.audit.models import AuditEvent
+from amtsweg.tenancy.models import Tenant
+
+__all__ = ["AuditEvent", "Tenant"]

@@ -1,0 +1,48 @@
+"""/healthz for load balancers and monitoring (answers on every host, shows no tenant data)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from amtsweg.extensions import csrf, db
+
+blueprint = Blueprint("operations", __name__)
+csrf.exempt(blueprint)
+
+
+def _check_database() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:
+        current_app.logger.warning("health check: database unreachable: %s", exc)
+        db.session.rollback()
+        return "unreachable"
+
+
+def _check_redis() -> str | None:
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        return "ok"
+    except redis.RedisError as exc:
+        current_app.logger.warning("health check: redis unreachable: %s", exc)
+        return "unreachable"
+
+
+@blueprint.route("/healthz")
+def healthz() -> tuple[Response, int]:
+    checks = {"database": _check_database()}
+    redis_state = _check_redis()
+    if redis_state is not None:
+        checks["redis"] = redis_state
+    # Redis being down degrades jobs but not requests (the outbox keeps the work): still 200.
+    healthy = checks["database"] == "ok"
+    status = "ok" if healthy and redis_state in (None, "ok") else ("degraded" if healthy else "failing")
+    return jsonify(status=status, checks=checks), 200 if healthy else 503

@@ -1,0 +1,66 @@
+"""Citizen pages: start page, legal pages, the town's design tokens and logo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bleach
+import markdown
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from amtsweg.sites import restrict_to
+from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.resolution import directory
+
+blueprint = Blueprint("portal", __name__, template_folder="templates")
+restrict_to(blueprint, "tenant", exempt=lambda: request.endpoint == "portal.index")
+
+LEGAL_PAGES = {"impressum": "Impressum", "datenschutz": "Datenschutz", "barrierefreiheit": "Barrierefreiheit"}
+_ALLOWED_TAGS = [*bleach.sanitizer.ALLOWED_TAGS, "p", "h2", "h3", "h4", "ul", "ol", "li", "br", "hr", "table",
+                 "thead", "tbody", "tr", "th", "td", "address"]
+
+
+def _tenant_folder() -> Path:
+    return Path(current_app.config["TENANTS_DIR"]) / current_tenant().slug
+
+
+@blueprint.route("/")
+def index() -> str | Response:
+    site = g.site
+    if site.kind == "admin":
+        return redirect(url_for("admin.dashboard"))
+    if site.kind == "base":
+        towns = directory.tenants(g.base_domain)
+        port = request.host.partition(":")[2]
+        return render_template("portal/member_towns.html", towns=towns, port=port)
+    return render_template("portal/start.html")
+
+
+@blueprint.route("/<any(impressum, datenschutz, barrierefreiheit):page>")
+def legal_page(page: str) -> str:
+    source = (_tenant_folder() / "pages" / f"{page}.md").read_text(encoding="utf-8")
+    html = bleach.clean(markdown.markdown(source, extensions=["tables"]), tags=_ALLOWED_TAGS)
+    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=Markup(html))
+
+
+@blueprint.route("/design.css")
+def design_tokens() -> Response:
+    """The town's colours as CSS custom properties over the KERN design tokens."""
+    branding = current_tenant().branding
+    css = render_template("portal/design.css", branding=branding)
+    response = Response(css, mimetype="text/css")
+    response.cache_control.max_age = 300
+    return response
+
+
+@blueprint.route("/logo.svg")
+def logo() -> Response:
+    path = _tenant_folder() / current_tenant().branding.get("logo", "logo.svg")
+    if not path.is_file():
+        abort(404)
+    response = Response(path.read_bytes(), mimetype="image/svg+xml")
+    # An SVG opened directly must not run script, whatever it contains.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.cache_control.max_age = 3600
+    return response

@@ -1,0 +1,1 @@
+"""Process definitions: schema, loader of the shared library, conditions and fees."""

@@ -1,0 +1,90 @@
+"""Fee lines of an application. Money is always integer cents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from amtsweg.processes.conditions import LogicError, evaluate, holds, prune_hidden
+from amtsweg.processes.schema import ProcessDefinition, Text
+
+
+class FeeError(ValueError):
+    """A fee rule gave no usable amount for the answers."""
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    id: str
+    label: Text
+    cents: int
+
+
+def compute_fees(
+    definition: ProcessDefinition,
+    answers: dict[str, Any],
+    overrides: Mapping[str, int] | None = None,
+) -> list[FeeLine]:
+    """The fees charged for these answers, in definition order.
+
+    A fee is left out when its ``when`` does not hold or its amount is 0. ``overrides`` (a town's
+    ``{fee_id: cents}``) replace fixed amounts; fees computed by ``amount_rule`` keep their rule.
+    Answers of hidden fields are ignored, as everywhere else.
+    """
+    overrides = overrides or {}
+    data = prune_hidden(definition.form, answers) if definition.form else dict(answers)
+    lines = []
+    for fee in definition.fees:
+        if not holds(fee.when, data, default=True):
+            continue
+        if fee.amount_rule is None:
+            cents = overrides.get(fee.id, fee.amount_cents)
+        else:
+            cents = _rule_cents(fee.id, fee.amount_rule, data)
+        if cents:
+            lines.append(FeeLine(fee.id, fee.label, cents))
+    return lines
+
+
+def _rule_cents(fee_id: str, rule: dict[str, Any], data: dict[str, Any]) -> int:
+    try:
+        value = evaluate(rule, data)
+    except LogicError as exc:
+        raise FeeError(f"fee '{fee_id}': {exc}") from exc
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise FeeError(f"fee '{fee_id}': rule gave {value!r}, not an amount")
+    try:
+        # Decimal from str avoids binary float artefacts; half-up is the usual rounding for fees.
+        cents = int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except ArithmeticError as exc:
+        raise FeeError(f"fee '{fee_id}': rule gave {value!r}, not an amount") from exc
+    if cents < 0:
+        raise FeeError(f"fee '{fee_id}': rule gave a negative amount ({cents} cents)")
+    return cents
+
+
+def total_cents(lines: list[FeeLine]) -> int:
+    return sum(line.cents for line in lines)
+
+
+def invalid_overrides(definition: ProcessDefinition, overrides: Mapping[str, Any]) -> list[str]:
+    """Problems of a town's fee overrides (for checking tenant settings)."""
+    fixed = {fee.id for fee in definition.fees if fee.amount_rule is None}
+    problems = []
+    for fee_id, cents in overrides.items():
+        if fee_id not in {fee.id for fee in definition.fees}:
+            problems.append(f"unknown fee '{fee_id}'")
+        elif fee_id not in fixed:
+            problems.append(f"fee '{fee_id}' is computed by a rule and cannot be overridden")
+        elif isinstance(cents, bool) or not isinstance(cents, int) or cents < 0:
+            problems.append(f"fee '{fee_id}': amount must be a non-negative number of cents")
+    return problems
+
+
+def format_cents(cents: int) -> str:
+    """German money format: 123456 → ``1.234,56 €``."""
+    euros, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} €"

@@ -1,0 +1,107 @@
+"""Every setting of amtsweg with its default.
+
+Defaults are the embedded set-up of `make run`: SQLite in ``instance/``, files on disk, jobs inline.
+A per-environment file from ``config/`` is applied over them, then environment variables named
+``AMTSWEG_<NAME>`` (and the conventional ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULTS: dict[str, Any] = {
+    # development | testing | production; selects config/<ENV>.py
+    "ENV": "development",
+    # signs sessions and CSRF tokens; production refuses the default
+    "SECRET_KEY": "dev-only-insecure-secret-key",
+    # SQLAlchemy URL used by the app; PostgreSQL in production (app role, not the table owner)
+    "DATABASE_URL": "",
+    # SQLAlchemy URL for migrations (the table owner); empty = DATABASE_URL
+    "MIGRATION_DATABASE_URL": "",
+    # production only starts on SQLite when this is true
+    "ALLOW_SQLITE_IN_PRODUCTION": False,
+    # towns live at <slug>.<BASE_DOMAIN>; the cross-town admin at admin.<BASE_DOMAIN>
+    "BASE_DOMAIN": "localhost",
+    # host names (without port) the app answers to; empty = derived from BASE_DOMAIN and aliases
+    "TRUSTED_HOSTS": [],
+    # number of proxies whose X-Forwarded-* headers are trusted (0 = none)
+    "PROXY_COUNT": 0,
+    # folder with one sub-folder per town (tenant.toml)
+    "TENANTS_DIR": str(REPOSITORY_ROOT / "tenants"),
+    # folder with the shared process library
+    "PROCESSES_DIR": str(REPOSITORY_ROOT / "shared_processes"),
+    # writable folder for the SQLite database, documents and mail files
+    "INSTANCE_DIR": str(REPOSITORY_ROOT / "instance"),
+    # folder of the installed KERN UX package (npm @kern-ux/native)
+    "KERN_DIR": str(REPOSITORY_ROOT / "node_modules" / "@kern-ux" / "native" / "dist"),
+    # Redis for RQ jobs; empty = jobs run inline after the request's commit
+    "REDIS_URL": "",
+    # largest request body in bytes (uploads included)
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    # session lifetime in seconds (hours, not weeks)
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # send cookies only over HTTPS (true in production)
+    "SESSION_COOKIE_SECURE": False,
+    # Strict-Transport-Security max-age in seconds; 0 = no header (production sets it)
+    "HSTS_SECONDS": 0,
+    # languages offered in the switch; the first is the default
+    "LANGUAGES": ["de", "en"],
+}
+
+ENV_ALIASES = {"DATABASE_URL": "DATABASE_URL", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY"}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """Turn an environment string into the type of the setting's default."""
+    if isinstance(default, bool):
+        if raw.strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        raw = raw.strip()
+        if raw.startswith("["):
+            return json.loads(raw)
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def environment_overrides(environ: os._Environ[str] | dict[str, str], known: dict[str, Any]) -> dict[str, Any]:
+    """Settings given as ``AMTSWEG_<NAME>`` (or a conventional bare name) in the environment."""
+    overrides: dict[str, Any] = {}
+    for name, default in known.items():
+        for key in (f"AMTSWEG_{name}", ENV_ALIASES.get(name)):
+            if key and key in environ:
+                try:
+                    overrides[name] = _coerce(environ[key], default)
+                except ValueError as exc:
+                    raise RuntimeError(f"Setting {key}: {exc}") from exc
+                break
+    return overrides
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+def check_production(config: dict[str, Any]) -> None:
+    """Refuse to start a production deployment with unsafe settings."""
+    problems = []
+    if config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"] or len(config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY is the default or shorter than 32 characters")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not config["ALLOW_SQLITE_IN_PRODUCTION"]:
+        problems.append("DATABASE_URL is SQLite; set AMTSWEG_ALLOW_SQLITE_IN_PRODUCTION=true to allow it")
+    if not config["BASE_DOMAIN"] or config["BASE_DOMAIN"] == "localhost":
+        problems.append("BASE_DOMAIN is not set to the deployment's domain")
+    if not config["TRUSTED_HOSTS"]:
+        problems.append("TRUSTED_HOSTS is empty")
+    if problems:
+        raise ConfigurationError("Production configuration refused: " + "; ".join(problems))

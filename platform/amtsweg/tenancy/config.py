@@ -1,0 +1,186 @@
+"""Reading and validating ``tenants/<slug>/tenant.toml``.
+
+Errors name the file, the key and the problem; a folder with any error is never synced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from amtsweg.tenancy.branding import contrast_ratio
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+HOST_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+HexColor = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Branding(_Strict):
+    primary_color: HexColor
+    primary_text_color: HexColor = "#ffffff"
+    accent_color: HexColor
+    logo: str = "logo.svg"
+
+    @model_validator(mode="after")
+    def _readable(self) -> Branding:
+        ratio = contrast_ratio(self.primary_color, self.primary_text_color)
+        if ratio < 4.5:
+            raise ValueError(
+                f"primary_color {self.primary_color} and primary_text_color {self.primary_text_color} "
+                f"have a contrast of {ratio:.2f}:1, at least 4.5:1 is needed (WCAG 1.4.3)"
+            )
+        accent = contrast_ratio(self.accent_color, "#ffffff")
+        if accent < 3:
+            raise ValueError(
+                f"accent_color {self.accent_color} has a contrast of {accent:.2f}:1 against white, "
+                "at least 3:1 is needed (WCAG 1.4.11)"
+            )
+        return self
+
+
+class Contact(_Strict):
+    placeholder: bool = False
+    authority: str
+    street: str
+    postal_code: str = Field(pattern=r"^\d{5}$")
+    city: str
+    phone: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    website: str = Field(pattern=r"^https://")
+
+
+class OpeningHours(_Strict):
+    days: str
+    hours: str
+
+
+class MailSender(_Strict):
+    sender_name: str
+    sender_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SSO(_Strict):
+    issuer: str = ""
+    client_id: str = ""
+    # Maps values of the groups claim to platform roles; empty = the platform default mapping.
+    role_mapping: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class TenantConfig(_Strict):
+    slug: str = Field(pattern=SLUG_PATTERN, max_length=63)
+    name: str = Field(min_length=1, max_length=120)
+    official_name: str = Field(min_length=1, max_length=200)
+    municipality_type: Literal["Stadt", "Gemeinde"]
+    district: str
+    state: str
+    reference_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
+    aliases: list[str] = Field(default_factory=list)
+    default_locale: Literal["de", "en"] = "de"
+    branding: Branding
+    contact: Contact
+    opening_hours: list[OpeningHours] = Field(default_factory=list)
+    mail: MailSender
+    sso: SSO = Field(default_factory=SSO)
+    # Process enablement and overrides; validated by the process library when it syncs.
+    processes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_hosts(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            if not HOST_PATTERN.match(alias):
+                raise ValueError(f"'{alias}' is not a lower-case host name")
+        return aliases
+
+    def settings(self) -> dict[str, Any]:
+        """What the Tenant row keeps beside its columns."""
+        return self.model_dump(
+            include={
+                "municipality_type", "district", "state", "default_locale", "branding",
+                "contact", "opening_hours", "mail", "sso", "processes",
+            }
+        )
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.message}"
+
+
+def _problems_from_validation(file: str, error: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(file)"
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(ConfigProblem(file, key, message))
+    return problems
+
+
+def load_tenant_config(folder: Path) -> tuple[TenantConfig | None, list[ConfigProblem]]:
+    """Read one town folder; returns the config or the list of problems."""
+    path = folder / "tenant.toml"
+    file = f"{folder.name}/tenant.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, [ConfigProblem(file, "(file)", "file is missing")]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [ConfigProblem(file, "(syntax)", str(exc))]
+    try:
+        config = TenantConfig.model_validate(raw)
+    except ValidationError as exc:
+        return None, _problems_from_validation(file, exc)
+    problems = []
+    if config.slug != folder.name:
+        problems.append(ConfigProblem(file, "slug", f"'{config.slug}' must equal the folder name '{folder.name}'"))
+    if not (folder / config.branding.logo).is_file():
+        problems.append(ConfigProblem(file, "branding.logo", f"file '{config.branding.logo}' not found"))
+    for page in ("impressum", "datenschutz", "barrierefreiheit"):
+        if not (folder / "pages" / f"{page}.md").is_file():
+            problems.append(ConfigProblem(file, "pages", f"pages/{page}.md is missing"))
+    return (None, problems) if problems else (config, [])
+
+
+def load_all(tenants_dir: Path) -> tuple[list[TenantConfig], list[ConfigProblem]]:
+    """Read every town folder; cross-checks unique prefixes and hosts."""
+    configs: list[TenantConfig] = []
+    problems: list[ConfigProblem] = []
+    for folder in sorted(p for p in tenants_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        config, folder_problems = load_tenant_config(folder)
+        problems.extend(folder_problems)
+        if config:
+            configs.append(config)
+    seen_prefix: dict[str, str] = {}
+    seen_alias: dict[str, str] = {}
+    for config in configs:
+        file = f"{config.slug}/tenant.toml"
+        if config.reference_prefix in seen_prefix:
+            problems.append(ConfigProblem(
+                file, "reference_prefix",
+                f"'{config.reference_prefix}' is already used by {seen_prefix[config.reference_prefix]}",
+            ))
+        seen_prefix[config.reference_prefix] = config.slug
+        for alias in config.aliases:
+            if alias in seen_alias:
+                problems.append(ConfigProblem(file, "aliases", f"'{alias}' is already used by {seen_alias[alias]}"))
+            seen_alias[alias] = config.slug
+    return configs, problems

@@ -1,0 +1,101 @@
+"""Shared fixtures: a migrated test database per test, apps and clients bound to a town's host."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from amtsweg import create_app
+from amtsweg.extensions import db
+from amtsweg.settings import REPOSITORY_ROOT
+from amtsweg.tenancy.models import Tenant, TenantInfo
+from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.services import sync_tenants
+
+pytest_plugins = ["support.services"]
+
+TOWNS = ["neu-anspach", "usingen", "graevenwiesbach", "schmitten", "glashuetten"]
+
+
+def host_of(slug: str) -> str:
+    return f"{slug}.localhost"
+
+
+def build_app(instance_dir: Path, **overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "ENV": "testing",
+        "INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": f"sqlite:///{instance_dir / 'amtsweg.sqlite3'}",
+        "BASE_DOMAIN": "localhost",
+        "TENANTS_DIR": str(REPOSITORY_ROOT / "tenants"),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to head with the five towns synced; copied for each test."""
+    folder = tmp_path_factory.mktemp("template-db")
+    app = build_app(folder)
+    with app.app_context():
+        upgrade()
+        sync_tenants(Path(app.config["TENANTS_DIR"]))
+        db.engine.dispose()
+    return folder / "amtsweg.sqlite3"
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, migrated_database: Path, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
+    application = build_app(tmp_path, **app_overrides)
+    directory.invalidate()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    directory.invalidate()
+
+
+class HostClient(FlaskClient):
+    """A test client whose requests go to one host (a town's, the admin's or the base domain)."""
+
+    host = "localhost"
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str) and "base_url" not in kwargs:
+            kwargs["base_url"] = f"http://{self.host}/"
+        return super().open(*args, **kwargs)
+
+
+def host_client(app: Flask, host: str) -> HostClient:
+    client = HostClient(app, app.response_class, use_cookies=True)
+    client.host = host
+    return client
+
+
+def town_client(app: Flask, slug: str) -> HostClient:
+    """A test client whose requests go to the town's host."""
+    return host_client(app, host_of(slug))
+
+
+@pytest.fixture
+def client_for(app: Flask):
+    return lambda slug: town_client(app, slug)
+
+
+def tenant_info(app: Flask, slug: str) -> TenantInfo:
+    with app.app_context():
+        return db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one().info()

@@ -1,0 +1,239 @@
+"""A throw-away PostgreSQL cluster on a free port of 127.0.0.1.
+
+Three roles, as in production:
+
+- ``postgres``: the bootstrap superuser, used only to create databases;
+- ``amtsweg_owner``: owns each database and its tables (migrations run as this role);
+- ``amtsweg_app``: what the application connects as; neither owner nor superuser, so
+  row-level security policies apply to it.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from .process import ServiceProcess, ServiceStartError, free_port, is_root, unprivileged_user
+
+SUPERUSER = "postgres"
+OWNER_ROLE = "amtsweg_owner"
+APP_ROLE = "amtsweg_app"
+START_ATTEMPTS = 3
+
+_DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def find_bindir() -> Path | None:
+    """The directory holding ``initdb`` and ``postgres``, newest major version first."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        if result.returncode == 0:
+            candidates.append(Path(result.stdout.strip()))
+    versions = glob.glob("/usr/lib/postgresql/*/bin")
+    candidates += sorted((Path(p) for p in versions), key=lambda p: _major(p.parent.name), reverse=True)
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).parent)
+    return next((c for c in candidates if (c / "initdb").is_file() and (c / "postgres").is_file()), None)
+
+
+def _major(version: str) -> int:
+    return int(version) if version.isdigit() else -1
+
+
+def sqlalchemy_url(role: str, password: str, port: int, dbname: str) -> str:
+    return f"postgresql+psycopg://{role}:{password}@127.0.0.1:{port}/{dbname}"
+
+
+class PostgresServer:
+    """A running cluster; ``url`` is the superuser's SQLAlchemy URL for the ``postgres`` database."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.port = 0
+        self.passwords = {role: secrets.token_hex(16) for role in (SUPERUSER, OWNER_ROLE, APP_ROLE)}
+        self.user = unprivileged_user() if is_root() else None
+        self.root = Path(tempfile.mkdtemp(prefix="amtsweg-postgres-"))
+        self.data_dir = self.root / "data"
+        self.service: ServiceProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return self.superuser_url()
+
+    def superuser_url(self, dbname: str = "postgres") -> str:
+        return sqlalchemy_url(SUPERUSER, self.passwords[SUPERUSER], self.port, dbname)
+
+    def owner_url(self, dbname: str) -> str:
+        """SQLAlchemy URL of the role that owns ``dbname`` (schema changes, migrations)."""
+        return sqlalchemy_url(OWNER_ROLE, self.passwords[OWNER_ROLE], self.port, dbname)
+
+    def app_url(self, dbname: str) -> str:
+        """SQLAlchemy URL of the application role (not owner, not superuser: RLS applies)."""
+        return sqlalchemy_url(APP_ROLE, self.passwords[APP_ROLE], self.port, dbname)
+
+    def connect(self, url: str, **kwargs: object) -> psycopg.Connection:
+        """A plain psycopg connection for one of this server's SQLAlchemy URLs."""
+        return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), **kwargs)
+
+    def start(self) -> None:
+        try:
+            self._initdb()
+            self._start_postmaster()
+            self._create_roles()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def create_database(self, name: str) -> str:
+        """Create a fresh database owned by the owner role; return ``name``.
+
+        The application role may connect, and gets the usual data privileges on everything
+        the owner creates in schema ``public`` later (tables and sequences from migrations).
+        """
+        if not _DATABASE_NAME.fullmatch(name):
+            raise ValueError(f"invalid database name {name!r}")
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(OWNER_ROLE)
+                )
+            )
+            conn.execute(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                    sql.Identifier(name), sql.Identifier(APP_ROLE)
+                )
+            )
+        with self.connect(self.owner_url(name), autocommit=True) as conn:
+            app = sql.Identifier(APP_ROLE)
+            conn.execute(
+                sql.SQL(
+                    "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
+                ).format(app)
+            )
+            conn.execute(
+                sql.SQL(
+                    "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}"
+                ).format(app)
+            )
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, disconnecting whoever is still connected."""
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def _run_as_user(self, argv: list[str]) -> None:
+        prefix = []
+        if self.user is not None:
+            prefix = [
+                "setpriv",
+                "--reuid",
+                str(self.user.pw_uid),
+                "--regid",
+                str(self.user.pw_gid),
+                "--clear-groups",
+                "--",
+            ]
+        result = subprocess.run([*prefix, *argv], capture_output=True, text=True, cwd=self.root, check=False)
+        if result.returncode != 0:
+            raise ServiceStartError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
+
+    def _initdb(self) -> None:
+        password_file = self.root / "superuser-password"
+        password_file.write_text(self.passwords[SUPERUSER] + "\n", encoding="utf-8")
+        if self.user is not None:
+            # initdb refuses to run as root; the cluster belongs to an unprivileged account.
+            for path in (self.root, password_file):
+                os.chown(path, self.user.pw_uid, self.user.pw_gid)
+        self._run_as_user(
+            [
+                str(self.bindir / "initdb"),
+                "--pgdata",
+                str(self.data_dir),
+                "--username",
+                SUPERUSER,
+                "--pwfile",
+                str(password_file),
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
+        password_file.unlink()
+
+    def _start_postmaster(self) -> None:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self.port = free_port()
+            self.service = ServiceProcess(
+                "postgres",
+                [
+                    str(self.bindir / "postgres"),
+                    "-D",
+                    str(self.data_dir),
+                    "-p",
+                    str(self.port),
+                    "-h",
+                    "127.0.0.1",
+                    "-k",
+                    str(self.root),
+                    # Durability is pointless for a throw-away cluster; speed is not.
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                self.root / "postgres.log",
+                cwd=self.root,
+                user=self.user,
+                # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for clients.
+                stop_signal=signal.SIGINT,
+            )
+            self.service.start()
+            try:
+                self.service.wait_until(self._accepts_connections)
+                return
+            except ServiceStartError:
+                # Another process may have taken the port between probing and binding.
+                if attempt == START_ATTEMPTS or "could not bind" not in self.service.log_tail():
+                    raise
+
+    def _accepts_connections(self) -> bool:
+        try:
+            with self.connect(self.superuser_url(), connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    def _create_roles(self) -> None:
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            for role in (OWNER_ROLE, APP_ROLE):
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD {}").format(
+                        sql.Identifier(role), sql.Literal(self.passwords[role])
+                    )
+                )

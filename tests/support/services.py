@@ -1,0 +1,84 @@
+"""Session fixtures that start real services from installed binaries on free loopback ports.
+
+Load as a pytest plugin (``pytest_plugins = ["support.services"]`` in ``tests/conftest.py``).
+A fixture whose binary is missing skips its tests, except on CI (``CI=true``), where a missing
+service is an error rather than silently untested code.
+
+Override ``oidc_clients`` or ``oidc_users`` in a conftest to change what the provider knows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import NoReturn
+
+import pytest
+
+from .oidc_provider import INSTALL_HINT, OidcClient, OidcProvider, OidcUser, default_clients, default_users
+from .postgres_server import PostgresServer, find_bindir
+from .redis_server import RedisServer
+from .smtp_server import SmtpServer
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip, or fail on CI where every service must be installed."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: missing services are errors)", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_executable(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        unavailable(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    bindir = find_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb, postgres) are not installed")
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer(require_executable("redis-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    """Shared by the session: call ``clear()`` before asserting on what a test sent."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_clients() -> list[OidcClient]:
+    return default_clients()
+
+
+@pytest.fixture(scope="session")
+def oidc_users() -> list[OidcUser]:
+    return default_users()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(oidc_clients: list[OidcClient], oidc_users: list[OidcUser]) -> Iterator[OidcProvider]:
+    provider = OidcProvider(require_executable("node"), oidc_clients, oidc_users)
+    if not provider.installed:
+        unavailable(f"the npm package oidc-provider is not installed: {INSTALL_HINT}")
+    provider.start()
+    yield provider
+    provider.stop()

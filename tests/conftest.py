@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-from flask_migrate import upgrade
-
 from amtsweg import create_app
 from amtsweg.extensions import db
 from amtsweg.settings import REPOSITORY_ROOT
 from amtsweg.tenancy.models import Tenant, TenantInfo
 from amtsweg.tenancy.resolution import directory
 from amtsweg.tenancy.services import sync_tenants
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
 pytest_plugins = ["support.services"]
 

@@ -1,9 +1,8 @@
 """What every page has: security headers, German error pages, language switch, legal pages, health."""
 
 import pytest
-from flask import request
-
 from conftest import TOWNS
+from flask import request
 
 
 def test_security_headers_are_set(client_for):

@@ -1,7 +1,6 @@
 """Settings: defaults, AMTSWEG_* overrides and the production safety checks."""
 
 import pytest
-
 from amtsweg import create_app
 from amtsweg.settings import DEFAULTS, ConfigurationError, environment_overrides
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
-
 from amtsweg.contracts.deadlines import (
     Anchor,
     ContractTerms,
@@ -25,6 +22,8 @@ from amtsweg.contracts.deadlines import (
     upcoming_deadlines,
     validate_terms,
 )
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 D = date
 DAYS, WEEKS, MONTHS, YEARS = PeriodUnit.DAYS, PeriodUnit.WEEKS, PeriodUnit.MONTHS, PeriodUnit.YEARS

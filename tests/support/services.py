@@ -82,3 +82,19 @@ def oidc_provider(oidc_clients: list[OidcClient], oidc_users: list[OidcUser]) ->
     provider.start()
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (``playwright install`` cannot download here)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        unavailable("Chromium is not installed (Debian package 'chromium')")
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

@@ -4,13 +4,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
 from amtsweg.extensions import db
 from amtsweg.settings import REPOSITORY_ROOT
 from amtsweg.tenancy.config import load_all
 from amtsweg.tenancy.models import Tenant
 from amtsweg.tenancy.services import TenantConfigError, sync_tenants
+from sqlalchemy import select
 
 REAL_TENANTS = REPOSITORY_ROOT / "tenants"
 
@@ -45,7 +44,7 @@ def test_sync_is_idempotent_and_reports_what_changed(app, tenants_copy):
     with app.app_context():
         report = sync_tenants(tenants_copy)
         assert report.created == [] and report.updated == []
-        assert sorted(report.unchanged) == sorted(["glashuetten", "graevenwiesbach", "neu-anspach", "schmitten", "usingen"])
+        assert sorted(report.unchanged) == ["glashuetten", "graevenwiesbach", "neu-anspach", "schmitten", "usingen"]
         toml = tenants_copy / "usingen" / "tenant.toml"
         toml.write_text(toml.read_text(encoding="utf-8").replace('name = "Usingen"', 'name = "Usingen (Taunus)"'),
                         encoding="utf-8")

@@ -1,7 +1,6 @@
 """Host resolution fails closed: a town's host shows that town, anything unknown is a 404."""
 
 import pytest
-
 from conftest import TOWNS, build_app
 
 
@@ -27,7 +26,9 @@ def test_usingen_host_with_port_shows_usingen_and_not_neu_anspach(app):
     assert "Neu-Anspach" not in page
 
 
-@pytest.mark.parametrize("host", ["USINGEN.LOCALHOST", "Usingen.Localhost:5000", "usingen.localhost.", "usingen.localhost.:80"])
+@pytest.mark.parametrize(
+    "host", ["USINGEN.LOCALHOST", "Usingen.Localhost:5000", "usingen.localhost.", "usingen.localhost.:80"]
+)
 def test_upper_case_ports_and_trailing_dots_resolve_to_the_same_town(app, host):
     response = app.test_client().get("/", headers={"Host": host})
     assert response.status_code == 200

@@ -1,13 +1,12 @@
 """The ORM guard: tenant-owned queries are always filtered by the current town, or refused."""
 
 import pytest
-from sqlalchemy import func, select
-
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.extensions import db
 from amtsweg.tenancy import TenantContextMissing, all_tenants_context, tenant_context
 from conftest import tenant_info
+from sqlalchemy import func, select
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import shutil
 
 import pytest
-
 from amtsweg.settings import REPOSITORY_ROOT
 from conftest import build_app, town_client
 

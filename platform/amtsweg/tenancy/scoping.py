@@ -8,7 +8,6 @@ New rows get the current tenant's id; writing a row of another tenant raises.
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, event
-from sqlalchemy.sql import util as sql_util
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -17,6 +16,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql import util as sql_util
 
 from amtsweg.extensions import Base
 from amtsweg.tenancy.context import TenantContextMissing, all_tenants_active, current_tenant_or_none
@@ -26,7 +26,7 @@ class TenantOwned:
     """Mixin for every table that holds one town's data."""
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr passes the class
+    def tenant_id(cls) -> Mapped[int]:
         return mapped_column(Integer, ForeignKey("tenant.id", ondelete="RESTRICT"), nullable=False, index=True)
 
 

@@ -64,5 +64,5 @@ class TenantAwareEnvironment(Environment):
             return name
         return f"{OVERRIDE_PREFIX}{tenant.slug}/{name}"
 
-    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Any:  # noqa: A002
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Any:
         return super()._load_template(self._qualified(name), globals)

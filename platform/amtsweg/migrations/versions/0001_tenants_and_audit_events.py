@@ -7,9 +7,7 @@ Create Date: 2026-11-24 23:09:37.986871
 """
 import sqlalchemy as sa
 from alembic import op
-
 from amtsweg.tenancy.rls import disable_rls, enable_rls
-
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -39,7 +39,7 @@ translations-update: install
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 database: install
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) tenants sync
 
 lint: install

@@ -45,7 +45,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("template-db")
     app = build_app(folder)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         sync_tenants(Path(app.config["TENANTS_DIR"]))
         db.engine.dispose()
     return folder / "amtsweg.sqlite3"

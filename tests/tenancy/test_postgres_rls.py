@@ -30,7 +30,7 @@ def pg_app(postgres_server, tmp_path: Path):
         MIGRATION_DATABASE_URL=postgres_server.owner_url(name),
     )
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         sync_tenants(Path(app.config["TENANTS_DIR"]))
         usingen, schmitten = tenant_info(app, "usingen"), tenant_info(app, "schmitten")
         with tenant_context(usingen):

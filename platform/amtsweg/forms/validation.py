@@ -210,9 +210,9 @@ def _address(state: FieldState, today: dt.date, errors: Errors) -> None:
     if isinstance(country, str) and country and not COUNTRY_RE.match(country):
         errors[f"{state.path}.country"] = "Bitte wählen Sie ein Land aus."
     postal_code = value.get("postal_code")
-    if country == "DE" and isinstance(postal_code, str) and postal_code.strip():
-        if not POSTAL_CODE_DE.match(postal_code.strip()):
-            errors[f"{state.path}.postal_code"] = "Bitte geben Sie eine fünfstellige Postleitzahl ein."
+    german = country == "DE" and isinstance(postal_code, str) and postal_code.strip()
+    if german and not POSTAL_CODE_DE.match(postal_code.strip()):
+        errors[f"{state.path}.postal_code"] = "Bitte geben Sie eine fünfstellige Postleitzahl ein."
 
 
 def _iban(state: FieldState, today: dt.date, errors: Errors) -> None:

@@ -51,6 +51,15 @@ DEFAULTS: dict[str, Any] = {
     "HSTS_SECONDS": 0,
     # languages offered in the switch; the first is the default
     "LANGUAGES": ["de", "en"],
+    # staff sessions end after this many seconds without a request
+    "AUTH_IDLE_TIMEOUT": 30 * 60,
+    # staff sessions end this many seconds after login, however active
+    "AUTH_ABSOLUTE_TIMEOUT": 8 * 3600,
+    # OpenID Connect provider of the admin host (issuer URL and client id); secret: AMTSWEG_SSO_SECRET_ADMIN
+    "ADMIN_SSO_ISSUER": "",
+    "ADMIN_SSO_CLIENT_ID": "",
+    # testing only: replaces every town's and the admin host's SSO issuer (ignored in other environments)
+    "SSO_ISSUER_OVERRIDE": "",
 }
 
 ENV_ALIASES = {"DATABASE_URL": "DATABASE_URL", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY"}

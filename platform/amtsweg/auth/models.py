@@ -1,0 +1,66 @@
+"""Staff accounts: a town's users and the cross-town (platform) administrators.
+
+Accounts are keyed by the identity provider's (issuer, subject), never by e-mail: an address can
+change owner, the pair cannot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from amtsweg.extensions import db
+from amtsweg.tenancy.models import utcnow
+from amtsweg.tenancy.scoping import TenantOwned
+
+
+class _Account(UserMixin):
+    """Columns and behaviour shared by both kinds of account (a mixin, no table of its own)."""
+
+    # Prefix of the Flask-Login id: the session says which kind of account it belongs to.
+    kind: str = ""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    email: Mapped[str] = mapped_column(String(320), nullable=False, default="")
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the account holds at least one of ``roles``."""
+        return bool(set(roles) & set(self.roles or ()))
+
+    @property
+    def label(self) -> str:
+        """How the account appears in audit events and the UI."""
+        return self.display_name or self.subject
+
+
+class User(TenantOwned, _Account, db.Model):
+    """A member of a town's staff (clerk, team lead, town administrator, contract staff)."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("tenant_id", "issuer", "subject"),)
+    kind = "user"
+
+
+class PlatformUser(_Account, db.Model):
+    """A cross-town administrator; exists only on the admin host, belongs to no town."""
+
+    __tablename__ = "platform_user"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    kind = "platform"

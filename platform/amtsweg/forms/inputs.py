@@ -1,0 +1,187 @@
+"""Turns the fields of one form step into HTML input names and back into typed answers.
+
+Input names are the answer paths of docs/process-format.md (``vorname``, ``anschrift.city``,
+``hunde.0.rasse``). Parsing never trusts the page: only fields of the given step are read, a group
+has as many items as the server-side answers say, and a value that cannot be converted is kept as
+the raw text so that :func:`amtsweg.forms.validation.validate_answers` reports it in German and
+the page shows the citizen's input again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from amtsweg.processes.schema import (
+    AddressField,
+    AnyField,
+    CheckboxesField,
+    DateField,
+    FileField,
+    GroupField,
+    IbanField,
+    InfoField,
+    MoneyField,
+    NumberField,
+    Step,
+    YesNoField,
+)
+
+ADDRESS_PARTS = ("street", "house_number", "postal_code", "city", "country")
+ADDRESS_AUTOCOMPLETE = {
+    "street": "address-line1",
+    "house_number": "address-line2",
+    "postal_code": "postal-code",
+    "city": "address-level2",
+    "country": "country",
+}
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_MONEY = re.compile(r"^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?$")
+
+
+def field_id(path: str) -> str:
+    """The HTML id of a field's (first) input; error summaries link to it."""
+    return "feld-" + path.replace(".", "-").replace("_", "-")
+
+
+def parse_date(raw: str) -> str:
+    """``TT.MM.JJJJ`` (or ISO) → ISO date; anything else stays as typed."""
+    match = _GERMAN_DATE.match(raw)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return raw
+    try:
+        return dt.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        return raw
+
+
+def parse_number(raw: str) -> int | float | str:
+    text = raw.replace(" ", "")
+    if not _NUMBER.match(text):
+        return raw
+    value = float(text.replace(",", "."))
+    return int(value) if value.is_integer() and "," not in text and "." not in text else value
+
+
+def parse_money(raw: str) -> int | str:
+    """``1.234,56`` (with or without €) → 123456 cents; anything else stays as typed."""
+    text = raw.replace("€", "").replace(" ", "").replace("\u00a0", "")
+    match = _MONEY.match(text)
+    if not match:
+        return raw
+    euros, cents = match.groups()
+    return int(euros.replace(".", "")) * 100 + int((cents or "0").ljust(2, "0"))
+
+
+def format_money_input(cents: int) -> str:
+    euros, rest = divmod(cents, 100)
+    return f"{euros:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def _scalar(fld: AnyField, raw: str | None) -> Any:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if isinstance(fld, DateField):
+        return parse_date(text)
+    if isinstance(fld, NumberField):
+        return parse_number(text)
+    if isinstance(fld, MoneyField):
+        return parse_money(text)
+    if isinstance(fld, YesNoField):
+        return {"ja": True, "nein": False}.get(text, text)
+    if isinstance(fld, IbanField):
+        return " ".join(text.upper().split())
+    return text
+
+
+def _read_field(fld: AnyField, path: str, form: MultiDict, previous: Any) -> Any:
+    if isinstance(fld, CheckboxesField):
+        values = [v for v in form.getlist(path) if isinstance(v, str)]
+        return values or None
+    if isinstance(fld, AddressField):
+        parts = [p for p in ADDRESS_PARTS if p != "country" or fld.country]
+        value = {p: (form.get(f"{path}.{p}") or "").strip() for p in parts}
+        return value if any(value.values()) else None
+    if isinstance(fld, FileField):
+        # Files already uploaded live on the server; new ones are added by the caller.
+        return list(previous) if isinstance(previous, list) else None
+    return _scalar(fld, form.get(path))
+
+
+def initial_items(group: GroupField, required: bool) -> list[dict[str, Any]]:
+    """Empty items a group starts with, so the first entry can be typed in at once."""
+    return [{} for _ in range(max(group.min_items, 1 if required else 0, 1))]
+
+
+def parse_step(step: Step, form: MultiDict, previous: dict[str, Any]) -> dict[str, Any]:
+    """The answers of ``step``'s fields from submitted ``form``; ``previous`` are the saved answers.
+
+    Empty inputs are left out. Groups keep the saved number of items; an item's inputs beyond that
+    number (a tampered page) are ignored.
+    """
+    answers: dict[str, Any] = {}
+    for fld in step.fields:
+        if isinstance(fld, InfoField):
+            continue
+        if isinstance(fld, GroupField):
+            saved = previous.get(fld.id)
+            items = saved if isinstance(saved, list) else initial_items(fld, fld.required)
+            parsed_items = []
+            for index, item in enumerate(items):
+                item = item if isinstance(item, dict) else {}
+                parsed = {}
+                for sub in fld.fields:
+                    if isinstance(sub, InfoField):
+                        continue
+                    value = _read_field(sub, f"{fld.id}.{index}.{sub.id}", form, item.get(sub.id))
+                    if value is not None:
+                        parsed[sub.id] = value
+                parsed_items.append(parsed)
+            answers[fld.id] = parsed_items
+            continue
+        value = _read_field(fld, fld.id, form, previous.get(fld.id))
+        if value is not None:
+            answers[fld.id] = value
+    return answers
+
+
+def display_value(fld: AnyField, value: Any) -> Any:
+    """The value as shown in an input: German date and money formats, raw text when invalid."""
+    if value is None:
+        return ""
+    if isinstance(fld, DateField) and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
+    if isinstance(fld, MoneyField) and isinstance(value, int) and not isinstance(value, bool):
+        return format_money_input(value)
+    if isinstance(fld, NumberField) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}".replace(".", ",")
+    if isinstance(fld, YesNoField) and isinstance(value, bool):
+        return "ja" if value else "nein"
+    return value
+
+
+def step_field_ids(step: Step) -> set[str]:
+    return {fld.id for fld in step.fields}
+
+
+def errors_of_step(step: Step, errors: dict[str, str]) -> dict[str, str]:
+    """Only the errors of fields on ``step`` (answers of later steps are not due yet)."""
+    ids = step_field_ids(step)
+    return {path: message for path, message in errors.items() if path.split(".", 1)[0] in ids}
+
+
+def step_answers_only(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
+    ids = step_field_ids(step)
+    return {key: value for key, value in answers.items() if key in ids}

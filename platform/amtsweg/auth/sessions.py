@@ -17,6 +17,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
+from amtsweg.auth.access import login_redirect
 from amtsweg.auth.models import PlatformUser, User
 from amtsweg.extensions import db, login_manager
 from amtsweg.tenancy.context import current_tenant_or_none
@@ -113,6 +114,4 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Any:
-        from amtsweg.auth.access import login_redirect
-
         return login_redirect()

@@ -34,7 +34,6 @@ Which days a contract can end on:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -276,16 +275,6 @@ class ContractTerms:
             return self.start
         return term_end(self.start, self.minimum_term)
 
-    def term_ends(self) -> Iterator[date]:
-        """The ends of the first term and of every renewal after it (endless when renewing)."""
-        end = self.first_term_end
-        if end is None:
-            return
-        yield end
-        while self.renewal is not None:
-            end = term_end(end + ONE_DAY, self.renewal)
-            yield end
-
 
 @dataclass(frozen=True)
 class Deadline:
@@ -317,8 +306,7 @@ def validate_terms(terms: ContractTerms) -> list[str]:
         )
     if terms.renewal is not None and terms.first_term_end is None:
         problems.append(
-            "Eine automatische Verlängerung braucht ein Vertragsende oder eine Mindestlaufzeit, "
-            "an die sie anschließt."
+            "Eine automatische Verlängerung braucht ein Vertragsende oder eine Mindestlaufzeit, an die sie anschließt."
         )
     if anchor is Anchor.TERM_END and terms.end is None and terms.renewal is None:
         problems.append(
@@ -336,9 +324,7 @@ def validate_terms(terms: ContractTerms) -> list[str]:
         )
     if terms.renewal is not None and first_end is not None:
         renewal_start = first_end + ONE_DAY
-        if notice is not None and (
-            _latest_receipt(notice, term_end(renewal_start, terms.renewal)) < renewal_start
-        ):
+        if notice is not None and (_latest_receipt(notice, term_end(renewal_start, terms.renewal)) < renewal_start):
             problems.append(
                 f"Die Kündigungsfrist von {notice.period} ist länger als die Verlängerung um {terms.renewal}."
             )
@@ -360,14 +346,36 @@ def _ensure_valid(terms: ContractTerms) -> None:
         raise InvalidTermsError(problems)
 
 
+def _terms_surely_before(start: date, period: Period, day: date) -> int:
+    """A lower bound for how many consecutive terms of `period` from `start` end before `day`."""
+    if period.months is None:
+        elapsed, length = (day - start).days, period.delta.days
+    else:
+        elapsed, length = (day.year - start.year) * 12 + day.month - start.month, period.months
+    return max(0, elapsed // length - 1)
+
+
+def _term_end_on_or_after(first_end: date, renewal: Period, day: date) -> date:
+    """The first end of the initial term (ending on `first_end`) or a renewal term not before `day`."""
+    end = first_end
+    while end < day:
+        start = end + ONE_DAY
+        # Renewal terms follow each other at a fixed step unless a start day beyond the 28th can be
+        # clamped at a month's end, so whole runs of terms are skipped instead of walked one by one.
+        if renewal.months is None or start.day <= 28:
+            start += renewal.delta * _terms_surely_before(start, renewal, day)
+        end = term_end(start, renewal)
+    return end
+
+
 def _end_by_notice(terms: ContractTerms, received_on: date) -> date | None:
     """The earliest day an ordinary notice received on `received_on` ends the contract on."""
     notice = terms.notice
     reached = received_on if notice is None else received_on + notice.period.delta
     earliest = max(reached, terms.earliest_end)
-    if terms.renewal is not None:
+    if terms.renewal is not None and (first_end := terms.first_term_end) is not None:
         # validate_terms made sure calendar anchors coincide with the term ends.
-        return next(end for end in terms.term_ends() if end >= earliest)
+        return _term_end_on_or_after(first_end, terms.renewal, earliest)
     if notice is None:
         return None
     if notice.anchor is None:

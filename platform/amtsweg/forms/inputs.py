@@ -185,3 +185,95 @@ def errors_of_step(step: Step, errors: dict[str, str]) -> dict[str, str]:
 def step_answers_only(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
     ids = step_field_ids(step)
     return {key: value for key, value in answers.items() if key in ids}
+
+
+class UnknownAction(ValueError):
+    """The ``aktion`` of a submitted step names no group, item or file of the step."""
+
+
+def _group_of(step: Step, group_id: str) -> GroupField:
+    for fld in step.fields:
+        if isinstance(fld, GroupField) and fld.id == group_id:
+            return fld
+    raise UnknownAction(group_id)
+
+
+def apply_action(step: Step, answers: dict[str, Any], action: str) -> dict[str, Any]:
+    """Adds or removes a group item or an uploaded file; returns the removed file's entry, if any.
+
+    Actions: ``hinzufuegen:<group>``, ``entfernen:<group>:<index>``,
+    ``datei-entfernen:<path>:<index>`` (path of a file field, inside a group too).
+    """
+    verb, _, rest = action.partition(":")
+    if verb == "hinzufuegen":
+        group = _group_of(step, rest)
+        items = answers.setdefault(group.id, [])
+        if len(items) < group.max_items:
+            items.append({})
+        return {}
+    target, _, index_text = rest.rpartition(":")
+    if not index_text.isdigit():
+        raise UnknownAction(action)
+    index = int(index_text)
+    if verb == "entfernen":
+        group = _group_of(step, target)
+        items = answers.get(group.id) or []
+        if index >= len(items):
+            raise UnknownAction(action)
+        del items[index]
+        return {}
+    if verb == "datei-entfernen":
+        container, key = _file_container(step, answers, target)
+        files = container.get(key) or []
+        if index >= len(files):
+            raise UnknownAction(action)
+        removed = files.pop(index)
+        if not files:
+            container.pop(key, None)
+        return removed
+    raise UnknownAction(action)
+
+
+def _file_container(step: Step, answers: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    head, *rest = path.split(".")
+    if head not in step_field_ids(step):
+        raise UnknownAction(path)
+    if not rest:
+        return answers, head
+    if len(rest) != 2 or not rest[0].isdigit():
+        raise UnknownAction(path)
+    items = answers.get(head) or []
+    if int(rest[0]) >= len(items):
+        raise UnknownAction(path)
+    return items[int(rest[0])], rest[1]
+
+
+def file_fields(step: Step, answers: dict[str, Any]) -> list[tuple[str, FileField]]:
+    """Paths of the file fields of ``step`` (group items expanded) for these answers."""
+    found: list[tuple[str, FileField]] = []
+    for fld in step.fields:
+        if isinstance(fld, FileField):
+            found.append((fld.id, fld))
+        elif isinstance(fld, GroupField):
+            for index, _ in enumerate(answers.get(fld.id) or []):
+                found.extend(
+                    (f"{fld.id}.{index}.{sub.id}", sub) for sub in fld.fields if isinstance(sub, FileField)
+                )
+    return found
+
+
+def set_path(answers: dict[str, Any], step: Step, path: str, value: Any) -> None:
+    container, key = _file_container(step, answers, path)
+    container[key] = value
+
+
+def get_path(answers: dict[str, Any], path: str) -> Any:
+    value: Any = answers
+    for part in path.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value

@@ -1,0 +1,1 @@
+"""Cases: a citizen's application from submission to archiving, reference numbers, drafts."""

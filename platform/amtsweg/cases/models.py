@@ -1,0 +1,106 @@
+"""Cases, their reference-number counters, drafts of applications and messages on a case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from amtsweg.extensions import db
+from amtsweg.tenancy.models import utcnow
+from amtsweg.tenancy.scoping import TenantOwned
+
+SUBMITTED = "submitted"
+WITHDRAWN = "withdrawn"
+# States in which the citizen may still withdraw the application.
+WITHDRAWABLE = ("submitted", "awaiting_payment", "in_progress", "waiting_for_citizen")
+
+
+class Case(TenantOwned, db.Model):
+    """One application of a citizen, pinned to the process version it was submitted under."""
+
+    # "case" is an SQL keyword; the table name avoids quoting in raw SQL and RLS policies.
+    __tablename__ = "case_file"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reference"),
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        UniqueConstraint("tenant_id", "status_token_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), nullable=False)
+    process_version_id: Mapped[int] = mapped_column(
+        ForeignKey("process_version.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    process_slug: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False, default="online")
+    status: Mapped[str] = mapped_column(String(30), nullable=False, default=SUBMITTED, index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # Copied from the answers so that clerks can search without reading JSON.
+    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    applicant_email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    locale: Mapped[str] = mapped_column(String(5), nullable=False, default="de")
+    # The fee lines at submission ({id, label, cents}) and their sum.
+    fees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    fee_cents: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    status_token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The review form's token: a second submission of the same form finds this case.
+    idempotency_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class ReferenceCounter(TenantOwned, db.Model):
+    """The last reference number given out per town and year (gap-free, locked on use)."""
+
+    __tablename__ = "reference_counter"
+    __table_args__ = (UniqueConstraint("tenant_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Draft(TenantOwned, db.Model):
+    """An application being filled in, found by the hash of a random token in the citizen's session."""
+
+    __tablename__ = "application_draft"
+    __table_args__ = (UniqueConstraint("tenant_id", "token_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    process_slug: Mapped[str] = mapped_column(String(80), nullable=False)
+    process_version_id: Mapped[int] = mapped_column(
+        ForeignKey("process_version.id", ondelete="RESTRICT"), nullable=False
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # How many steps have been completed (validated); later steps cannot be opened before.
+    completed_steps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    submission_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class CaseMessage(TenantOwned, db.Model):
+    """A message on a case: from the clerk (possibly asking for information) or the citizen's reply."""
+
+    __tablename__ = "case_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True)
+    # clerk | citizen
+    author: Mapped[str] = mapped_column(String(20), nullable=False)
+    # message | information_request | reply
+    kind: Mapped[str] = mapped_column(String(30), nullable=False, default="message")
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    # An information request stays open until the citizen answers it.
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,1 @@
+"""Documents: uploaded files, their storage backends, content checks and virus scanning."""

@@ -28,7 +28,8 @@ Which days a contract can end on:
   by which a notice for `end` has to arrive.
 * An open-ended contract ends on any anchor day (any day without an anchor) that the notice period
   reaches, never before the minimum term is over. Without a notice clause it has no agreed deadline:
-  statutory periods apply, which this module does not guess.
+  statutory periods apply, which this module does not guess. A renewing contract without a notice
+  clause can be given notice until the last day of a term.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ class ContractTerms:
 
     @property
     def earliest_end(self) -> date:
-        """No end before the minimum term is over (or before the contract starts)."""
+        """The first day the contract may end on: the last day of the minimum term, else its start."""
         if self.minimum_term is None:
             return self.start
         return term_end(self.start, self.minimum_term)
@@ -324,7 +325,7 @@ def validate_terms(terms: ContractTerms) -> list[str]:
         )
     if terms.renewal is not None and first_end is not None:
         renewal_start = first_end + ONE_DAY
-        if notice is not None and (_latest_receipt(notice, term_end(renewal_start, terms.renewal)) < renewal_start):
+        if notice is not None and _latest_receipt(notice, term_end(renewal_start, terms.renewal)) < renewal_start:
             problems.append(
                 f"Die Kündigungsfrist von {notice.period} ist länger als die Verlängerung um {terms.renewal}."
             )

@@ -31,16 +31,17 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 translations: install
-	$(VENV)/bin/pybabel compile --use-fuzzy -d $(TRANSLATIONS) 2>/dev/null || $(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
+	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
 
 # Extract new German source strings into the English catalogue (for translators).
 translations-update: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -o $(TRANSLATIONS)/messages.pot platform/amtsweg
-	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o $(TRANSLATIONS)/messages.pot platform/amtsweg
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 database: install
 	$(FLASK) db upgrade heads
 	$(FLASK) tenants sync
+	$(FLASK) processes sync
 
 lint: install
 	$(VENV)/bin/ruff check .

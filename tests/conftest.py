@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from amtsweg import create_app
 from amtsweg.extensions import db
+from amtsweg.processes.services import sync_library
 from amtsweg.settings import REPOSITORY_ROOT
 from amtsweg.tenancy.models import Tenant, TenantInfo
 from amtsweg.tenancy.resolution import directory
@@ -41,12 +42,14 @@ def build_app(instance_dir: Path, **overrides: Any) -> Flask:
 
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite database migrated to head with the five towns synced; copied for each test."""
+    """One SQLite database migrated to head with the five towns and the process library synced;
+    copied for each test."""
     folder = tmp_path_factory.mktemp("template-db")
     app = build_app(folder)
     with app.app_context():
         upgrade(revision="heads")
         sync_tenants(Path(app.config["TENANTS_DIR"]))
+        sync_library(Path(app.config["PROCESSES_DIR"]), skip_invalid=True)
         db.engine.dispose()
     return folder / "amtsweg.sqlite3"
 

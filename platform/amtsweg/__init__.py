@@ -119,13 +119,39 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_assets(app)
 
+    from amtsweg import operations
+
+    operations.init_app(app)
+
+    from amtsweg.auth import sessions as auth_sessions
+
+    auth_sessions.init_app(app)
+
+    from amtsweg.admin.library import blueprint as library_blueprint
+    from amtsweg.admin.operations import blueprint as admin_operations_blueprint
+    from amtsweg.admin.town_processes import blueprint as town_processes_blueprint
     from amtsweg.admin.views import blueprint as admin_blueprint
+    from amtsweg.auth.views import blueprint as auth_blueprint
     from amtsweg.operations.views import blueprint as operations_blueprint
+    from amtsweg.portal.application import blueprint as application_blueprint
+    from amtsweg.portal.catalogue import blueprint as catalogue_blueprint
+    from amtsweg.portal.status import blueprint as status_blueprint
     from amtsweg.portal.views import blueprint as portal_blueprint
+    from amtsweg.workbench.contracts import blueprint as contracts_blueprint
+    from amtsweg.workbench.views import blueprint as workbench_blueprint
 
     app.register_blueprint(operations_blueprint)
     app.register_blueprint(portal_blueprint)
+    app.register_blueprint(catalogue_blueprint)
+    app.register_blueprint(application_blueprint)
+    app.register_blueprint(status_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(admin_operations_blueprint)
+    app.register_blueprint(library_blueprint)
+    app.register_blueprint(town_processes_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(contracts_blueprint)
+    app.register_blueprint(workbench_blueprint)
 
     from amtsweg.cli import register_commands
 

@@ -1,7 +1,43 @@
 """Imports every model so that the metadata (and Alembic's autogenerate) knows all tables."""
 
 from amtsweg.audit.models import AuditEvent
+from amtsweg.auth.models import PlatformUser, User
+from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
+from amtsweg.contracts.models import (
+    CalendarFeed,
+    Contract,
+    ContractChange,
+    ContractDocument,
+    ContractImport,
+    ContractNumberCounter,
+    ContractReminder,
+)
+from amtsweg.documents.models import Document
+from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.tenancy.models import Tenant
+from amtsweg.workbench.models import CaseNote
 
-__all__ = ["AuditEvent", "Process", "ProcessEnablement", "ProcessVersion", "Tenant"]
+__all__ = [
+    "AuditEvent",
+    "CalendarFeed",
+    "Case",
+    "CaseMessage",
+    "CaseNote",
+    "Contract",
+    "ContractChange",
+    "ContractDocument",
+    "ContractImport",
+    "ContractNumberCounter",
+    "ContractReminder",
+    "Document",
+    "Draft",
+    "OutboxMessage",
+    "PlatformUser",
+    "Process",
+    "ProcessEnablement",
+    "ProcessVersion",
+    "ReferenceCounter",
+    "Tenant",
+    "User",
+]

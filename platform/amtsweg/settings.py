@@ -60,6 +60,36 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_SSO_CLIENT_ID": "",
     # testing only: replaces every town's and the admin host's SSO issuer (ignored in other environments)
     "SSO_ISSUER_OVERRIDE": "",
+    # days before a contract's notice deadline at which the responsible person and deputy are reminded
+    "CONTRACT_REMINDER_DAYS": [90, 30, 7],
+    # days after its last change an unfinished application (draft) is deleted
+    "DRAFT_EXPIRY_DAYS": 30,
+    # folder of uploaded documents (one sub-folder per town); empty = <INSTANCE_DIR>/documents
+    "DOCUMENTS_DIR": "",
+    # clamd to scan uploads with: a socket path or host:port; empty = no virus scan
+    "CLAMD_ADDRESS": "",
+    # seconds a request waits for Redis before it gives up (the outbox keeps the work)
+    "REDIS_TIMEOUT": 2,
+    # SMTP relay; empty = mails are written as .eml files to MAIL_DIR
+    "MAIL_SMTP_HOST": "",
+    "MAIL_SMTP_PORT": 587,
+    "MAIL_SMTP_USER": "",
+    "MAIL_SMTP_PASSWORD": "",
+    # starttls (port 587) | tls (implicit TLS, port 465) | none (only for a relay on localhost)
+    "MAIL_SMTP_SECURITY": "starttls",
+    # seconds for connecting to and talking with the SMTP server
+    "MAIL_SMTP_TIMEOUT": 10,
+    # folder for .eml files when no SMTP host is set; empty = <INSTANCE_DIR>/mail
+    "MAIL_DIR": "",
+    # delivery attempts of an outbox row before it is marked failed (operators can retry it)
+    "OUTBOX_MAX_ATTEMPTS": 10,
+    # seconds one delivery attempt holds its outbox row; longer than the SMTP timeout
+    "OUTBOX_LEASE_SECONDS": 300,
+    # text | json (production: json)
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
+    # bearer token required by /metrics; empty = open (restrict it in the reverse proxy)
+    "METRICS_TOKEN": "",
 }
 
 ENV_ALIASES = {"DATABASE_URL": "DATABASE_URL", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY"}

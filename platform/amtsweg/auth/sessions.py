@@ -51,11 +51,15 @@ def _session_is_current() -> bool:
 
 def load_account(user_id: str) -> Account | None:
     """Flask-Login's loader: a town host loads only its own users, the admin host only platform users."""
+    site_kind = _site_kind()
+    if site_kind is None:
+        # The site is not resolved yet (e.g. an error page before routing): nobody is logged in
+        # for this response, but the session itself stays as it is.
+        return None
     kind, _, raw_id = user_id.partition(":")
     if not raw_id.isdigit() or not _session_is_current():
         _forget_login()
         return None
-    site_kind = _site_kind()
     account: Account | None = None
     if site_kind == "tenant" and kind == User.kind:
         tenant = current_tenant_or_none()

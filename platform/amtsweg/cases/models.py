@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.extensions import db
@@ -27,6 +27,8 @@ class Case(TenantOwned, db.Model):
         UniqueConstraint("tenant_id", "reference"),
         UniqueConstraint("tenant_id", "idempotency_key"),
         UniqueConstraint("tenant_id", "status_token_hash"),
+        # The workbench queue filters by town, status and assignee.
+        Index("ix_case_file_queue", "tenant_id", "status", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,6 +51,8 @@ class Case(TenantOwned, db.Model):
     # The review form's token: a second submission of the same form finds this case.
     idempotency_key: Mapped[str] = mapped_column(String(64), nullable=False)
     due_date: Mapped[date | None] = mapped_column(Date)
+    # The clerk working on the case; None while unassigned (set by the workbench).
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow

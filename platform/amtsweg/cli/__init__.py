@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from amtsweg.cli.processes import processes
     from amtsweg.cli.tenants import tenants
+    from amtsweg.jobs.cli import jobs
 
     app.cli.add_command(tenants)
+    app.cli.add_command(processes)
+    app.cli.add_command(jobs)

@@ -9,7 +9,7 @@ timeout=300)``
     with JSON-serialisable ``args`` once the current database transaction has committed. Rolled
     back: the job is dropped. No transaction open: it is dispatched when the app context ends.
     With ``REDIS_URL`` the job goes to the RQ queue ``queue`` (``mail``, ``documents`` or
-    ``default``) under ``job_id`` (a job with that id that is still queued or running is not added
+    ``default``) under ``job_id`` (a job with that id that is still waiting is not added
     twice); without it the job runs inline in a fresh app context right after the request.
     The job runs inside an app context and ``tenant_context(tenant_id)`` (no tenant when None).
     RQ is at-least-once: handlers must be idempotent.

@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 # RQ retries a failing job after 10 s, 1 min and 5 min; the outbox sweeper takes over after that.
 DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
 _WAITING = "amtsweg_jobs_waiting_for_commit"
-_LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+# A job waiting in its queue is not added twice. A started one may belong to a killed worker and a
+# scheduled retry may be minutes away, so those are enqueued again; the handlers' own claims make
+# a second run harmless.
+_WAITING_STATUSES = {JobStatus.QUEUED}
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,12 @@ def dispatch(job: PendingJob, app: Flask) -> None:
 
 
 def submit_to_rq(job: PendingJob) -> Job | None:
-    """Put the job on its RQ queue; a job with the same id that is still live is not added twice."""
+    """Put the job on its RQ queue; a job with the same id still waiting is not added twice."""
     conn = queues.connection()
     rq_queue = queues.queue(job.queue, conn)
     if job.job_id:
         existing = rq_queue.fetch_job(job.job_id)
-        if existing is not None and existing.get_status(refresh=False) in _LIVE_STATUSES:
+        if existing is not None and existing.get_status(refresh=False) in _WAITING_STATUSES:
             return None
     return rq_queue.enqueue_call(
         runner.execute,

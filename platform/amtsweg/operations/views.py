@@ -1,12 +1,16 @@
-"""/healthz for load balancers and monitoring (answers on every host, shows no tenant data)."""
+"""/healthz and /metrics for load balancers and monitoring (answer on every host, no town's data)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from amtsweg.extensions import csrf, db
+from amtsweg.operations import metrics
 
 blueprint = Blueprint("operations", __name__)
 csrf.exempt(blueprint)
@@ -46,3 +50,14 @@ def healthz() -> tuple[Response, int]:
     healthy = checks["database"] == "ok"
     status = "ok" if healthy and redis_state in (None, "ok") else ("degraded" if healthy else "failing")
     return jsonify(status=status, checks=checks), 200 if healthy else 503
+
+
+@blueprint.route("/metrics")
+def metrics_endpoint() -> Response:
+    token = current_app.config["METRICS_TOKEN"]
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            # Like an unknown page: do not advertise the endpoint to scanners.
+            raise NotFound()
+    return metrics.render()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import bleach
@@ -37,11 +38,18 @@ def index() -> str | Response:
     return render_template("portal/start.html")
 
 
+@lru_cache(maxsize=64)
+def _markdown_page(path: Path, modified: float) -> Markup:
+    """Rendered and sanitised page; ``modified`` is part of the key so an edited file is re-read."""
+    source = path.read_text(encoding="utf-8")
+    return Markup(bleach.clean(markdown.markdown(source, extensions=["tables"]), tags=_ALLOWED_TAGS))
+
+
 @blueprint.route("/<any(impressum, datenschutz, barrierefreiheit):page>")
 def legal_page(page: str) -> str:
-    source = (_tenant_folder() / "pages" / f"{page}.md").read_text(encoding="utf-8")
-    html = bleach.clean(markdown.markdown(source, extensions=["tables"]), tags=_ALLOWED_TAGS)
-    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=Markup(html))
+    path = _tenant_folder() / "pages" / f"{page}.md"
+    body = _markdown_page(path, path.stat().st_mtime)
+    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body)
 
 
 @blueprint.route("/design.css")

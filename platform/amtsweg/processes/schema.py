@@ -424,7 +424,8 @@ class ProcessDefinition(Model):
 
     slug: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
     kind: Annotated[str, AfterValidator(_one_of(("digital", "external"), "kind"))]
-    leika: Annotated[str | None, BeforeValidator(_leika_as_string), Field(pattern=r"^\d{14}$")] = None
+    # The pattern sits on the str branch only: a stored definition carries ``leika: null``.
+    leika: Annotated[Annotated[str, Field(pattern=r"^\d{14}$")] | None, BeforeValidator(_leika_as_string)] = None
     category: Annotated[str, AfterValidator(_one_of(AREAS, "area"))]
     title: Text
     summary: Text

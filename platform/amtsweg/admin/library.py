@@ -1,0 +1,132 @@
+"""Cross-town process administration on admin.<base>: library, versions and diffs, the enablement
+matrix and the definition editor (role platform_admin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from amtsweg.admin.process_forms import EditorForm, ToggleForm
+from amtsweg.auth.access import platform_admin_required
+from amtsweg.processes import queries, services
+from amtsweg.processes.schema import AREAS
+from amtsweg.sites import restrict_to
+from amtsweg.tenancy import tenant_context
+from amtsweg.tenancy.resolution import directory
+
+blueprint = Blueprint("library", __name__, template_folder="templates", url_prefix="/bibliothek")
+restrict_to(blueprint, "admin")
+KINDS = {"digital": "digital", "external": "externer Dienst"}
+
+
+def _actor() -> str:
+    return f"{current_user.label} (Verbund)"
+
+
+def _process_or_404(slug: str) -> Any:
+    process = queries.process_by_slug(slug)
+    if process is None:
+        abort(404)
+    return process
+
+
+def _choice(name: str, allowed: Any) -> str | None:
+    value = request.args.get(name) or None
+    return value if value in allowed else None
+
+
+@blueprint.route("")
+@platform_admin_required
+def index() -> str:
+    towns = directory.tenants(g.base_domain)
+    town = _choice("kommune", {t.slug for t in towns})
+    town_id = next((t.id for t in towns if t.slug == town), None)
+    search = request.args.get("suche", "").strip()[:100]
+    rows = queries.library_overview(search or None, _choice("bereich", AREAS), _choice("art", KINDS), town_id)
+    return render_template(
+        "library/index.html", rows=rows, towns=towns, areas=AREAS, kinds=KINDS, search=search,
+        selected={"bereich": request.args.get("bereich"), "art": request.args.get("art"), "kommune": town},
+    )
+
+
+@blueprint.route("/<slug>")
+@platform_admin_required
+def detail(slug: str) -> str:
+    process = _process_or_404(slug)
+    return render_template(
+        "library/detail.html", process=process, versions=process.versions,
+        enabled=queries.enabled_towns(process),
+        towns=directory.tenants(g.base_domain), areas=AREAS, toggle=ToggleForm(),
+    )
+
+
+@blueprint.route("/<slug>/unterschied")
+@platform_admin_required
+def diff(slug: str) -> str:
+    process = _process_or_404(slug)
+    old = queries.version_of(process, request.args.get("von", type=int) or 0)
+    new = queries.version_of(process, request.args.get("zu", type=int) or 0)
+    if old is None or new is None:
+        abort(404)
+    return render_template("library/diff.html", process=process, old=old, new=new,
+                           lines=queries.version_diff(old, new))
+
+
+@blueprint.route("/<slug>/bearbeiten", methods=["GET", "POST"])
+@platform_admin_required
+def editor(slug: str) -> Any:
+    process = _process_or_404(slug)
+    current = queries.current_version(process)
+    form = EditorForm(data={"source": current.source if current else ""})
+    errors: list[Any] = []
+    preview = None
+    if form.validate_on_submit():
+        root = Path(current_app.config["PROCESSES_DIR"])
+        if request.form.get("aktion") == "veroeffentlichen":
+            try:
+                version = services.publish_source(root, slug, form.source.data, author=_actor())
+            except services.ProcessLibraryError as exc:
+                errors = exc.problems
+            else:
+                flash(gettext("Version %(version)s wurde veröffentlicht.", version=version.short), "success")
+                return redirect(url_for(".detail", slug=slug))
+        else:
+            loaded, errors = services.check_source(root, slug, form.source.data)
+            preview = loaded.definition if loaded is not None and not errors else None
+    return render_template("library/editor.html", process=process, form=form, errors=errors, preview=preview)
+
+
+@blueprint.route("/freischaltung")
+@platform_admin_required
+def matrix() -> str:
+    towns = directory.tenants(g.base_domain)
+    counts = queries.enablement_counts()
+    return render_template(
+        "library/matrix.html", rows=queries.library_overview(), towns=towns, areas=AREAS,
+        counts=counts, totals={t.id: sum(counts.get(t.id, {}).values()) for t in towns}, toggle=ToggleForm(),
+    )
+
+
+@blueprint.route("/freischaltung/<slug>/<town>", methods=["POST"])
+@platform_admin_required
+def toggle(slug: str, town: str) -> Any:
+    form = ToggleForm()
+    info = directory.by_slug(town, g.base_domain)
+    if info is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    # Recorded in the affected town's audit log, as every change of its enablement.
+    with tenant_context(info):
+        try:
+            services.set_enabled(slug, form.enabled.data == "1", actor=_actor())
+        except services.UnknownProcess:
+            abort(404)
+    target = request.form.get("zurueck")
+    if target == "detail":
+        return redirect(url_for(".detail", slug=slug))
+    return redirect(url_for(".matrix", _anchor=f"p-{slug}"))

@@ -1,0 +1,144 @@
+"""Forms of the process administration (town and cross-town): enablement, overrides, editor."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+from amtsweg.processes.fees import format_cents
+from amtsweg.processes.schema import ProcessDefinition
+
+_EUROS = re.compile(r"^\s*(\d{1,6})(?:,(\d{1,2}))?\s*(?:€)?\s*$")
+
+
+def parse_euros(text: str) -> int:
+    """German euro amount ("15", "15,5", "1500,00 €") → cents; ValueError when not an amount."""
+    match = _EUROS.match(text.replace(".", ""))
+    if match is None:
+        raise ValueError(text)
+    euros, cents = match.groups()
+    return int(euros) * 100 + int((cents or "0").ljust(2, "0"))
+
+
+class ToggleForm(FlaskForm):
+    """One click: switch a process on ("1") or off ("0")."""
+
+    enabled = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class EuroField(StringField):
+    """An amount in euros as Germans write it; ``data`` is cents (None when empty)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.raw_text = raw
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = parse_euros(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Bitte geben Sie einen Betrag in Euro an, zum Beispiel 15,00.")) from None
+
+    def _value(self) -> str:
+        if getattr(self, "raw_text", None) is not None:
+            return self.raw_text
+        return format_cents(self.data).removesuffix(" €") if self.data is not None else ""
+
+
+class DaysField(IntegerField):
+    """Whole working days; the message for non-numbers is German like the range check."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip()
+        if not raw:
+            self.data = None
+            return
+        if not raw.isdigit():
+            self.data = None
+            raise ValueError(_l("Bitte geben Sie eine ganze Zahl zwischen 1 und 365 an."))
+        self.data = int(raw)
+
+
+class OverridesForm(FlaskForm):
+    """A town's overrides of one process; fee fields are added per fixed fee (:func:`overrides_form`)."""
+
+    department = StringField(
+        _l("Zuständige Stelle"),
+        validators=[Optional(), Length(max=200, message=_l("Höchstens 200 Zeichen."))],
+    )
+    contact = StringField(
+        _l("Kontakt (Telefon, E-Mail, Raum)"),
+        validators=[Optional(), Length(max=300, message=_l("Höchstens 300 Zeichen."))],
+    )
+    processing_days = DaysField(
+        _l("Bearbeitungsdauer in Arbeitstagen"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=365, message=_l("Bitte geben Sie eine ganze Zahl zwischen 1 und 365 an.")),
+        ],
+    )
+    intro_de = TextAreaField(
+        _l("Einleitung (Deutsch)"),
+        validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))],
+    )
+    intro_en = TextAreaField(
+        _l("Einleitung (Englisch)"),
+        validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))],
+    )
+
+    fee_fields: list[tuple[str, str]]
+
+    def overrides(self) -> dict[str, Any]:
+        """The entered overrides in the stored shape (empty values left out)."""
+        data: dict[str, Any] = {
+            key: getattr(self, key).data.strip()
+            for key in ("department", "contact", "intro_de", "intro_en")
+            if (getattr(self, key).data or "").strip()
+        }
+        if self.processing_days.data is not None:
+            data["processing_days"] = self.processing_days.data
+        fees = {fee_id: self[name].data for name, fee_id in self.fee_fields if self[name].data is not None}
+        if fees:
+            data["fees"] = fees
+        return data
+
+
+def overrides_form(definition: ProcessDefinition, current: dict[str, Any], **kwargs: Any) -> OverridesForm:
+    """An overrides form for this definition: one euro field per fixed fee, prefilled with ``current``."""
+
+    class _Form(OverridesForm):
+        pass
+
+    fee_fields = []
+    for fee in definition.fees:
+        if fee.amount_rule is not None:
+            continue
+        name = f"fee_{fee.id}"
+        label = _l("Gebühr „%(label)s“ in Euro (Bibliothek: %(amount)s)", label=fee.label.de,
+                   amount=format_cents(fee.amount_cents or 0))
+        setattr(_Form, name, EuroField(label, validators=[Optional()]))
+        fee_fields.append((name, fee.id))
+    _Form.fee_fields = fee_fields
+    form = _Form(
+        data={
+            **{k: current.get(k) for k in ("department", "contact", "intro_de", "intro_en", "processing_days")},
+            **{name: current.get("fees", {}).get(fee_id) for name, fee_id in fee_fields},
+        },
+        **kwargs,
+    )
+    return form
+
+
+class EditorForm(FlaskForm):
+    source = TextAreaField(
+        _l("Definition (YAML)"),
+        validators=[DataRequired(_l("Bitte geben Sie die Definition ein.")),
+                    Length(max=200_000, message=_l("Die Definition ist zu lang."))],
+    )

@@ -1,0 +1,73 @@
+"""A user's contract deadlines as an iCalendar feed (all-day events, one per notice deadline or end)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from amtsweg.contracts.deadlines import InvalidTermsError, PeriodParseError, upcoming_deadlines
+from amtsweg.contracts.models import Contract
+from amtsweg.contracts.services import deadline_of, terms_of
+
+# Deadlines further ahead than this are left out; the feed is re-read by calendars every few hours.
+HORIZON_DAYS = 2 * 365
+
+
+def _event(uid: str, day: date, summary: str, description: str, url: str) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _events(contract: Contract, today: date, host: str, url: str) -> list[Event]:
+    try:
+        deadlines = upcoming_deadlines(terms_of(contract), today, HORIZON_DAYS)
+        expiry = deadline_of(contract, today)
+    except (PeriodParseError, InvalidTermsError, ValueError):
+        return []
+    label = f"{contract.number} {contract.title}"
+    events = [
+        _event(
+            f"contract-{contract.id}-notice-{deadline.notice_by.isoformat()}@{host}",
+            deadline.notice_by,  # type: ignore[arg-type]
+            f"Kündigungsfrist: {label}",
+            f"Die Kündigung muss bis zum {deadline.notice_by:%d.%m.%Y} beim Vertragspartner "
+            f"{contract.partner_name} eingegangen sein, damit der Vertrag zum {deadline.ends_on:%d.%m.%Y} endet.",
+            url,
+        )
+        for deadline in deadlines
+    ]
+    if expiry is not None and expiry.notice_by is None:
+        events.append(
+            _event(
+                f"contract-{contract.id}-end-{expiry.ends_on.isoformat()}@{host}",
+                expiry.ends_on,
+                f"Vertragsende: {label}",
+                f"Der Vertrag mit {contract.partner_name} endet am {expiry.ends_on:%d.%m.%Y}.",
+                url,
+            )
+        )
+    return events
+
+
+def feed(
+    contracts: Iterable[Contract], name: str, host: str, today: date, contract_url: Callable[[Contract], str]
+) -> bytes:
+    """The iCalendar document for ``contracts``; ``host`` makes the event ids unique per town."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//amtsweg//Vertragsfristen//DE")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for contract in contracts:
+        for event in _events(contract, today, host, contract_url(contract)):
+            calendar.add_component(event)
+    return calendar.to_ical()

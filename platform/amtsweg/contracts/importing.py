@@ -1,0 +1,231 @@
+"""Reading an existing contract spreadsheet (CSV or XLSX) into checked rows for a preview.
+
+Nothing is stored here: `read_file` turns the file into rows of text, `parse_rows` checks them and
+names row and column of every problem, and `inputs_of` turns the rows kept in a preview back into
+contract input when the user confirms.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl import load_workbook
+
+from amtsweg.auth.models import User
+from amtsweg.contracts.exporting import COLUMNS
+from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS
+from amtsweg.contracts.services import ContractInput, ContractInvalid, Problem, check, clause_problems, fold
+
+MAX_ROWS = 5000
+REQUIRED = ("Titel", "Art", "Partner", "Beginn")
+# Column heading → field of ContractInput ("responsible"/"deputy" hold e-mail addresses).
+FIELDS: dict[str, str] = {
+    "Nummer": "number", "Titel": "title", "Art": "contract_type", "Partner": "partner_name",
+    "Partner-Anschrift": "partner_address", "Partner-Kontakt": "partner_contact", "Fachbereich": "department",
+    "Verantwortlich": "responsible_id", "Vertretung": "deputy_id", "Gegenstand": "subject",
+    "Beginn": "starts_on", "Ende": "ends_on", "Mindestlaufzeit": "minimum_term",
+    "Kündigungsfrist": "notice_period", "Verlängerung": "renewal_period", "Wert": "value_cents",
+    "Wertart": "value_interval", "Kostenstelle": "cost_centre", "Status": "status", "Schlagwörter": "tags",
+    "Notizen": "notes",
+}  # fmt: skip
+_HEADINGS = {fold(heading): heading for heading, _ in COLUMNS}
+_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
+_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is German."""
+
+
+def _choices(labels: dict[str, str]) -> dict[str, str]:
+    folded = {fold(label): key for key, label in labels.items()}
+    folded.update({key: key for key in labels})
+    return folded
+
+
+_TYPES, _STATUSES, _INTERVALS = _choices(CONTRACT_TYPES), _choices(STATUSES), _choices(VALUE_INTERVALS)
+
+
+def parse_date(text: str) -> date:
+    """A German date "TT.MM.JJJJ"; ValueError with a German message otherwise."""
+    match = _DATE.fullmatch(text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        raise ValueError(f"Datum „{text}“ nicht verstanden – bitte im Format TT.MM.JJJJ, z. B. 01.01.2026.") from None
+
+
+def parse_money(text: str) -> int:
+    """A euro amount ("1.234,56", "1234,5", "1234.56", "1234") in cents; ValueError otherwise."""
+    cleaned = text.strip().removesuffix("€").replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned or _THOUSANDS.fullmatch(cleaned):
+        # German notation: dots group thousands, the comma separates the cents.
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"Betrag „{text}“ nicht verstanden – Beispiel: 1.234,56") from None
+    if amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
+        raise ValueError(f"Betrag „{text}“ hat mehr als zwei Nachkommastellen.")
+    return int(amount * 100)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float):
+        return f"{value:.2f}" if value != int(value) else str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError("Die Datei ist keine lesbare Excel-Datei (XLSX).") from exc
+    sheet = workbook.worksheets[0]
+    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves CSV in Windows-1252 unless told otherwise.
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise ImportFileError("Die Datei ist keine Textdatei (CSV).")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    try:
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ImportFileError(f"Die CSV-Datei ist fehlerhaft: {exc}.") from exc
+
+
+def read_file(filename: str, data: bytes) -> list[list[str]]:
+    """The file's first sheet (XLSX) or its lines (CSV) as rows of text, the heading row first."""
+    if not data:
+        raise ImportFileError("Die Datei ist leer.")
+    is_xlsx = data[:2] == b"PK"
+    if filename.lower().endswith(".xlsx") and not is_xlsx:
+        raise ImportFileError("Die Datei ist keine lesbare Excel-Datei (XLSX).")
+    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        raise ImportFileError("Die Datei enthält keine Zeilen.")
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportFileError(f"Die Datei hat mehr als {MAX_ROWS} Zeilen; bitte teilen Sie sie auf.")
+    return rows
+
+
+def _columns(heading_row: list[str]) -> dict[int, str]:
+    """Position → heading; unknown columns are ignored, missing required ones refused."""
+    columns = {index: _HEADINGS[fold(cell)] for index, cell in enumerate(heading_row) if fold(cell) in _HEADINGS}
+    missing = [heading for heading in REQUIRED if heading not in columns.values()]
+    if missing:
+        raise ImportFileError(
+            "In der ersten Zeile fehlen die Spalten "
+            + ", ".join(f"„{name}“" for name in missing)
+            + ". Erwartet werden: "
+            + ", ".join(FIELDS)
+            + "."
+        )
+    return columns
+
+
+def _choice(table: dict[str, str], text: str, field: str, labels: dict[str, str]) -> str:
+    key = table.get(fold(text))
+    if key is None:
+        raise ValueError(f"„{text}“ ist keiner der Werte {', '.join(labels.values())}.")
+    return key
+
+
+def _person(text: str, people: dict[str, User]) -> int | None:
+    if not text:
+        return None
+    user = people.get(text.casefold())
+    if user is None:
+        raise ValueError(f"Keine Person mit der E-Mail-Adresse „{text}“ in dieser Kommune.")
+    return user.id
+
+
+def _convert(field: str, text: str, people: dict[str, User]) -> Any:
+    converters: dict[str, Any] = {
+        "contract_type": lambda: _choice(_TYPES, text, field, CONTRACT_TYPES),
+        "status": lambda: _choice(_STATUSES, text, field, STATUSES) if text else "aktiv",
+        "value_interval": lambda: _choice(_INTERVALS, text, field, VALUE_INTERVALS) if text else "einmalig",
+        "starts_on": lambda: parse_date(text),
+        "ends_on": lambda: parse_date(text) if text else None,
+        "value_cents": lambda: parse_money(text) if text else None,
+        "responsible_id": lambda: _person(text, people),
+        "deputy_id": lambda: _person(text, people),
+        "tags": lambda: [tag.strip() for tag in text.split(",") if tag.strip()],
+    }
+    return converters[field]() if field in converters else text
+
+
+def to_input(row: int, values: dict[str, str], people: dict[str, User]) -> tuple[ContractInput | None, list[Problem]]:
+    """One row's values (heading → text) as contract input, or the problems that prevent it."""
+    converted: dict[str, Any] = {}
+    problems = []
+    for heading, field in FIELDS.items():
+        text = values.get(heading, "").strip()
+        if heading in REQUIRED and not text:
+            problems.append(Problem(field, "Bitte ausfüllen.", row))
+            continue
+        try:
+            converted[field] = _convert(field, text, people)
+        except ValueError as exc:
+            problems.append(Problem(field, str(exc), row))
+    if problems:
+        # Report the clauses too, so that one round of corrections fixes the whole row.
+        clauses = {field: text for field, text in converted.items() if isinstance(text, str)}
+        return None, problems + [Problem(p.field, p.message, row) for p in clause_problems(clauses)]
+    return ContractInput(**converted), []
+
+
+def parse_rows(table: list[list[str]], people: dict[str, User]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Check every data row; returns the rows (with their line number in the file) and all problems."""
+    columns = _columns(table[0])
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    numbers: set[str] = set()
+    for line, cells in enumerate(table[1:], start=2):
+        values = {heading: cells[index] if index < len(cells) else "" for index, heading in columns.items()}
+        rows.append({"row": line, "values": values})
+        data, row_problems = to_input(line, values, people)
+        if data is not None:
+            row_problems = [Problem(p.field, p.message, line) for p in check(data, taken_numbers=numbers)]
+            if data.number:
+                numbers.add(data.number)
+        problems += row_problems
+    return rows, problems
+
+
+def inputs_of(rows: list[dict[str, Any]], people: dict[str, User]) -> list[tuple[int, ContractInput]]:
+    """The rows of a preview as contract input; ContractInvalid if any row can no longer be read."""
+    inputs: list[tuple[int, ContractInput]] = []
+    problems: list[Problem] = []
+    for row in rows:
+        data, row_problems = to_input(row["row"], row["values"], people)
+        problems += row_problems
+        if data is not None:
+            inputs.append((row["row"], data))
+    if problems:
+        raise ContractInvalid(problems)
+    return inputs

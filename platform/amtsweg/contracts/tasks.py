@@ -1,0 +1,55 @@
+"""The daily contract job: refresh the cached deadlines and queue due reminders, town by town."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from amtsweg.contracts.models import Contract
+from amtsweg.contracts.services import refresh_all_deadlines, send_due_reminders, today_in_germany
+from amtsweg.extensions import db
+from amtsweg.jobs.schedule import periodic
+from amtsweg.notifications.mail import town_context
+from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
+from amtsweg.tenancy.models import Tenant, TenantInfo
+
+log = logging.getLogger(__name__)
+
+
+def _towns() -> list[TenantInfo]:
+    with all_tenants_context():
+        towns = [town.info() for town in db.session.scalars(select(Tenant).where(Tenant.active.is_(True)))]
+        # End the cross-town read so each town's work starts a transaction with its own setting.
+        db.session.rollback()
+    return towns
+
+
+def _contract_url(contract: Contract) -> str:
+    base = town_context(current_tenant())["town_url"].rstrip("/")
+    return f"{base}/sachbearbeitung/vertraege/{contract.id}"
+
+
+def run_for_town(today: date) -> int:
+    """Refresh and remind for the current town; returns the number of reminders queued."""
+    refresh_all_deadlines(today)
+    lead_days = sorted({int(days) for days in current_app.config["CONTRACT_REMINDER_DAYS"]}, reverse=True)
+    return send_due_reminders(today, lead_days, _contract_url)
+
+
+@periodic("contracts.daily", "30 4 * * *")
+def daily() -> None:
+    """Every town's contract deadlines and reminders; safe to run twice (reminders are unique)."""
+    today = today_in_germany()
+    for town in _towns():
+        with tenant_context(town):
+            try:
+                queued = run_for_town(today)
+            except Exception:
+                # One town's broken data must not stop the reminders of the others.
+                db.session.rollback()
+                log.exception("contract reminders failed for %s", town.slug)
+                continue
+        log.info("contract reminders for %s: %d queued", town.slug, queued)

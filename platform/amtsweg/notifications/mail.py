@@ -1,0 +1,165 @@
+"""Rendering a mail with the town's branding, and sending it over SMTP or into ``.eml`` files."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+)
+from jinja2.sandbox import SandboxedEnvironment
+
+from amtsweg.tenancy.models import TenantInfo
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+class MailTemplateMissing(LookupError):
+    """No ``mail/<template>.<locale>.txt`` (nor its German original) exists."""
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str | None
+
+
+def _environment(tenant_slug: str, sources: Mapping[str, str] | None = None) -> Environment:
+    # The town's own folder first, so a town can reword a mail without touching the platform.
+    town_templates = Path(current_app.config["TENANTS_DIR"]) / tenant_slug / "templates"
+    loaders: list[BaseLoader] = [FileSystemLoader(str(town_templates)), FileSystemLoader(str(TEMPLATE_DIR))]
+    if sources:
+        # Templates that came with the mail (a process version's) come first and, being data
+        # rather than platform code, are rendered in the sandbox.
+        loaders.insert(0, DictLoader({f"mail/{name}": source for name, source in sources.items()}))
+    return (SandboxedEnvironment if sources else Environment)(
+        loader=ChoiceLoader(loaders),
+        undefined=StrictUndefined,
+        autoescape=lambda name: bool(name and name.endswith(".html")),
+        keep_trailing_newline=True,
+    )
+
+
+def _template_name(env: Environment, template: str, locale: str, suffix: str) -> str | None:
+    for candidate in (locale, "de"):
+        name = f"mail/{template}.{candidate}.{suffix}"
+        try:
+            env.get_template(name)
+            return name
+        except TemplateNotFound:
+            continue
+    return None
+
+
+def check_template(template: str, locale: str, tenant_slug: str, sources: Mapping[str, str] | None = None) -> None:
+    """Fail at queueing time, not hours later in a worker, when a template does not exist."""
+    if _template_name(_environment(tenant_slug, sources), template, locale, "txt") is None:
+        raise MailTemplateMissing(f"mail template '{template}' ({locale}) does not exist")
+
+
+def town_context(tenant: TenantInfo) -> dict[str, Any]:
+    base_domain = current_app.config["BASE_DOMAIN"]
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+    return {
+        "town": {
+            "name": tenant.name,
+            "official_name": tenant.official_name,
+            "contact": tenant.contact,
+            "sender": tenant.settings.get("mail", {}),
+            "branding": tenant.branding,
+        },
+        "town_url": f"{scheme}://{tenant.slug}.{base_domain}/",
+    }
+
+
+def render(
+    tenant: TenantInfo, template: str, context: dict[str, Any], locale: str,
+    sources: Mapping[str, str] | None = None,
+) -> RenderedMail:
+    env = _environment(tenant.slug, sources)
+    text_name = _template_name(env, template, locale, "txt")
+    if text_name is None:
+        raise MailTemplateMissing(f"mail template '{template}' ({locale}) does not exist")
+    variables = {**context, **town_context(tenant)}
+    subject, _, body = env.get_template(text_name).render(variables).partition("\n")
+    html_name = _template_name(env, template, locale, "html")
+    html = env.get_template(html_name).render(variables, subject=subject.strip()) if html_name else None
+    return RenderedMail(subject.strip(), body.lstrip("\n"), html)
+
+
+def message_id_for(tenant: TenantInfo, outbox_id: int) -> str:
+    """Deterministic from the outbox row: a mail sent twice after a crash has the same Message-ID."""
+    sender = tenant.settings.get("mail", {}).get("sender_address", f"noreply@{tenant.slug}.invalid")
+    domain = sender.rpartition("@")[2]
+    return f"<outbox-{tenant.slug}-{outbox_id}@{domain}>"
+
+
+def build_message(tenant: TenantInfo, to: str, rendered: RenderedMail, message_id: str, locale: str) -> EmailMessage:
+    sender = tenant.settings.get("mail", {})
+    message = EmailMessage()
+    message["From"] = formataddr((sender.get("sender_name", tenant.official_name), sender["sender_address"]))
+    message["To"] = to
+    message["Subject"] = rendered.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id
+    # Automatic mail: no out-of-office replies to the town's no-reply address.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    if rendered.html:
+        message.add_alternative(rendered.html, subtype="html")
+    # After the body: set_content() drops every Content-* header.
+    message["Content-Language"] = locale
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    """Send over the configured SMTP server, or write an ``.eml`` file when none is configured."""
+    config = current_app.config
+    if not config["MAIL_SMTP_HOST"]:
+        _write_eml(message, Path(config["MAIL_DIR"] or Path(config["INSTANCE_DIR"]) / "mail"))
+        return
+    host, port, timeout = config["MAIL_SMTP_HOST"], int(config["MAIL_SMTP_PORT"]), float(config["MAIL_SMTP_TIMEOUT"])
+    security = config["MAIL_SMTP_SECURITY"]
+    if security not in ("starttls", "tls", "none"):
+        raise ValueError(f"MAIL_SMTP_SECURITY must be starttls, tls or none, not '{security}'")
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if security == "tls":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if security == "starttls":
+            smtp.starttls(context=context)
+        if config["MAIL_SMTP_USER"]:
+            smtp.login(config["MAIL_SMTP_USER"], config["MAIL_SMTP_PASSWORD"])
+        smtp.send_message(message)
+
+
+def _write_eml(message: EmailMessage, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    name = message["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_") + ".eml"
+    # Atomic: a reader never sees half a mail, and a repeated send replaces the same file.
+    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(message.as_bytes())
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temp, folder / name)

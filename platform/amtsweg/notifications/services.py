@@ -1,0 +1,73 @@
+"""State changes of the outbox: queue a mail, mark an operator retry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from amtsweg.extensions import db
+from amtsweg.jobs import enqueue
+from amtsweg.notifications import mail
+from amtsweg.notifications.models import FAILED, PENDING, OutboxMessage
+from amtsweg.tenancy.context import current_tenant
+from amtsweg.tenancy.models import utcnow
+
+
+def delivery_job_id(message: OutboxMessage) -> str:
+    """One RQ job id per row: a redelivery never runs beside a still queued attempt."""
+    return f"outbox-{message.tenant_id}-{message.id}"
+
+
+def schedule_delivery(message: OutboxMessage) -> None:
+    """Deliver ``message`` once the current transaction has committed."""
+    from amtsweg.notifications.tasks import deliver
+
+    enqueue(deliver, message.id, tenant_id=message.tenant_id, job_id=delivery_job_id(message), queue="mail")
+
+
+def queue_mail(
+    *, to: str, template: str, context: dict[str, Any], locale: str = "de", dedupe_key: str | None = None,
+    template_sources: Mapping[str, str] | None = None,
+) -> OutboxMessage:
+    """Add a mail for the current town to the current session (see the package docstring).
+
+    ``template_sources`` (file name → Jinja source, e.g. ``{"nachforderung.de.txt": ...}``) are
+    stored with the mail and used before the built-in templates, e.g. the mails of the process
+    version a case was submitted under.
+    """
+    tenant = current_tenant()
+    sources = dict(template_sources or {})
+    mail.check_template(template, locale, tenant.slug, sources)
+    if dedupe_key is not None:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
+    message = OutboxMessage(
+        tenant_id=tenant.id,
+        kind="mail",
+        payload={"to": to, "template": template, "context": context, "locale": locale,
+             **({"template_sources": sources} if sources else {})},
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+        dedupe_key=dedupe_key,
+    )
+    db.session.add(message)
+    # The id is needed for the job id; flushing inside the caller's transaction keeps it atomic.
+    db.session.flush()
+    schedule_delivery(message)
+    return message
+
+
+def retry(message_id: int) -> OutboxMessage | None:
+    """An operator's retry of an undelivered row: pending again, delivered after the commit."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status not in (PENDING, FAILED):
+        return None
+    message.status = PENDING
+    message.next_attempt_at = utcnow()
+    message.locked_until = None
+    schedule_delivery(message)
+    return message

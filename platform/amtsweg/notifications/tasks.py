@@ -1,0 +1,116 @@
+"""Jobs of the outbox: deliver one row (idempotent), sweep for rows that are due again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from amtsweg.extensions import db
+from amtsweg.jobs.schedule import periodic
+from amtsweg.notifications import mail
+from amtsweg.notifications.models import DELIVERED, FAILED, PENDING, OutboxMessage
+from amtsweg.tenancy.context import all_tenants_context, current_tenant
+from amtsweg.tenancy.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, … minutes after each failed attempt, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take the row for one attempt; False if it is delivered, failed or held by another attempt.
+
+    A conditional UPDATE in its own committed transaction: of two workers running the same job
+    (RQ is at-least-once) only one gets the row.
+    """
+    lease = timedelta(seconds=int(current_app.config["OUTBOX_LEASE_SECONDS"]))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == PENDING,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .values(locked_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _record_failure(message_id: int, error: Exception) -> None:
+    db.session.rollback()
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    message.locked_until = None
+    message.next_attempt_at = utcnow() + backoff(message.attempts)
+    if message.attempts >= int(current_app.config["OUTBOX_MAX_ATTEMPTS"]):
+        message.status = FAILED
+    db.session.commit()
+
+
+def deliver(message_id: int) -> str:
+    """Send one outbox mail unless it was already delivered; returns what happened."""
+    if not _claim(message_id, utcnow()):
+        return "skipped"
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return "skipped"
+    tenant = current_tenant()
+    header = mail.message_id_for(tenant, message.id)
+    payload = message.payload
+    try:
+        rendered = mail.render(tenant, payload["template"], payload["context"], payload["locale"],
+                               payload.get("template_sources"))
+        mail.send(mail.build_message(tenant, payload["to"], rendered, header, payload["locale"]))
+    except Exception as exc:
+        log.warning("outbox %s: delivery failed: %s", message_id, exc)
+        _record_failure(message_id, exc)
+        # RQ retries with backoff; after that the sweeper redelivers at next_attempt_at.
+        raise
+    # A kill between send and this commit is the remaining window (see the package docstring).
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+        .values(status=DELIVERED, delivered_at=utcnow(), message_id=header, locked_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return "delivered"
+
+
+def due_messages(now: datetime) -> list[OutboxMessage]:
+    """Pending rows of every town whose next attempt is due and which no attempt holds."""
+    with all_tenants_context():
+        return list(
+            db.session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == PENDING,
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                )
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+
+@periodic("outbox.sweep", "* * * * *", queue="mail")
+def sweep(now: datetime | None = None) -> int:
+    """Schedule a delivery for every due row (of every town); returns how many."""
+    from amtsweg.notifications.services import schedule_delivery
+
+    messages = due_messages(now or utcnow())
+    for message in messages:
+        schedule_delivery(message)
+    # Ends the read transaction: the deliveries are handed on when the app context ends.
+    db.session.commit()
+    return len(messages)

@@ -1,0 +1,155 @@
+"""A citizen's case behind the secret status link: status, timeline, messages, reply, withdrawal,
+receipt PDF. Without the right token (or on another town's host) every page is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from amtsweg.cases import services
+from amtsweg.cases.models import WITHDRAWABLE, Case
+from amtsweg.cases.queries import (
+    case_by_status_token,
+    case_events,
+    documents_of_case,
+    messages_of_case,
+    open_information_request,
+)
+from amtsweg.documents.services import UploadRejected, store_upload
+from amtsweg.extensions import db
+from amtsweg.forms.display import answer_sections
+from amtsweg.forms.inputs import field_id
+from amtsweg.portal.application import localized
+from amtsweg.processes.fees import format_cents
+from amtsweg.processes.loader import from_storable
+from amtsweg.processes.models import ProcessVersion
+from amtsweg.sites import restrict_to
+
+blueprint = Blueprint("status", __name__, url_prefix="/vorgang", template_folder="templates")
+restrict_to(blueprint, "tenant")
+
+STATUS_TEXT = {
+    "submitted": lazy_gettext("Eingegangen – Ihr Antrag wartet auf die Bearbeitung."),
+    "awaiting_payment": lazy_gettext("Wartet auf Ihre Zahlung."),
+    "in_progress": lazy_gettext("In Bearbeitung."),
+    "waiting_for_citizen": lazy_gettext("Wir brauchen noch etwas von Ihnen. Bitte beantworten Sie unsere Nachricht."),
+    "approved": lazy_gettext("Entschieden – Ihrem Antrag wurde stattgegeben."),
+    "rejected": lazy_gettext("Entschieden – Ihr Antrag wurde abgelehnt. Die Begründung finden Sie im Bescheid."),
+    "closed": lazy_gettext("Abgeschlossen."),
+    "withdrawn": lazy_gettext("Sie haben den Antrag zurückgezogen."),
+    "archived": lazy_gettext("Abgeschlossen und archiviert."),
+}
+EVENT_TEXT = {
+    "case.submitted": lazy_gettext("Antrag eingegangen"),
+    "case.withdrawn": lazy_gettext("Antrag zurückgezogen"),
+    "case.citizen_replied": lazy_gettext("Ihre Antwort ist eingegangen"),
+}
+REPLY_LIMIT = 5000
+REPLY_FILE_TYPES = ["pdf", "jpeg", "png"]
+REPLY_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _case(token: str) -> Case:
+    case = case_by_status_token(token)
+    if case is None:
+        abort(404)
+    return case
+
+
+@blueprint.after_request
+def _private(response: Response) -> Response:
+    # The token is a secret: keep the pages out of caches and search engines.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _timeline(case: Case) -> list[tuple[Any, str]]:
+    entries = []
+    for event in case_events(case):
+        if event.action in EVENT_TEXT:
+            entries.append((event.occurred_at, str(EVENT_TEXT[event.action])))
+        elif event.details.get("to") in STATUS_TEXT:
+            entries.append((event.occurred_at, str(STATUS_TEXT[event.details["to"]])))
+    return entries
+
+
+def _definition(case: Case) -> Any:
+    return from_storable(db.session.get(ProcessVersion, case.process_version_id).definition)
+
+
+def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "status/show.html", case=case, token=token, definition=_definition(case),
+        status_text=STATUS_TEXT.get(case.status, case.status), timeline=_timeline(case),
+        messages=messages_of_case(case), open_request=open_information_request(case),
+        documents=documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
+        localized=localized, field_id=field_id, reply_text=request.form.get("nachricht", ""),
+    ), status
+
+
+@blueprint.route("/<token>")
+def show(token: str) -> tuple[str, int]:
+    return _render(token, _case(token), {})
+
+
+@blueprint.route("/<token>/antworten", methods=["POST"])
+def answer(token: str) -> Response | tuple[str, int]:
+    case = _case(token)
+    body = (request.form.get("nachricht") or "").strip()
+    errors = {}
+    if not body:
+        errors["nachricht"] = gettext("Bitte schreiben Sie eine Nachricht.")
+    elif len(body) > REPLY_LIMIT:
+        errors["nachricht"] = gettext("Bitte schreiben Sie höchstens %(count)d Zeichen.", count=REPLY_LIMIT)
+    uploads = [f for f in request.files.getlist("dokumente") if isinstance(f, FileStorage) and f.filename]
+    if errors:
+        return _render(token, case, errors)
+    documents = []
+    for upload in uploads:
+        try:
+            documents.append(store_upload(upload.stream, upload.filename or "", accept=REPLY_FILE_TYPES,
+                                          max_bytes=REPLY_MAX_BYTES, case_id=case.id))
+        except UploadRejected as exc:
+            db.session.rollback()
+            return _render(token, case, {"dokumente": str(exc)})
+    try:
+        services.reply(case, body, documents)
+    except services.NotAllowed:
+        abort(409)
+    flash(gettext("Vielen Dank. Ihre Nachricht ist eingegangen."), "success")
+    return redirect(url_for("status.show", token=token))
+
+
+@blueprint.route("/<token>/zurueckziehen", methods=["GET", "POST"])
+def withdraw(token: str) -> Response | str:
+    case = _case(token)
+    if case.status not in WITHDRAWABLE:
+        return redirect(url_for("status.show", token=token))
+    if request.method == "POST":
+        services.withdraw(case)
+        flash(gettext("Sie haben den Antrag zurückgezogen."), "success")
+        return redirect(url_for("status.show", token=token))
+    return render_template("status/withdraw.html", case=case, token=token, definition=_definition(case),
+                           localized=localized)
+
+
+@blueprint.route("/<token>/eingangsbestaetigung.pdf")
+def receipt(token: str) -> Response:
+    from weasyprint import HTML
+
+    case = _case(token)
+    definition = _definition(case)
+    html = render_template(
+        "status/receipt.html", case=case, definition=definition, localized=localized,
+        sections=answer_sections(definition, case.answers, case.locale), documents=documents_of_case(case),
+        format_cents=format_cents,
+    )
+    pdf = HTML(string=html).write_pdf()
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{case.reference}.pdf"'
+    return response

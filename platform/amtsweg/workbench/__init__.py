@@ -1,0 +1,1 @@
+"""Clerk workbench (Sachbearbeitung): the town's case queue and case pages."""

@@ -1,0 +1,460 @@
+"""The town's contract database in the clerk workbench: list, search, dashboard, edit, documents,
+export, import with preview and the personal calendar feed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import NotFound
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from amtsweg.auth.access import CONTRACTS_EDITOR, CONTRACTS_VIEWER, roles_required
+from amtsweg.contracts import calendar, exporting, importing, queries, services
+from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS, Contract
+from amtsweg.contracts.services import ContractInput, ContractInvalid
+from amtsweg.documents.services import UploadRejected
+from amtsweg.documents.storage import get_storage
+from amtsweg.sites import restrict_to
+from amtsweg.tenancy.context import current_tenant
+
+blueprint = Blueprint("contracts", __name__, url_prefix="/sachbearbeitung/vertraege", template_folder="templates")
+restrict_to(blueprint, "tenant")
+
+PER_PAGE = 25
+EXPORT_LIMIT = 10000
+DASHBOARD_DAYS = 90
+READERS = (CONTRACTS_VIEWER, CONTRACTS_EDITOR)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REQUIRED = _l("Bitte ausfüllen.")
+
+
+def _person_choices() -> list[tuple[str, str]]:
+    return [("", gettext("– niemand –"))] + [
+        (str(user.id), f"{user.label} ({user.email})" if user.email else user.label) for user in queries.town_users()
+    ]
+
+
+class ContractForm(FlaskForm):
+    number = StringField(
+        _l("Vertragsnummer"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Leer lassen, um die nächste Nummer (V-Jahr-0001) zu vergeben."),
+    )
+    title = StringField(_l("Titel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    contract_type = SelectField(_l("Vertragsart"), choices=list(CONTRACT_TYPES.items()))
+    status = SelectField(_l("Status"), choices=list(STATUSES.items()), default="aktiv")
+    partner_name = StringField(_l("Vertragspartner"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    partner_address = TextAreaField(_l("Anschrift des Partners"), validators=[Length(max=1000)])
+    partner_contact = StringField(_l("Ansprechperson des Partners"), validators=[Length(max=300)])
+    department = StringField(_l("Fachbereich"), validators=[Length(max=120)])
+    responsible_id = SelectField(_l("Verantwortlich"), choices=[])
+    deputy_id = SelectField(_l("Vertretung"), choices=[])
+    subject = TextAreaField(_l("Vertragsgegenstand"), validators=[Length(max=5000)])
+    starts_on = DateField(_l("Beginn"), validators=[DataRequired(_l("Bitte ein Datum angeben."))])
+    ends_on = DateField(_l("Ende"), validators=[Optional()], description=_l("Leer lassen bei unbefristeten Verträgen."))
+    minimum_term = StringField(_l("Mindestlaufzeit"), validators=[Length(max=100)], description=_l("z. B. 24 Monate"))
+    notice_period = StringField(
+        _l("Kündigungsfrist"), validators=[Length(max=200)], description=_l("z. B. 3 Monate zum Jahresende")
+    )
+    renewal_period = StringField(
+        _l("Automatische Verlängerung um"),
+        validators=[Length(max=100)],
+        description=_l("z. B. 12 Monate; leer lassen, wenn sich der Vertrag nicht verlängert."),
+    )
+    value = StringField(_l("Wert in Euro"), validators=[Length(max=30)], description=_l("z. B. 1.234,56"))
+    value_interval = SelectField(_l("Wertart"), choices=list(VALUE_INTERVALS.items()))
+    cost_centre = StringField(_l("Kostenstelle/Produkt"), validators=[Length(max=120)])
+    tags = StringField(_l("Schlagwörter"), validators=[Length(max=500)], description=_l("durch Kommas getrennt"))
+    notes = TextAreaField(_l("Notizen"), validators=[Length(max=10000)])
+
+    # Service field names that the form shows under another name.
+    FIELD_OF = {"value_cents": "value"}
+
+    def offer_people(self) -> None:
+        choices = _person_choices()
+        self.responsible_id.choices = choices
+        self.deputy_id.choices = choices
+
+    def fill(self, contract: Contract) -> None:
+        for name in (
+            "number",
+            "title",
+            "contract_type",
+            "status",
+            "partner_name",
+            "partner_address",
+            "partner_contact",
+            "department",
+            "subject",
+            "starts_on",
+            "ends_on",
+            "minimum_term",
+            "notice_period",
+            "renewal_period",
+            "value_interval",
+            "cost_centre",
+            "notes",
+        ):
+            self[name].data = getattr(contract, name)
+        self.responsible_id.data = str(contract.responsible_id or "")
+        self.deputy_id.data = str(contract.deputy_id or "")
+        self.value.data = (
+            "" if contract.value_cents is None else exporting.format_money(Decimal(contract.value_cents) / 100)
+        )
+        self.tags.data = ", ".join(contract.tags or [])
+
+    def to_input(self) -> ContractInput | None:
+        """The typed input, or None after adding an error to the amount field."""
+        try:
+            value_cents = importing.parse_money(self.value.data) if self.value.data.strip() else None
+        except ValueError as exc:
+            self.value.errors = [str(exc)]
+            return None
+        return ContractInput(
+            number=self.number.data.strip(),
+            title=self.title.data.strip(),
+            contract_type=self.contract_type.data,
+            status=self.status.data,
+            partner_name=self.partner_name.data.strip(),
+            partner_address=self.partner_address.data.strip(),
+            partner_contact=self.partner_contact.data.strip(),
+            department=self.department.data.strip(),
+            responsible_id=int(self.responsible_id.data) if self.responsible_id.data else None,
+            deputy_id=int(self.deputy_id.data) if self.deputy_id.data else None,
+            subject=self.subject.data.strip(),
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            minimum_term=self.minimum_term.data.strip(),
+            notice_period=self.notice_period.data.strip(),
+            renewal_period=self.renewal_period.data.strip(),
+            value_cents=value_cents,
+            value_interval=self.value_interval.data,
+            cost_centre=self.cost_centre.data.strip(),
+            tags=[tag.strip() for tag in self.tags.data.split(",") if tag.strip()],
+            notes=self.notes.data.strip(),
+        )
+
+    def show_problems(self, problems: list[services.Problem]) -> None:
+        for problem in problems:
+            name = self.FIELD_OF.get(problem.field, problem.field)
+            field = self._fields.get(name, self.title)
+            field.errors = [*field.errors, problem.message]
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(
+        _l("Bezeichnung"),
+        validators=[Length(max=200)],
+        description=_l("Gleiche Bezeichnung wie ein vorhandenes Dokument: neue Version davon."),
+    )
+    file = FileField(_l("Datei"), validators=[FileRequired(_l("Bitte eine Datei wählen."))])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Datei (CSV oder XLSX)"), validators=[FileRequired(_l("Bitte eine Datei wählen."))])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: confirming a preview or renewing a calendar address."""
+
+
+# --- list, export, dashboard ----------------------------------------------------------------------
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _money_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return importing.parse_money(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _criteria() -> queries.ContractFilter:
+    return queries.ContractFilter(
+        text=request.args.get("q", "").strip()[:200],
+        contract_type=request.args.get("art", ""),
+        department=request.args.get("fachbereich", ""),
+        status=request.args.get("status", ""),
+        responsible_id=_int_arg("verantwortlich"),
+        deadline_days=_int_arg("frist"),
+        value_min_cents=_money_arg("wert_von"),
+        value_max_cents=_money_arg("wert_bis"),
+        sort=request.args.get("sortierung", "nummer"),
+        descending=request.args.get("absteigend") == "1",
+    )
+
+
+def _today() -> date:
+    return services.today_in_germany()
+
+
+@blueprint.route("/")
+@roles_required(*READERS)
+def index() -> str:
+    criteria = _criteria()
+    page = max(_int_arg("seite") or 1, 1)
+    contracts, total = queries.page_of(queries.filtered(criteria, _today()), page, PER_PAGE)
+    args = {key: value for key, value in request.args.items() if key != "seite" and value}
+    return render_template(
+        "contracts/list.html",
+        contracts=contracts,
+        total=total,
+        page=page,
+        pages=max(-(-total // PER_PAGE), 1),
+        criteria=criteria,
+        args=args,
+        types=CONTRACT_TYPES,
+        statuses=STATUSES,
+        sorts=queries.SORTS,
+        departments=queries.departments(),
+        people=queries.town_users(),
+        can_edit=current_user.has_role(CONTRACTS_EDITOR),
+    )
+
+
+@blueprint.route("/export.<any(csv, xlsx):kind>")
+@roles_required(*READERS)
+def export(kind: str) -> Response:
+    contracts = queries.page_of(queries.filtered(_criteria(), _today()), 1, EXPORT_LIMIT)[0]
+    name = f"vertraege-{current_tenant().slug}-{_today():%Y-%m-%d}.{kind}"
+    if kind == "csv":
+        body, mimetype = exporting.to_csv(contracts), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = exporting.to_xlsx(contracts), XLSX_TYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@blueprint.route("/fristen")
+@roles_required(*READERS)
+def dashboard() -> str:
+    today = _today()
+    return render_template(
+        "contracts/dashboard.html", contracts=queries.due_soon(today, DASHBOARD_DAYS), today=today, days=DASHBOARD_DAYS
+    )
+
+
+# --- one contract ---------------------------------------------------------------------------------
+
+
+def _contract_or_404(contract_id: int) -> Contract:
+    contract = queries.find_contract(contract_id)
+    if contract is None:
+        raise NotFound()
+    return contract
+
+
+@blueprint.route("/<int:contract_id>")
+@roles_required(*READERS)
+def detail(contract_id: int) -> str:
+    contract = _contract_or_404(contract_id)
+    return render_template(
+        "contracts/detail.html",
+        contract=contract,
+        history=queries.history(contract.id),
+        attachments=queries.documents(contract.id),
+        labels=services.FIELD_LABELS,
+        can_edit=current_user.has_role(CONTRACTS_EDITOR),
+        document_form=DocumentForm(),
+    )
+
+
+def _save(form: ContractForm, contract: Contract | None) -> Any:
+    data = form.to_input() if form.validate_on_submit() else None
+    if data is None:
+        return None
+    try:
+        if contract is None:
+            contract = services.create_contract(data, current_user, _today())
+            flash(gettext("Der Vertrag %(number)s wurde angelegt.", number=contract.number), "success")
+        else:
+            services.update_contract(contract, data, current_user, _today())
+            flash(gettext("Die Änderungen wurden gespeichert."), "success")
+    except ContractInvalid as exc:
+        form.show_problems(exc.problems)
+        return None
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@blueprint.route("/neu", methods=["GET", "POST"])
+@roles_required(CONTRACTS_EDITOR)
+def create() -> Any:
+    form = ContractForm()
+    form.offer_people()
+    saved = _save(form, None)
+    if saved is not None:
+        return saved
+    return render_template("contracts/form.html", form=form, contract=None), 400 if form.errors else 200
+
+
+@blueprint.route("/<int:contract_id>/bearbeiten", methods=["GET", "POST"])
+@roles_required(CONTRACTS_EDITOR)
+def edit(contract_id: int) -> Any:
+    contract = _contract_or_404(contract_id)
+    form = ContractForm()
+    form.offer_people()
+    if request.method == "GET":
+        form.fill(contract)
+    saved = _save(form, contract)
+    if saved is not None:
+        return saved
+    return render_template("contracts/form.html", form=form, contract=contract), 400 if form.errors else 200
+
+
+@blueprint.route("/<int:contract_id>/dokumente", methods=["POST"])
+@roles_required(CONTRACTS_EDITOR)
+def upload(contract_id: int) -> Any:
+    contract = _contract_or_404(contract_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        try:
+            attached = services.add_document(
+                contract,
+                upload_file.stream,
+                upload_file.filename or "",
+                form.title.data or "",
+                current_user,
+                current_app.config["MAX_CONTENT_LENGTH"],
+            )
+        except UploadRejected as exc:
+            form.file.errors = [str(exc)]
+        else:
+            flash(
+                gettext(
+                    "„%(title)s“ wurde als Version %(version)s gespeichert.",
+                    title=attached.title,
+                    version=attached.version,
+                ),
+                "success",
+            )
+            return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="dokumente"))
+    return render_template(
+        "contracts/detail.html",
+        contract=contract,
+        history=queries.history(contract.id),
+        attachments=queries.documents(contract.id),
+        labels=services.FIELD_LABELS,
+        can_edit=True,
+        document_form=form,
+    ), 400
+
+
+@blueprint.route("/<int:contract_id>/dokumente/<int:attachment_id>")
+@roles_required(*READERS)
+def download(contract_id: int, attachment_id: int) -> Response:
+    contract = _contract_or_404(contract_id)
+    attachment = queries.find_document(contract.id, attachment_id)
+    if attachment is None or attachment.document is None:
+        raise NotFound()
+    document = attachment.document
+    return send_file(
+        get_storage().open(document.storage_key),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+    )
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+@blueprint.route("/import", methods=["GET", "POST"])
+@roles_required(CONTRACTS_EDITOR)
+def import_upload() -> Any:
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        filename = upload_file.filename or "import"
+        try:
+            table = importing.read_file(filename, upload_file.read())
+            rows, problems = importing.parse_rows(table, queries.users_by_email())
+        except importing.ImportFileError as exc:
+            form.file.errors = [str(exc)]
+        else:
+            token = services.store_import(filename, rows, problems, current_user)
+            return redirect(url_for("contracts.import_preview", token=token))
+    return render_template(
+        "contracts/import.html", form=form, columns=list(importing.FIELDS), required=importing.REQUIRED
+    ), 400 if form.errors else 200
+
+
+def _preview_or_404(token: str) -> Any:
+    preview = queries.find_import(token)
+    if preview is None:
+        raise NotFound()
+    return preview
+
+
+@blueprint.route("/import/<token>", methods=["GET", "POST"])
+@roles_required(CONTRACTS_EDITOR)
+def import_preview(token: str) -> Any:
+    preview = _preview_or_404(token)
+    form = ConfirmForm()
+    problems = preview.problems
+    if form.validate_on_submit():
+        try:
+            inputs = importing.inputs_of(preview.rows, queries.users_by_email())
+            contracts = services.confirm_import(preview, inputs, current_user, _today())
+        except ContractInvalid as exc:
+            problems = [{"row": p.row, "label": p.label, "message": p.message} for p in exc.problems]
+        else:
+            flash(gettext("%(count)s Verträge wurden übernommen.", count=len(contracts)), "success")
+            return redirect(url_for("contracts.index"))
+    return render_template(
+        "contracts/import_preview.html", preview=preview, problems=problems, form=form, columns=list(importing.FIELDS)
+    )
+
+
+# --- calendar feed --------------------------------------------------------------------------------
+
+
+@blueprint.route("/kalender", methods=["GET", "POST"])
+@roles_required(*READERS)
+def calendar_settings() -> str:
+    form = ConfirmForm()
+    feed_url = None
+    if form.validate_on_submit():
+        token = services.issue_calendar_token(current_user)
+        feed_url = url_for("contracts.calendar_feed", token=token, _external=True)
+    return render_template(
+        "contracts/calendar.html",
+        form=form,
+        feed_url=feed_url,
+        has_feed=queries.has_feed(current_user),
+        contracts=queries.contracts_of(current_user),
+    )
+
+
+@blueprint.route("/kalender/<token>.ics")
+def calendar_feed(token: str) -> Response:
+    """No login (calendar programs cannot log in): the secret address is the credential."""
+    user = queries.feed_owner(token)
+    if user is None or not user.has_role(*READERS):
+        raise NotFound()
+    town = current_tenant()
+    body = calendar.feed(
+        queries.contracts_of(user),
+        f"Vertragsfristen {town.name}",
+        request.host,
+        _today(),
+        lambda contract: url_for("contracts.detail", contract_id=contract.id, _external=True),
+    )
+    response = Response(body, mimetype="text/calendar; charset=utf-8")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,310 @@
+"""Clerk pages: queue (filters, assignment), case page (answers, documents, messages, internal notes,
+timeline, actions), the audit log, intake of applications received by phone, post or in person."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from amtsweg.audit.services import record
+from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
+from amtsweg.auth.models import User
+from amtsweg.cases.deadlines import is_overdue
+from amtsweg.cases.models import Case
+from amtsweg.cases.queries import case_by_idempotency_key, case_events, documents_of_case, messages_of_case
+from amtsweg.cases.tokens import new_token
+from amtsweg.cases.workflow import (
+    FINISHED_STATUSES,
+    Actor,
+    IllegalTransition,
+    available_transitions,
+    definition_of,
+    perform,
+)
+from amtsweg.documents.models import Document
+from amtsweg.documents.storage import get_storage
+from amtsweg.extensions import db
+from amtsweg.forms import inputs
+from amtsweg.forms.display import answer_sections
+from amtsweg.forms.validation import validate_answers
+from amtsweg.portal.application import localized, option_pairs
+from amtsweg.processes.conditions import field_states
+from amtsweg.processes.fees import format_cents
+from amtsweg.processes.queries import EnabledProcess, catalogue, enabled_process
+from amtsweg.processes.schema import AREAS
+from amtsweg.sites import restrict_to
+from amtsweg.workbench import intake, services
+from amtsweg.workbench.queries import AuditFilter, audit_page, notes_of_case, staff_member, town_staff
+from amtsweg.workbench.queue import NEWEST, SORTS, QueueFilter, queue_page
+
+blueprint = Blueprint("workbench", __name__, url_prefix="/sachbearbeitung", template_folder="templates")
+restrict_to(blueprint, "tenant")
+STAFF = (CLERK, TEAM_LEAD)
+
+
+def _actor() -> Actor:
+    return Actor(current_user.label, tuple(current_user.roles))
+
+
+def _case_or_404(reference: str) -> Case:
+    # The ORM restricts the query to the current town: another town's reference is simply not found.
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        abort(404)
+    return case
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _id(value: str) -> int | None:
+    # Longer numbers are no id and would overflow PostgreSQL's integer column.
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _queue_filter(args: MultiDict[str, str]) -> QueueFilter:
+    """The queue's filter from the query string; "zustaendig" is "ich", "niemand" or an account id."""
+    assigned = args.get("zustaendig", "")
+    sort = args.get("sortierung", NEWEST)
+    return QueueFilter(
+        status=args.get("status", ""), process=args.get("leistung", ""), channel=args.get("kanal", ""),
+        search=args.get("suche", "")[:100], overdue=args.get("ueberfaellig") == "1",
+        area=args.get("bereich", ""),
+        assignee_id=current_user.id if assigned == "ich" else _id(assigned),
+        unassigned=assigned == "niemand",
+        submitted_from=_day(args.get("von", "")), submitted_until=_day(args.get("bis", "")),
+        sort=sort if sort in SORTS else NEWEST,
+        before_id=_id(args.get("vor", "")),
+    )
+
+
+@blueprint.route("/")
+@roles_required(*STAFF)
+def queue() -> str:
+    today = date.today()
+    staff = town_staff()
+    return render_template(
+        "workbench/queue.html", page=queue_page(_queue_filter(request.args), today), today=today,
+        args=request.args, staff=staff, names={u.id: u.label for u in staff}, areas=AREAS,
+        is_team_lead=current_user.has_role(TEAM_LEAD),
+    )
+
+
+@blueprint.route("/zuweisen", methods=["POST"])
+@roles_required(TEAM_LEAD)
+def bulk_assign() -> Any:
+    references = request.form.getlist("vorgang")[:500]
+    assignee = _assignee_from_form()
+    cases = list(db.session.scalars(select(Case).where(Case.reference.in_(references)))) if references else []
+    if not cases:
+        flash(gettext("Bitte wählen Sie mindestens einen Vorgang aus."), "error")
+        return redirect(url_for("workbench.queue"), 303)
+    changed = services.assign(cases, assignee, current_user._get_current_object())
+    flash(gettext("%(count)d Vorgänge zugewiesen.", count=changed), "success")
+    return redirect(url_for("workbench.queue"), 303)
+
+
+def _assignee_from_form() -> User | None:
+    """The account chosen in the form ("" releases the case); an unknown or foreign id is a 404."""
+    chosen = request.form.get("bearbeiter", "")
+    if not chosen:
+        return None
+    user = staff_member(_id(chosen) or 0)
+    if user is None:
+        abort(404)
+    return user
+
+
+@blueprint.route("/vorgang/<reference>")
+@roles_required(*STAFF)
+def case_page(reference: str) -> str:
+    case = _case_or_404(reference)
+    _, definition = definition_of(case)
+    record(current_user.label, "case.viewed", "case", case.id)
+    db.session.commit()
+    return render_template(
+        "workbench/case.html",
+        case=case,
+        definition=definition,
+        sections=answer_sections(definition, case.answers, "de"),
+        documents=documents_of_case(case),
+        messages=messages_of_case(case),
+        events=case_events(case),
+        transitions=available_transitions(definition, case.status, current_user.roles),
+        notes=notes_of_case(case),
+        staff=town_staff(),
+        assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
+        is_team_lead=current_user.has_role(TEAM_LEAD),
+        overdue=is_overdue(case.due_date) and case.status not in FINISHED_STATUSES,
+    )
+
+
+@blueprint.route("/vorgang/<reference>/uebernehmen", methods=["POST"])
+@roles_required(*STAFF)
+def claim(reference: str) -> Any:
+    case = _case_or_404(reference)
+    try:
+        services.claim(case, current_user._get_current_object())
+    except services.NotAllowed:
+        db.session.rollback()
+        flash(gettext("Der Vorgang ist bereits einer anderen Person zugewiesen. Nur die Teamleitung kann ihn "
+                      "neu zuweisen."), "error")
+        return redirect(url_for("workbench.case_page", reference=reference), 303)
+    flash(gettext("Sie bearbeiten jetzt diesen Vorgang."), "success")
+    return redirect(url_for("workbench.case_page", reference=reference), 303)
+
+
+@blueprint.route("/vorgang/<reference>/zuweisen", methods=["POST"])
+@roles_required(TEAM_LEAD)
+def assign(reference: str) -> Any:
+    case = _case_or_404(reference)
+    services.assign([case], _assignee_from_form(), current_user._get_current_object())
+    flash(gettext("Zuständigkeit gespeichert."), "success")
+    return redirect(url_for("workbench.case_page", reference=reference), 303)
+
+
+@blueprint.route("/vorgang/<reference>/notiz", methods=["POST"])
+@roles_required(*STAFF)
+def add_note(reference: str) -> Any:
+    case = _case_or_404(reference)
+    try:
+        services.add_note(case, current_user._get_current_object(), request.form.get("notiz", ""))
+    except ValueError:
+        flash(gettext("Bitte geben Sie einen Text für die Notiz ein."), "error")
+    else:
+        flash(gettext("Notiz gespeichert."), "success")
+    return redirect(url_for("workbench.case_page", reference=reference) + "#notizen", 303)
+
+
+@blueprint.route("/protokoll")
+@roles_required(TEAM_LEAD)
+def audit_log() -> str:
+    args = request.args
+    selected = AuditFilter(
+        reference=args.get("aktenzeichen", "")[:20], actor=args.get("person", "")[:200],
+        since=_day(args.get("von", "")), until=_day(args.get("bis", "")), before_id=_id(args.get("vor", "")),
+    )
+    return render_template("workbench/audit_log.html", page=audit_page(selected), args=args)
+
+
+@blueprint.route("/vorgang/<reference>/schritt/<transition_id>", methods=["POST"])
+@roles_required(*STAFF)
+def transition(reference: str, transition_id: str) -> Any:
+    case = _case_or_404(reference)
+    try:
+        done = perform(case, transition_id, _actor(), request.form.get("nachricht", "")[:10000])
+    except IllegalTransition:
+        db.session.rollback()
+        flash(gettext("Dieser Schritt ist im aktuellen Bearbeitungsstand oder mit Ihrer Rolle nicht möglich. "
+                      "Es wurde nichts geändert."), "error")
+        return redirect(url_for("workbench.case_page", reference=reference)), 303
+    flash(gettext("Ausgeführt: %(label)s", label=done.label.de), "success")
+    return redirect(url_for("workbench.case_page", reference=reference), 303)
+
+
+@blueprint.route("/vorgang/<reference>/dokument/<int:document_id>")
+@roles_required(*STAFF)
+def document(reference: str, document_id: int) -> Response:
+    case = _case_or_404(reference)
+    stored = db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
+    if stored is None:
+        abort(404)
+    record(current_user.label, "document.downloaded", "case", case.id, document=stored.id)
+    db.session.commit()
+    with get_storage().open(stored.storage_key) as handle:
+        content = handle.read()
+    response = Response(content, mimetype=stored.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _offered_for_intake(slug: str) -> EnabledProcess:
+    offered = enabled_process(slug)
+    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
+        abort(404)
+    return offered
+
+
+def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dict[str, str], channel: str,
+                   submission_key: str, status: int = 200) -> tuple[str, int]:
+    assert offered.definition.form is not None
+    states = {s.path: s for s in field_states(offered.definition.form, answers) if not intake.is_paper_field(s.field)}
+    return render_template(
+        "workbench/intake.html", offered=offered, definition=offered.definition, answers=answers, errors=errors,
+        states=states, inputs=inputs, channels=intake.CHANNELS, channel=channel, submission_key=submission_key,
+        localized=localized, option_pairs=option_pairs, field_id=inputs.field_id,
+    ), status
+
+
+@blueprint.route("/erfassen/")
+@roles_required(*STAFF)
+def intake_index() -> str:
+    """The town's online services, each to be recorded for an application received another way."""
+    services_offered = [entry for entry in catalogue().entries if entry.kind == "digital"]
+    return render_template("workbench/intake_index.html", entries=services_offered, localized=localized)
+
+
+@blueprint.route("/erfassen/<slug>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def record_application(slug: str) -> Any:
+    """One page with every step of the process's form; the clerk types in what arrived on paper."""
+    offered = _offered_for_intake(slug)
+    if request.method == "GET":
+        return _render_intake(offered, intake.parse_answers(offered, MultiDict()), {}, "", new_token())
+    submission_key = request.form.get("einreichung", "")[:64] or new_token()
+    existing = case_by_idempotency_key(submission_key)
+    if existing is not None:
+        return redirect(url_for("workbench.case_page", reference=existing.reference), 303)
+    answers = intake.parse_answers(offered, request.form)
+    channel = request.form.get("kanal", "")
+    action = request.form.get("aktion", "erfassen")
+    if action != "erfassen":
+        # "aktualisieren" only shows the fields that the answers so far make visible.
+        if action != "aktualisieren":
+            try:
+                intake.apply_group_action(offered, answers, action)
+            except inputs.UnknownAction:
+                abort(400)
+        return _render_intake(offered, answers, {}, channel, submission_key)
+    errors = validate_answers(offered.definition, answers)
+    if channel not in intake.CHANNELS:
+        errors = {"kanal": gettext("Bitte wählen Sie aus, wie der Antrag eingegangen ist."), **errors}
+    if errors:
+        return _render_intake(offered, answers, errors, channel, submission_key, 400)
+    submission = intake.record_application(
+        offered, answers, channel, submission_key, current_user.label,
+        lambda token: url_for("status.show", token=token, _external=True),
+    )
+    flash(gettext("Antrag erfasst: %(reference)s", reference=submission.case.reference), "success")
+    return redirect(url_for("workbench.case_page", reference=submission.case.reference), 303)
+
+
+@blueprint.route("/vorgang/<reference>/eingangsbestaetigung.pdf")
+@roles_required(*STAFF)
+def receipt(reference: str) -> Response:
+    """The citizen flow's receipt, to print and hand over or post for an application taken in here."""
+    from weasyprint import HTML  # imported on use: loading WeasyPrint takes a moment
+
+    case = _case_or_404(reference)
+    _, definition = definition_of(case)
+    html = render_template(
+        "status/receipt.html", case=case, definition=definition, localized=localized,
+        sections=answer_sections(definition, case.answers, case.locale), documents=documents_of_case(case),
+        format_cents=format_cents,
+    )
+    record(current_user.label, "case.receipt_printed", "case", case.id)
+    db.session.commit()
+    response = Response(HTML(string=html).write_pdf(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{case.reference}.pdf"'
+    return response

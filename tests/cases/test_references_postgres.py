@@ -1,0 +1,108 @@
+"""Reference numbers and double submissions under real concurrency on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from amtsweg.cases import services
+from amtsweg.cases.models import Case, Draft
+from amtsweg.cases.references import next_reference
+from amtsweg.extensions import db
+from amtsweg.processes.queries import enabled_process
+from amtsweg.processes.sample_answers import valid_answers
+from amtsweg.processes.services import sync_library
+from amtsweg.tenancy import tenant_context
+from amtsweg.tenancy.services import sync_tenants
+from conftest import build_app, tenant_info
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+pytestmark = pytest.mark.postgres
+THREADS = 8
+
+
+@pytest.fixture
+def pg_app(postgres_server, tmp_path: Path):
+    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
+    postgres_server.create_database(name)
+    app = build_app(tmp_path, DATABASE_URL=postgres_server.app_url(name),
+                    MIGRATION_DATABASE_URL=postgres_server.owner_url(name))
+    with app.app_context():
+        upgrade(revision="heads")
+        sync_tenants(Path(app.config["TENANTS_DIR"]))
+        sync_library(Path(app.config["PROCESSES_DIR"]), skip_invalid=True)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    postgres_server.drop_database(name)
+
+
+def _in_threads(target, count: int) -> list:
+    """Run ``target(i)`` in ``count`` threads started together; any thread's exception fails the test."""
+    results: list = []
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results.append(target(index))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    return results
+
+
+def test_parallel_transactions_get_gap_free_unique_numbers(pg_app):
+    town = tenant_info(pg_app, "usingen")
+
+    def take(index: int) -> str | None:
+        with pg_app.app_context(), tenant_context(town):
+            reference = next_reference(2026)
+            if index == 0:
+                # A failed submission gives its number back.
+                db.session.rollback()
+                return None
+            db.session.commit()
+            return reference
+
+    numbers = sorted(r for r in _in_threads(take, THREADS) if r)
+    assert numbers == [f"{town.reference_prefix}-2026-{n:06d}" for n in range(1, THREADS)]
+    with pg_app.app_context(), tenant_context(tenant_info(pg_app, "schmitten")):
+        assert next_reference(2026).endswith("-2026-000001")
+        db.session.rollback()
+
+
+def test_the_same_review_form_sent_in_parallel_makes_one_case(pg_app):
+    town = tenant_info(pg_app, "usingen")
+    with pg_app.app_context(), tenant_context(town):
+        offered = enabled_process("hundesteuer-anmelden")
+        draft, _ = services.start_draft(offered)
+        services.save_answers(draft, valid_answers(offered.definition), completed_steps=3)
+        draft_id, key = draft.id, draft.submission_key
+
+    def send(index: int) -> str:
+        with pg_app.test_request_context(), tenant_context(town):
+            offered = enabled_process("hundesteuer-anmelden")
+            draft = db.session.get(Draft, draft_id)
+            if draft is None:
+                return "already submitted"
+            submission = services.submit_draft(draft, offered, key, "de", status_url_for=lambda token: token)
+            return submission.case.reference
+
+    references = _in_threads(send, 4)
+    with pg_app.app_context(), tenant_context(town):
+        cases = db.session.scalars(select(Case)).all()
+    assert len(cases) == 1
+    assert cases[0].reference.endswith("-000001")
+    assert set(references) - {"already submitted"} == {cases[0].reference}

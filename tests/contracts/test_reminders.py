@@ -1,0 +1,175 @@
+"""Reminders before notice deadlines: through the real scheduler and job path, exactly once per
+contract, deadline and lead time, to the responsible person and the deputy."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from amtsweg.auth.models import User
+from amtsweg.contracts import services
+from amtsweg.contracts.models import Contract, ContractReminder
+from amtsweg.contracts.tasks import _contract_url
+from amtsweg.extensions import db
+from amtsweg.jobs import schedule
+from amtsweg.notifications.models import OutboxMessage
+from amtsweg.tenancy import tenant_context
+from conftest import tenant_info
+from contract_support import create_contract, logged_in, usingen_editor
+from dateutil.relativedelta import relativedelta
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+WORKER_COMMAND = (sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--name", "{name}")
+RESPONSIBLE, DEPUTY = "vertrag-u@entwicklung.invalid", "vertretung@entwicklung.invalid"
+
+
+def _daily_jobs() -> list[schedule.PeriodicJob]:
+    return [job for job in schedule.discover() if job.name == "contracts.daily"]
+
+
+def _user_id(app, username: str) -> int:
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        return db.session.scalar(db.select(User.id).where(User.subject == username))
+
+
+def _contract_due_in_about_20_days(app, client_for) -> int:
+    """A fixed-term contract whose notice ("3 Monate zum Vertragsende") must arrive in about 20 days."""
+    editor = usingen_editor(client_for)
+    logged_in(client_for, "usingen", "contracts_viewer", username="vertretung")
+    today = services.today_in_germany()
+    return create_contract(
+        editor,
+        title="Wartung Aufzug",
+        starts_on=(today - timedelta(days=400)).isoformat(),
+        ends_on=(today + timedelta(days=20) + relativedelta(months=3)).isoformat(),
+        minimum_term="",
+        renewal_period="",
+        notice_period="3 Monate zum Vertragsende",
+        responsible_id=str(_user_id(app, "vertrag-u")),
+        deputy_id=str(_user_id(app, "vertretung")),
+    )
+
+
+def _state(app) -> tuple[list[tuple[int, date, int]], list[tuple[str, dict[str, Any]]]]:
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        reminders = [(r.contract_id, r.notice_by, r.lead_days) for r in db.session.scalars(db.select(ContractReminder))]
+        mails = [
+            (m.payload["to"], m.payload["context"])
+            for m in db.session.scalars(
+                db.select(OutboxMessage).where(OutboxMessage.payload["template"].as_string() == "vertrag_frist")
+            )
+        ]
+    return reminders, sorted(mails, key=lambda mail: mail[0])
+
+
+def test_the_daily_job_run_twice_reminds_responsible_and_deputy_exactly_once(app, client_for):
+    contract_id = _contract_due_in_about_20_days(app, client_for)
+    now = datetime.now(UTC)
+    # Two schedulers (e.g. after a restart) both run the job for the same day.
+    for _ in range(2):
+        assert schedule.Scheduler(app, _daily_jobs()).tick(now) != []
+
+    reminders, mails = _state(app)
+    [(reminded_contract, notice_by, lead)] = reminders
+    assert reminded_contract == contract_id and lead == 30
+    assert 8 <= (notice_by - services.today_in_germany()).days <= 30
+    assert [to for to, _ in mails] == [RESPONSIBLE, DEPUTY]
+    context = mails[0][1]
+    assert context["title"] == "Wartung Aufzug" and context["notice_by"] == notice_by.strftime("%d.%m.%Y")
+    assert context["url"].endswith(f"/sachbearbeitung/vertraege/{contract_id}")
+
+
+def test_each_lead_time_reminds_once_and_a_late_contract_gets_only_the_most_urgent(app, client_for):
+    contract_id = _contract_due_in_about_20_days(app, client_for)
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        notice_by = db.session.get(Contract, contract_id).next_notice_by
+
+        def run(day: date) -> int:
+            return services.send_due_reminders(day, [90, 30, 7], _contract_url)
+
+        assert run(notice_by - timedelta(days=91)) == 0
+        assert run(notice_by - timedelta(days=90)) == 1
+        assert run(notice_by - timedelta(days=89)) == 0
+        assert run(notice_by - timedelta(days=5)) == 1  # 30 days was skipped by the job; 7 is due now
+        assert run(notice_by - timedelta(days=4)) == 0
+        leads = sorted(db.session.scalars(db.select(ContractReminder.lead_days)).all())
+    assert leads == [7, 90]
+
+
+def test_the_lead_times_are_a_setting(app, client_for):
+    _contract_due_in_about_20_days(app, client_for)
+    app.config["CONTRACT_REMINDER_DAYS"] = [10]
+    schedule.Scheduler(app, _daily_jobs()).tick(datetime.now(UTC))
+    assert _state(app) == ([], [])
+
+
+def test_terminated_contracts_and_contracts_without_people_are_not_reminded(app, client_for):
+    editor = usingen_editor(client_for)
+    today = services.today_in_germany()
+    common = {
+        "starts_on": (today - timedelta(days=400)).isoformat(),
+        "minimum_term": "",
+        "renewal_period": "",
+        "notice_period": "3 Monate zum Vertragsende",
+        "ends_on": (today + timedelta(days=20) + relativedelta(months=3)).isoformat(),
+    }
+    create_contract(
+        editor, title="Gekündigt", status="gekuendigt", responsible_id=str(_user_id(app, "vertrag-u")), **common
+    )
+    create_contract(editor, title="Niemand zuständig", **common)
+    schedule.Scheduler(app, _daily_jobs()).tick(datetime.now(UTC))
+    assert _state(app) == ([], [])
+
+
+@pytest.mark.redis
+class TestWithRqWorker:
+    @pytest.fixture
+    def app_overrides(self, redis_server: Any, smtp_server: Any) -> dict[str, Any]:
+        redis_server.client().flushdb()
+        smtp_server.clear()
+        return {
+            "REDIS_URL": redis_server.url,
+            "MAIL_SMTP_HOST": smtp_server.host,
+            "MAIL_SMTP_PORT": smtp_server.port,
+            "MAIL_SMTP_SECURITY": "none",
+        }
+
+    def test_a_real_worker_running_the_job_twice_sends_each_reminder_once(
+        self, app, client_for, redis_server, smtp_server, tmp_path: Path
+    ):
+        _contract_due_in_about_20_days(app, client_for)
+        [job_id] = schedule.Scheduler(app, _daily_jobs()).tick(datetime.now(UTC))
+        queue = Queue("default", connection=redis_server.client(), serializer=JSONSerializer)
+        [job] = [job for job in queue.get_jobs() if job.id == job_id]
+        # RQ is at-least-once: a second copy of the same run waits on the queue too.
+        queue.enqueue_call(job.func_name, args=job.args, job_id="duplicate-contracts-daily")
+        env = {
+            "AMTSWEG_ENV": "testing",
+            "AMTSWEG_INSTANCE_DIR": str(tmp_path),
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "REDIS_URL": redis_server.url,
+            "AMTSWEG_MAIL_SMTP_HOST": smtp_server.host,
+            "AMTSWEG_MAIL_SMTP_PORT": str(smtp_server.port),
+            "AMTSWEG_MAIL_SMTP_SECURITY": "none",
+        }
+        worker = redis_server.start_rq_worker(env, ["default", "mail"], command=WORKER_COMMAND)
+        worker.wait_until_listening()
+        try:
+            messages = smtp_server.wait_for(2, timeout=30)
+            deadline = time.monotonic() + 10
+            while (queue.count or queue.started_job_registry.count) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)
+        finally:
+            worker.kill()
+        assert len(smtp_server.received) == 2
+        assert sorted(message["To"] for message in messages) == [RESPONSIBLE, DEPUTY]
+        assert all(message["Subject"].startswith("Kündigungsfrist in ") for message in messages)
+        assert "Wartung Aufzug" in messages[0]["Subject"]
+        reminders, mails = _state(app)
+        assert len(reminders) == 1 and len(mails) == 2

@@ -5,9 +5,9 @@ PORT ?= 5000
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 TRANSLATIONS := platform/amtsweg/translations
 
-.PHONY: run test install assets translations translations-update database lint bench
+.PHONY: run test install assets translations translations-update database demo lint bench
 
-run: install assets database
+run: install assets database demo
 	@$(FLASK) tenants urls --port $(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
@@ -42,6 +42,10 @@ database: install
 	$(FLASK) db upgrade heads
 	$(FLASK) tenants sync
 	$(FLASK) processes sync
+
+# Demo cases and contracts in every town (idempotent; refused in production), and how to log in.
+demo: database
+	$(FLASK) demo seed --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

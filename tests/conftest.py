@@ -1,9 +1,12 @@
-"""Shared fixtures: a migrated test database per test, apps and clients bound to a town's host."""
+"""Shared fixtures: a migrated test database per test, apps and clients bound to a town's host,
+apps on a real PostgreSQL database, and the app served to a real browser."""
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,9 @@ from amtsweg.tenancy.services import sync_tenants
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import event
+from support.browser import LiveServer, live_server
+from support.postgres_server import PostgresServer
 
 pytest_plugins = ["support.services"]
 
@@ -101,3 +107,82 @@ def client_for(app: Flask):
 def tenant_info(app: Flask, slug: str) -> TenantInfo:
     with app.app_context():
         return db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one().info()
+
+
+@contextmanager
+def recorded_statements(app: Flask) -> Iterator[list[str]]:
+    """Collects the SQL statements the app's engine runs inside the block (for query count limits)."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def postgres_app(postgres_server: PostgresServer, instance_dir: Path, *, library: bool = True) -> Iterator[Flask]:
+    """An app on a new database of ``postgres_server``, migrated as the owner role and used as the app
+    role (so row-level security applies), with the five towns and, if ``library``, the process library.
+
+    The database is dropped afterwards.
+    """
+    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
+    postgres_server.create_database(name)
+    application = build_app(
+        instance_dir,
+        DATABASE_URL=postgres_server.app_url(name),
+        MIGRATION_DATABASE_URL=postgres_server.owner_url(name),
+    )
+    try:
+        with application.app_context():
+            upgrade(revision="heads")
+            sync_tenants(Path(application.config["TENANTS_DIR"]))
+            if library:
+                sync_library(Path(application.config["PROCESSES_DIR"]), skip_invalid=True)
+        yield application
+    finally:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_app(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[Flask]:
+    """An app on its own PostgreSQL database with the five towns and the process library."""
+    with postgres_app(postgres_server, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[LiveServer]:
+    """The test's app served on a free loopback port, for a real browser."""
+    with live_server(app) as running:
+        yield running
+
+
+@pytest.fixture
+def javascript() -> bool:
+    """Whether browser pages run scripts; ``@pytest.mark.parametrize("javascript", ...)`` changes it."""
+    return True
+
+
+@pytest.fixture
+def browser_context(chromium: Any, javascript: bool) -> Iterator[Any]:
+    """A fresh German-language browser context (its own cookies), closed after the test."""
+    context = chromium.new_context(locale="de-DE", java_script_enabled=javascript)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any) -> Any:
+    """A browser page in the test's :func:`browser_context`."""
+    return browser_context.new_page()

@@ -16,7 +16,7 @@ import pytest
 import requests
 from rq import Queue
 from rq.job import Job
-from support.oidc_provider import OidcProvider, oidc_login, oidc_logout
+from support.oidc_provider import OidcClient, OidcProvider, oidc_login, oidc_logout
 from support.postgres_server import PostgresServer
 from support.process import tail
 from support.redis_server import RedisServer, RqWorker
@@ -185,6 +185,28 @@ def _authorize_url(discovery: dict, client_id: str, redirect_uri: str, challenge
     )
 
 
+def _redeem(
+    discovery: dict,
+    client: OidcClient,
+    code: str,
+    redirect_uri: str,
+    verifier: str | None,
+    *,
+    secret_in_body: bool = False,
+) -> requests.Response:
+    """Exchange an authorization code at the token endpoint; the client authenticates with HTTP basic
+    auth, or with its id and secret in the form if ``secret_in_body``."""
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if verifier is not None:
+        data["code_verifier"] = verifier
+    auth = None
+    if secret_in_body:
+        data |= {"client_id": client.client_id, "client_secret": client.client_secret}
+    else:
+        auth = (client.client_id, client.client_secret)
+    return requests.post(discovery["token_endpoint"], data=data, auth=auth, timeout=10)
+
+
 def _jwt_claims(token: str) -> dict:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -216,17 +238,7 @@ def test_oidc_code_flow_with_pkce_yields_id_token_with_groups(oidc_provider: Oid
     query = parse_qs(urlsplit(callback).query)
     assert query["state"] == [state]
     assert query["iss"] == [oidc_provider.issuer]
-    token = requests.post(
-        discovery["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": query["code"][0],
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        },
-        auth=(client.client_id, client.client_secret),
-        timeout=10,
-    )
+    token = _redeem(discovery, client, query["code"][0], redirect_uri, verifier)
     assert token.status_code == 200, token.text
     claims = _jwt_claims(token.json()["id_token"])
     assert claims["iss"] == oidc_provider.issuer
@@ -248,16 +260,7 @@ def test_oidc_token_request_without_the_pkce_verifier_is_rejected(oidc_provider:
         "buerger",
     )
     code = parse_qs(urlsplit(callback).query)["code"][0]
-    token = requests.post(
-        discovery["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-        },
-        auth=(client.client_id, client.client_secret),
-        timeout=10,
-    )
+    token = _redeem(discovery, client, code, redirect_uri, verifier=None)
     assert token.status_code == 400
     assert token.json()["error"] == "invalid_grant"
 
@@ -284,18 +287,7 @@ def test_oidc_citizen_gets_address_and_can_log_out(oidc_provider: OidcProvider) 
         "scope=openid+profile", "scope=openid+address+profile"
     )
     code = parse_qs(urlsplit(oidc_login(session, url, "buerger")).query)["code"][0]
-    token = requests.post(
-        discovery["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-            "client_id": client.client_id,
-            "client_secret": client.client_secret,
-        },
-        timeout=10,
-    ).json()
+    token = _redeem(discovery, client, code, redirect_uri, verifier, secret_in_body=True).json()
     assert _jwt_claims(token["id_token"])["address"]["postal_code"] == "61250"
 
     after_logout = "http://neu-anspach.amtsweg.test/"

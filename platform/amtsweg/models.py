@@ -1,5 +1,6 @@
 """Imports every model so that the metadata (and Alembic's autogenerate) knows all tables."""
 
+from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
 from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
@@ -19,6 +20,7 @@ from amtsweg.tenancy.models import Tenant
 from amtsweg.workbench.models import CaseNote
 
 __all__ = [
+    "ArchiveHandoff",
     "AuditEvent",
     "CalendarFeed",
     "Case",

@@ -58,12 +58,26 @@ DEFAULTS: dict[str, Any] = {
     # OpenID Connect provider of the admin host (issuer URL and client id); secret: AMTSWEG_SSO_SECRET_ADMIN
     "ADMIN_SSO_ISSUER": "",
     "ADMIN_SSO_CLIENT_ID": "",
+    # citizen accounts (state Nutzerkonto/BundID bridge): OpenID Connect issuer and client id, one client
+    # for all towns (redirect URI /buergerkonto/rueckruf on each town host); secret: AMTSWEG_CITIZEN_OIDC_SECRET;
+    # empty = no citizen login
+    "CITIZEN_OIDC_ISSUER": "",
+    "CITIZEN_OIDC_CLIENT_ID": "",
     # testing only: replaces every town's and the admin host's SSO issuer (ignored in other environments)
     "SSO_ISSUER_OVERRIDE": "",
     # days before a contract's notice deadline at which the responsible person and deputy are reminded
     "CONTRACT_REMINDER_DAYS": [90, 30, 7],
     # days after its last change an unfinished application (draft) is deleted
     "DRAFT_EXPIRY_DAYS": 30,
+    # days after closing a case is archived (still readable, no longer changed); retention then runs
+    # for the years its process definition says, and the case is handed to the archive or deleted
+    "ARCHIVE_AFTER_DAYS": 30,
+    # folder of the xdomea hand-off packages for the archive (one sub-folder per town);
+    # empty = <INSTANCE_DIR>/archive
+    "ARCHIVE_DIR": "",
+    # the archive named as recipient in xdomea hand-offs. PLACEHOLDER: confirm with each town which
+    # archive is responsible for it (state archive or a municipal/district archive)
+    "ARCHIVE_RECIPIENT": "Hessisches Landesarchiv",
     # folder of uploaded documents (one sub-folder per town); empty = <INSTANCE_DIR>/documents
     "DOCUMENTS_DIR": "",
     # clamd to scan uploads with: a socket path or host:port; empty = no virus scan

@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.sansio.utils import get_host
 from werkzeug.wrappers import Response
 
+from amtsweg.cases.states import STATUS_LABELS, status_label
+
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
     403: (lazy_gettext("Zugriff verweigert"), lazy_gettext("Sie haben keine Berechtigung für diese Seite.")),
@@ -47,6 +49,9 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_global(status_label)
+    app.add_template_global(STATUS_LABELS, "status_labels")
+
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")

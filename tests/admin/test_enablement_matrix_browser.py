@@ -3,45 +3,34 @@
 from __future__ import annotations
 
 import pytest
-from support.browser import axe_violations, describe_violations, live_server
+from support.browser import axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def server(app):
-    with live_server(app) as running:
-        yield running
-
-
-def _login(page, server) -> None:
-    page.goto(server.url("admin.localhost", "/anmelden/entwicklung"))
+def _login(page, live) -> None:
+    page.goto(live.url("admin.localhost", "/anmelden/entwicklung"))
     page.get_by_label("Benutzername").fill("ikz-admin")
     page.get_by_label("Verwaltung des Verbunds").check()
     page.get_by_role("button", name="Anmelden").click()
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_one_click_in_the_matrix_switches_a_process_for_one_town(server, chromium, javascript):
-    context = chromium.new_context(locale="de-DE", java_script_enabled=javascript)
-    page = context.new_page()
-    try:
-        _login(page, server)
-        page.goto(server.url("admin.localhost", "/bibliothek/freischaltung"))
-        cell = page.locator('[data-cell="gruenschnitt-abholung/usingen"]')
-        assert cell.get_attribute("aria-pressed") == "false"
-        total_before = int(page.locator('[data-town="usingen"]').inner_text())
+def test_one_click_in_the_matrix_switches_a_process_for_one_town(live, page, javascript):
+    _login(page, live)
+    page.goto(live.url("admin.localhost", "/bibliothek/freischaltung"))
+    cell = page.locator('[data-cell="gruenschnitt-abholung/usingen"]')
+    assert cell.get_attribute("aria-pressed") == "false"
+    total_before = int(page.locator('[data-town="usingen"]').inner_text())
 
-        cell.click()
-        page.wait_for_load_state()
+    cell.click()
+    page.wait_for_load_state()
 
-        assert page.locator('[data-cell="gruenschnitt-abholung/usingen"]').get_attribute("aria-pressed") == "true"
-        assert page.locator('[data-cell="gruenschnitt-abholung/schmitten"]').get_attribute("aria-pressed") == "false"
-        assert int(page.locator('[data-town="usingen"]').inner_text()) == total_before + 1
-        page.goto(server.town_url("usingen", "/leistungen/gruenschnitt-abholung"))
-        assert page.locator("h1").inner_text() != "Seite nicht gefunden"
-    finally:
-        context.close()
+    assert page.locator('[data-cell="gruenschnitt-abholung/usingen"]').get_attribute("aria-pressed") == "true"
+    assert page.locator('[data-cell="gruenschnitt-abholung/schmitten"]').get_attribute("aria-pressed") == "false"
+    assert int(page.locator('[data-town="usingen"]').inner_text()) == total_before + 1
+    page.goto(live.town_url("usingen", "/leistungen/gruenschnitt-abholung"))
+    assert page.locator("h1").inner_text() != "Seite nicht gefunden"
 
 
 def _in_main_content(page, violations: list[dict]) -> list[dict]:
@@ -50,15 +39,10 @@ def _in_main_content(page, violations: list[dict]) -> list[dict]:
     return [v for v in violations if any(page.evaluate(inside, node["target"][0]) for node in v["nodes"])]
 
 
-def test_matrix_and_library_pages_have_no_axe_violations(server, chromium):
-    context = chromium.new_context(locale="de-DE")
-    page = context.new_page()
-    try:
-        _login(page, server)
-        for path in ("/bibliothek", "/bibliothek/gewerbe-anmelden", "/bibliothek/freischaltung",
-                     "/bibliothek/gewerbe-anmelden/bearbeiten"):
-            page.goto(server.url("admin.localhost", path))
-            violations = _in_main_content(page, axe_violations(page))
-            assert violations == [], f"{path}: {describe_violations(violations)}"
-    finally:
-        context.close()
+def test_matrix_and_library_pages_have_no_axe_violations(live, page):
+    _login(page, live)
+    for path in ("/bibliothek", "/bibliothek/gewerbe-anmelden", "/bibliothek/freischaltung",
+                 "/bibliothek/gewerbe-anmelden/bearbeiten"):
+        page.goto(live.url("admin.localhost", path))
+        violations = _in_main_content(page, axe_violations(page))
+        assert violations == [], f"{path}: {describe_violations(violations)}"

@@ -108,19 +108,16 @@ def test_login_rotates_the_session_and_issues_a_new_csrf_token(guarded_app):
     assert token_after != token_before
 
 
-def test_session_ends_after_the_idle_timeout(guarded_app):
+@pytest.mark.parametrize(
+    ("stamp", "timeout"),
+    [(SEEN_AT_KEY, "AUTH_IDLE_TIMEOUT"), (LOGIN_AT_KEY, "AUTH_ABSOLUTE_TIMEOUT")],
+    ids=["idle", "absolute-even-when-active"],
+)
+def test_session_ends_after_the_timeout(guarded_app, stamp, timeout):
     client = town_client(guarded_app, "usingen")
     login_as(client, "clerk")
     with stored_session(client) as stored:
-        stored[SEEN_AT_KEY] = int(time.time()) - guarded_app.config["AUTH_IDLE_TIMEOUT"] - 5
-    assert client.get("/test/nur-sachbearbeitung").status_code == 302
-
-
-def test_session_ends_after_the_absolute_timeout_even_when_active(guarded_app):
-    client = town_client(guarded_app, "usingen")
-    login_as(client, "clerk")
-    with stored_session(client) as stored:
-        stored[LOGIN_AT_KEY] = int(time.time()) - guarded_app.config["AUTH_ABSOLUTE_TIMEOUT"] - 5
+        stored[stamp] = int(time.time()) - guarded_app.config[timeout] - 5
     assert client.get("/test/nur-sachbearbeitung").status_code == 302
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from pathlib import Path
 
 import pytest
 from amtsweg.cases import services
@@ -13,32 +11,12 @@ from amtsweg.cases.references import next_reference
 from amtsweg.extensions import db
 from amtsweg.processes.queries import enabled_process
 from amtsweg.processes.sample_answers import valid_answers
-from amtsweg.processes.services import sync_library
 from amtsweg.tenancy import tenant_context
-from amtsweg.tenancy.services import sync_tenants
-from conftest import build_app, tenant_info
-from flask_migrate import upgrade
+from conftest import tenant_info
 from sqlalchemy import select
 
 pytestmark = pytest.mark.postgres
 THREADS = 8
-
-
-@pytest.fixture
-def pg_app(postgres_server, tmp_path: Path):
-    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
-    postgres_server.create_database(name)
-    app = build_app(tmp_path, DATABASE_URL=postgres_server.app_url(name),
-                    MIGRATION_DATABASE_URL=postgres_server.owner_url(name))
-    with app.app_context():
-        upgrade(revision="heads")
-        sync_tenants(Path(app.config["TENANTS_DIR"]))
-        sync_library(Path(app.config["PROCESSES_DIR"]), skip_invalid=True)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    postgres_server.drop_database(name)
 
 
 def _in_threads(target, count: int) -> list:

@@ -6,6 +6,10 @@ import io
 import re
 from typing import Any
 
+from amtsweg.auth.models import User
+from amtsweg.extensions import db
+from amtsweg.tenancy import tenant_context
+from conftest import tenant_info
 from support.logins import csrf_token_of, login_as
 
 FORM_DEFAULTS: dict[str, Any] = {
@@ -57,6 +61,12 @@ def logged_in(client_for: Any, slug: str, *roles: str, username: str) -> Any:
 
 def usingen_editor(client_for: Any) -> Any:
     return logged_in(client_for, "usingen", "contracts_editor", username="vertrag-u")
+
+
+def user_id(app: Any, username: str, slug: str = "usingen") -> int:
+    """The id of the town's user who logged in as ``username``."""
+    with app.app_context(), tenant_context(tenant_info(app, slug)):
+        return db.session.scalar(db.select(User.id).where(User.subject == username))
 
 
 def schmitten_editor(client_for: Any) -> Any:

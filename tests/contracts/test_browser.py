@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import pytest
 from contract_support import PDF
-from support.browser import axe_violations, describe_violations, live_server
+from support.browser import axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def server(app):
-    with live_server(app) as running:
-        yield running
-
-
-@pytest.fixture
-def browser_context(chromium):
-    context = chromium.new_context(locale="de-DE")
-    yield context
-    context.close()
-
-
-def _login(page, server, slug: str, username: str) -> None:
-    page.goto(server.town_url(slug, "/anmelden/entwicklung"))
+def _login(page, live, slug: str, username: str) -> None:
+    page.goto(live.town_url(slug, "/anmelden/entwicklung"))
     page.get_by_label("Benutzername").fill(username)
     page.get_by_label("Verträge bearbeiten").check()
     page.get_by_role("button", name="Anmelden").click()
@@ -36,18 +23,18 @@ def _assert_accessible(page) -> None:
     assert violations == [], describe_violations(violations)
 
 
-def _search(page, server, slug: str, text: str) -> None:
-    page.goto(server.town_url(slug, "/sachbearbeitung/vertraege/"))
+def _search(page, live, slug: str, text: str) -> None:
+    page.goto(live.town_url(slug, "/sachbearbeitung/vertraege/"))
     page.get_by_label("Suche (Titel, Partner, Gegenstand, Nummer, Schlagwörter, Notizen)").fill(text)
     page.get_by_role("button", name="Suchen").click()
     page.wait_for_load_state()
 
 
-def test_a_contract_with_a_document_is_found_by_search_in_its_town_only(server, browser_context, tmp_path):
+def test_a_contract_with_a_document_is_found_by_search_in_its_town_only(live, browser_context, tmp_path):
     page = browser_context.new_page()
-    _login(page, server, "usingen", "vertrag-u")
+    _login(page, live, "usingen", "vertrag-u")
 
-    page.goto(server.town_url("usingen", "/sachbearbeitung/vertraege/neu"))
+    page.goto(live.town_url("usingen", "/sachbearbeitung/vertraege/neu"))
     _assert_accessible(page)
     page.get_by_label("Titel").fill("Wartung Feuerwehrfahrzeuge")
     page.get_by_label("Vertragsart").select_option(label="Wartung")
@@ -69,13 +56,13 @@ def test_a_contract_with_a_document_is_found_by_search_in_its_town_only(server, 
     assert page.get_by_role("link", name="wartungsvertrag.pdf").count() == 1
     _assert_accessible(page)
 
-    _search(page, server, "usingen", "JAEGER")
+    _search(page, live, "usingen", "JAEGER")
     assert page.get_by_role("link", name="V-").count() == 1
     assert page.get_by_text("Wartung Feuerwehrfahrzeuge").count() == 1
     _assert_accessible(page)
 
     other = browser_context.new_page()
-    _login(other, server, "glashuetten", "vertrag-g")
-    _search(other, server, "glashuetten", "JAEGER")
+    _login(other, live, "glashuetten", "vertrag-g")
+    _search(other, live, "glashuetten", "JAEGER")
     assert other.get_by_text("Keine Verträge gefunden.").count() == 1
     assert other.get_by_text("Wartung Feuerwehrfahrzeuge").count() == 0

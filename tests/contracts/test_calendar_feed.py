@@ -7,24 +7,19 @@ from datetime import timedelta
 
 from amtsweg.auth.models import User
 from amtsweg.cases.tokens import hash_token
-from amtsweg.contracts import services
+from amtsweg.clock import today_in_germany
 from amtsweg.contracts.models import CalendarFeed
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from conftest import tenant_info, town_client
-from contract_support import calendar_url, create_contract, usingen_editor
+from contract_support import calendar_url, create_contract, user_id, usingen_editor
 from dateutil.relativedelta import relativedelta
 from icalendar import Calendar
 
 
-def _user_id(app, username: str) -> int:
-    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
-        return db.session.scalar(db.select(User.id).where(User.subject == username))
-
-
 def test_the_feed_lists_the_users_notice_deadlines_and_nothing_else(app, client_for):
     editor = usingen_editor(client_for)
-    today = services.today_in_germany()
+    today = today_in_germany()
     terms = {
         "starts_on": (today - timedelta(days=30)).isoformat(),
         "minimum_term": "",
@@ -32,7 +27,7 @@ def test_the_feed_lists_the_users_notice_deadlines_and_nothing_else(app, client_
         "ends_on": (today + relativedelta(months=8)).isoformat(),
         "notice_period": "3 Monate zum Vertragsende",
     }
-    mine = create_contract(editor, title="Mein Vertrag", responsible_id=str(_user_id(app, "vertrag-u")), **terms)
+    mine = create_contract(editor, title="Mein Vertrag", responsible_id=str(user_id(app, "vertrag-u")), **terms)
     create_contract(editor, title="Fremder Vertrag", **terms)
     path = calendar_url(editor)
 

@@ -13,7 +13,7 @@ from amtsweg.contracts.models import Contract, ContractChange
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from conftest import tenant_info
-from contract_support import PDF, create_contract, logged_in, post_form, usingen_editor
+from contract_support import PDF, create_contract, logged_in, post_form, upload_document, usingen_editor
 from openpyxl import load_workbook
 from support.logins import csrf_token_of, login_as
 
@@ -207,16 +207,7 @@ def test_documents_are_versioned_and_downloaded_only_through_the_contract(app, c
     editor = usingen_editor(client_for)
     contract_id = create_contract(editor)
     for content in (PDF, PDF + b"% second\n"):
-        page = editor.get(f"{BASE}/{contract_id}")
-        response = editor.post(
-            f"{BASE}/{contract_id}/dokumente",
-            data={
-                "csrf_token": csrf_token_of(_page_text(page)),
-                "title": "Vertragstext",
-                "file": (io.BytesIO(content), "vertrag.pdf"),
-            },
-            content_type="multipart/form-data",
-        )
+        response = upload_document(editor, contract_id, content)
         assert response.status_code == 302, _page_text(response)[:2000]
     page = _page_text(editor.get(f"{BASE}/{contract_id}"))
     links = re.findall(rf'href="({BASE}/{contract_id}/dokumente/\d+)"', page)
@@ -229,16 +220,7 @@ def test_documents_are_versioned_and_downloaded_only_through_the_contract(app, c
 def test_a_file_whose_content_is_not_an_allowed_type_is_refused(client_for):
     editor = usingen_editor(client_for)
     contract_id = create_contract(editor)
-    page = editor.get(f"{BASE}/{contract_id}")
-    response = editor.post(
-        f"{BASE}/{contract_id}/dokumente",
-        data={
-            "csrf_token": csrf_token_of(_page_text(page)),
-            "title": "",
-            "file": (io.BytesIO(b"MZ\x90\x00 not a pdf at all"), "vertrag.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = upload_document(editor, contract_id, b"MZ\x90\x00 not a pdf at all", title="")
     assert response.status_code == 400
     assert "passt nicht zu den erlaubten Dateitypen" in _page_text(response)
     assert "Noch keine Dokumente." in _page_text(response)

@@ -3,7 +3,6 @@ writes only its own contracts, reminders and calendar feeds."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +10,7 @@ import pytest
 from amtsweg.contracts.models import TABLES, Contract
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
-from amtsweg.tenancy.services import sync_tenants
-from conftest import build_app, tenant_info
-from flask_migrate import upgrade
+from conftest import postgres_app, tenant_info
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -22,32 +19,23 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_app(postgres_server, tmp_path: Path):
-    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
-    postgres_server.create_database(name)
-    app = build_app(
-        tmp_path, DATABASE_URL=postgres_server.app_url(name), MIGRATION_DATABASE_URL=postgres_server.owner_url(name)
-    )
-    with app.app_context():
-        upgrade(revision="heads")
-        sync_tenants(Path(app.config["TENANTS_DIR"]))
-        for slug, number in (("usingen", "V-2026-0001"), ("schmitten", "V-2026-0002")):
-            with tenant_context(tenant_info(app, slug)):
-                db.session.add(
-                    Contract(
-                        number=number,
-                        title=slug,
-                        contract_type="sonstiges",
-                        partner_name="P",
-                        starts_on=date(2026, 1, 1),
-                        tags=[],
+    """Towns only (no process library), with one contract in Usingen and one in Schmitten."""
+    with postgres_app(postgres_server, tmp_path, library=False) as app:
+        with app.app_context():
+            for slug, number in (("usingen", "V-2026-0001"), ("schmitten", "V-2026-0002")):
+                with tenant_context(tenant_info(app, slug)):
+                    db.session.add(
+                        Contract(
+                            number=number,
+                            title=slug,
+                            contract_type="sonstiges",
+                            partner_name="P",
+                            starts_on=date(2026, 1, 1),
+                            tags=[],
+                        )
                     )
-                )
-                db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    postgres_server.drop_database(name)
+                    db.session.commit()
+        yield app
 
 
 def test_every_contract_table_has_forced_row_level_security(pg_app):

@@ -7,13 +7,11 @@ import re
 import tomllib
 
 import pytest
-from amtsweg.extensions import db
 from amtsweg.processes import services
 from amtsweg.processes.queries import fold
 from amtsweg.settings import REPOSITORY_ROOT
 from amtsweg.tenancy import tenant_context
-from conftest import TOWNS, tenant_info
-from sqlalchemy import event
+from conftest import TOWNS, recorded_statements, tenant_info
 
 # Offered in Usingen's tenant.toml but not in Grävenwiesbach's, and the other way round.
 ONLY_USINGEN = "sondernutzung-strasse"
@@ -174,19 +172,9 @@ def test_start_page_links_to_the_catalogue(client_for):
 def test_full_catalogue_request_needs_at_most_two_queries(app, client_for):
     client = client_for("neu-anspach")
     client.get("/leistungen")  # warms the cached host → town lookup
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         response = client.get("/leistungen?suche=a")
         full = client.get("/leistungen")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == full.status_code == 200
     assert len(_titles(full.get_data(as_text=True))) >= 80
     assert len(statements) <= 4, statements  # two requests, at most two queries each

@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from support.browser import axe_violations, describe_violations, live_server
+from support.browser import axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(app):
-    with live_server(app) as running:
-        yield running
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(locale="de-DE", java_script_enabled=True)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.mark.parametrize(
@@ -35,22 +21,18 @@ def page(chromium):
     ],
 )
 @pytest.mark.parametrize("slug", ["usingen", "glashuetten"])
-def test_catalogue_pages_have_no_axe_violations(server, page, slug, path):
-    page.goto(server.town_url(slug, path))
+def test_catalogue_pages_have_no_axe_violations(live, page, slug, path):
+    page.goto(live.town_url(slug, path))
     violations = axe_violations(page)
     assert violations == [], describe_violations(violations)
 
 
-def test_searching_and_opening_a_service_without_javascript(server, chromium):
-    context = chromium.new_context(locale="de-DE", java_script_enabled=False)
-    page = context.new_page()
-    try:
-        page.goto(server.town_url("neu-anspach", "/"))
-        page.get_by_role("link", name="Alle Leistungen ansehen").click()
-        page.get_by_label("Leistung suchen").fill("strasse")
-        page.get_by_role("button", name="Suchen").click()
-        page.get_by_role("link", name="Sondernutzung").first.click()
-        assert page.url.endswith("/leistungen/sondernutzung-strasse")
-        assert page.get_by_role("link", name="Antrag starten").get_attribute("href") == "/antrag/sondernutzung-strasse/"
-    finally:
-        context.close()
+@pytest.mark.parametrize("javascript", [False], ids=["ohne-javascript"])
+def test_searching_and_opening_a_service_without_javascript(live, page):
+    page.goto(live.town_url("neu-anspach", "/"))
+    page.get_by_role("link", name="Alle Leistungen ansehen").click()
+    page.get_by_label("Leistung suchen").fill("strasse")
+    page.get_by_role("button", name="Suchen").click()
+    page.get_by_role("link", name="Sondernutzung").first.click()
+    assert page.url.endswith("/leistungen/sondernutzung-strasse")
+    assert page.get_by_role("link", name="Antrag starten").get_attribute("href") == "/antrag/sondernutzung-strasse/"

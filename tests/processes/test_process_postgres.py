@@ -3,38 +3,15 @@ security, and stored versions cannot be changed even with raw SQL."""
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import pytest
 from amtsweg.extensions import db
 from amtsweg.processes import queries
-from amtsweg.processes.services import sync_library
 from amtsweg.tenancy import tenant_context
-from amtsweg.tenancy.services import sync_tenants
-from conftest import build_app, tenant_info, town_client
-from flask_migrate import upgrade
+from conftest import tenant_info, town_client
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_app(postgres_server, tmp_path: Path):
-    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
-    postgres_server.create_database(name)
-    app = build_app(tmp_path, DATABASE_URL=postgres_server.app_url(name),
-                    MIGRATION_DATABASE_URL=postgres_server.owner_url(name))
-    with app.app_context():
-        upgrade(revision="heads")
-        sync_tenants(Path(app.config["TENANTS_DIR"]))
-        sync_library(Path(app.config["PROCESSES_DIR"]), skip_invalid=True)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    postgres_server.drop_database(name)
 
 
 def test_raw_sql_sees_only_the_current_towns_enablement(pg_app):

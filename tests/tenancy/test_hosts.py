@@ -124,3 +124,15 @@ def test_hosts_outside_trusted_hosts_are_404_not_400(tmp_path, migrated_database
     client = app.test_client()
     assert client.get("/", headers={"Host": "evil.example"}).status_code == 404
     assert client.get("/", headers={"Host": "usingen.localhost"}).status_code == 200
+
+
+def test_the_cross_town_overview_needs_a_platform_admin(app):
+    from conftest import host_client
+    from support.logins import login_as
+
+    client = host_client(app, "admin.localhost")
+    response = client.get("/uebersicht")
+    assert response.status_code == 302 and "/anmelden" in response.headers["Location"]
+    login_as(client, "platform_admin", username="ikz-admin")
+    page = client.get("/uebersicht").get_data(as_text=True)
+    assert "Gemeinde Glashütten" in page and "Stadt Usingen" in page

@@ -3,7 +3,6 @@ even with raw SQL that bypasses the ORM guard."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,7 @@ from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.extensions import db
 from amtsweg.tenancy import all_tenants_context, tenant_context
-from amtsweg.tenancy.services import sync_tenants
-from conftest import build_app, tenant_info, town_client
-from flask_migrate import upgrade
+from conftest import postgres_app, tenant_info, town_client
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -22,28 +19,17 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_app(postgres_server, tmp_path: Path):
-    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
-    postgres_server.create_database(name)
-    app = build_app(
-        tmp_path,
-        DATABASE_URL=postgres_server.app_url(name),
-        MIGRATION_DATABASE_URL=postgres_server.owner_url(name),
-    )
-    with app.app_context():
-        upgrade(revision="heads")
-        sync_tenants(Path(app.config["TENANTS_DIR"]))
-        usingen, schmitten = tenant_info(app, "usingen"), tenant_info(app, "schmitten")
-        with tenant_context(usingen):
-            record("clerk-u", "viewed", "case", 1)
-            db.session.commit()
-        with tenant_context(schmitten):
-            record("clerk-s", "viewed", "case", 2)
-            db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    postgres_server.drop_database(name)
+    """Towns only (no process library), with one audit event in Usingen and one in Schmitten."""
+    with postgres_app(postgres_server, tmp_path, library=False) as app:
+        with app.app_context():
+            usingen, schmitten = tenant_info(app, "usingen"), tenant_info(app, "schmitten")
+            with tenant_context(usingen):
+                record("clerk-u", "viewed", "case", 1)
+                db.session.commit()
+            with tenant_context(schmitten):
+                record("clerk-s", "viewed", "case", 2)
+                db.session.commit()
+        yield app
 
 
 def test_the_app_role_does_not_own_the_tables_and_rls_is_forced(pg_app):

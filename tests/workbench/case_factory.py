@@ -25,7 +25,6 @@ def make_case(app, town: str, number: int = 1, process: str = PROCESS, **fields)
             answers={},
             applicant_name=fields.pop("applicant_name", f"Erika Muster {number}"),
             applicant_email="erika@example.org",
-            status_token_hash=secrets.token_hex(32),
             idempotency_key=secrets.token_hex(32),
             submitted_at=fields.pop("submitted_at", datetime(2026, 3, 2, 9, tzinfo=UTC)),
             **fields,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import User
-from amtsweg.cases.deadlines import LOCAL_TIME, add_working_days, initial_due_date
+from amtsweg.cases.deadlines import TOWN_TIME, add_working_days, initial_due_date
 from amtsweg.cases.models import Case
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
@@ -158,7 +158,7 @@ def test_due_date_is_set_at_submission_and_notes_stay_internal(app):
         case = db.session.scalars(db.select(Case)).one()
         reference, due, submitted = case.reference, case.due_date, case.submitted_at
     # Ten working days from the day of arrival in German time (a submission at 23:30 UTC arrives the next day).
-    assert due == add_working_days(submitted.replace(tzinfo=UTC).astimezone(LOCAL_TIME).date(), 10)
+    assert due == add_working_days(submitted.replace(tzinfo=UTC).astimezone(TOWN_TIME).date(), 10)
 
     clerk = staff(app, "schmitten", "sina", "clerk")
     note_url = f"/sachbearbeitung/vorgang/{reference}/notiz"

@@ -11,9 +11,8 @@ from amtsweg.cases.services import reply
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
-from conftest import tenant_info, town_client
+from conftest import recorded_statements, tenant_info, town_client
 from pypdf import PdfReader
-from sqlalchemy import event
 from support.logins import csrf_token_of, login_as
 from workbench.case_factory import make_case
 
@@ -49,7 +48,7 @@ def test_queue_shows_only_the_towns_own_cases_with_counts(app):
     page = clerk(app).get("/sachbearbeitung/").get_data(as_text=True)
     assert usingen_ref in page and "Uta Usinger" in page
     assert "Sven Schmittener" not in page
-    assert "submitted: 1" in page
+    assert "Eingegangen: 1" in page
 
 
 def test_queue_search_and_keyset_pagination(app):
@@ -71,18 +70,8 @@ def test_queue_runs_a_handful_of_queries_however_many_cases(app):
     for number in range(1, 80):
         make_case(app, "usingen", number)
     client = clerk(app)
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         assert client.get("/sachbearbeitung/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 6, statements
 
 
@@ -136,7 +125,8 @@ def test_full_lifecycle_with_information_request_decision_letter_and_audit_trail
     text = "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(download.data)).pages)
     assert reference in text and "wird stattgegeben" in text and "Hundesteuermarke liegt bei" in text
     assert _step(client, reference, "close").status_code == 303
-    assert _case(app, "usingen", reference).status == "closed"
+    closed = _case(app, "usingen", reference)
+    assert closed.status == "closed" and closed.closed_at is not None
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         case_id = _case(app, "usingen", reference).id
         events = db.session.scalars(

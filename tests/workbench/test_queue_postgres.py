@@ -4,19 +4,15 @@ indexes (no sequential scan of the cases table) and the page needs only a handfu
 from __future__ import annotations
 
 import secrets
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from amtsweg.extensions import db
 from amtsweg.processes.models import Process
-from amtsweg.processes.services import sync_library
 from amtsweg.tenancy import tenant_context
-from amtsweg.tenancy.services import sync_tenants
 from amtsweg.workbench.queue import QueueFilter, queue_page
-from conftest import build_app, tenant_info, town_client
-from flask_migrate import upgrade
+from conftest import postgres_app, recorded_statements, tenant_info, town_client
 from sqlalchemy import create_engine, event, text
 from support.logins import login_as
 
@@ -27,45 +23,40 @@ CASES = 20_000
 STATUSES = ["closed"] * 16 + ["approved", "in_progress", "submitted", "waiting_for_citizen"]
 INSERT = text(
     "INSERT INTO case_file (tenant_id, reference, process_version_id, process_slug, channel, status, answers,"
-    " applicant_name, applicant_email, locale, fees, fee_cents, status_token_hash, idempotency_key, due_date,"
+    " applicant_name, applicant_email, locale, fees, fee_cents, idempotency_key, due_date,"
     " submitted_at, updated_at) VALUES (:tenant_id, :reference, :version, 'hundesteuer-anmelden', 'online',"
-    " :status, '{}', :name, '', 'de', '[]', 0, :token, :key, :due, :at, :at)"
+    " :status, '{}', :name, '', 'de', '[]', 0, :key, :due, :at, :at)"
 )
 
 
 @pytest.fixture
 def busy_town(postgres_server, tmp_path: Path):
-    name = f"amtsweg_{uuid.uuid4().hex[:12]}"
-    postgres_server.create_database(name)
-    app = build_app(tmp_path, DATABASE_URL=postgres_server.app_url(name),
-                    MIGRATION_DATABASE_URL=postgres_server.owner_url(name))
+    with postgres_app(postgres_server, tmp_path) as app:
+        _add_cases(app)
+        # ANALYZE needs the tables' owner; the app's role is not.
+        owner = create_engine(app.config["MIGRATION_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+        with owner.connect() as connection:
+            connection.execute(text("ANALYZE"))
+        owner.dispose()
+        yield app
+
+
+def _add_cases(app) -> None:
+    """Usingen gets CASES cases of the last years, Schmitten 500."""
     with app.app_context():
-        upgrade(revision="heads")
-        sync_tenants(Path(app.config["TENANTS_DIR"]))
-        sync_library(Path(app.config["PROCESSES_DIR"]), skip_invalid=True)
         version = db.session.scalars(db.select(Process.current_version_id).filter_by(slug="hundesteuer-anmelden")).one()
         start = datetime(2022, 1, 3, 8, tzinfo=UTC)
         for slug, count in (("usingen", CASES), ("schmitten", 500)):
             with tenant_context(tenant_info(app, slug)) as tenant:
                 rows = [
                     {"tenant_id": tenant.id, "reference": f"{tenant.reference_prefix}-2026-{n:06d}", "version": version,
-                     "status": STATUSES[n % len(STATUSES)], "name": f"Person {n}", "token": secrets.token_hex(32),
+                     "status": STATUSES[n % len(STATUSES)], "name": f"Person {n}",
                      "key": secrets.token_hex(32), "due": date(2022, 2, 1) + timedelta(days=n // 20),
                      "at": start + timedelta(hours=n)}
                     for n in range(1, count + 1)
                 ]
                 db.session.execute(INSERT, rows)  # a list of parameter sets: executemany
                 db.session.commit()
-    # ANALYZE needs the tables' owner; the app's role is not.
-    owner = create_engine(postgres_server.owner_url(name), isolation_level="AUTOCOMMIT")
-    with owner.connect() as connection:
-        connection.execute(text("ANALYZE"))
-    owner.dispose()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    postgres_server.drop_database(name)
 
 
 def _plans_of_queue_queries(app, selected: QueueFilter) -> list[str]:
@@ -101,18 +92,8 @@ def test_the_default_and_the_status_filtered_queue_use_an_index(busy_town):
 def test_the_queue_page_issues_a_handful_of_statements_for_twenty_thousand_cases(busy_town):
     client = town_client(busy_town, "usingen")
     login_as(client, "clerk", username="sb-usingen")
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with busy_town.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(busy_town) as statements:
         response = client.get("/sachbearbeitung/?status=in_progress")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
     assert "US-2026-019997" in response.get_data(as_text=True)
     assert len(statements) <= 8, statements

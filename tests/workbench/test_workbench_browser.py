@@ -5,43 +5,32 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from support.browser import axe_violations, describe_violations, live_server
+from support.browser import axe_violations, describe_violations
 from workbench.case_factory import make_case
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def server(app):
-    with live_server(app) as running:
-        yield running
-
-
-def test_queue_case_log_and_intake_pages_have_no_axe_violations(app, server, chromium):
+def test_queue_case_log_and_intake_pages_have_no_axe_violations(app, live, page):
     reference = make_case(app, "usingen", 1, due_date=date(2026, 1, 5), status="in_progress")
     make_case(app, "usingen", 2)
-    context = chromium.new_context(locale="de-DE")
-    page = context.new_page()
-    try:
-        page.goto(server.town_url("usingen", "/anmelden/entwicklung"))
-        page.get_by_label("Benutzername").fill("lena")
-        page.get_by_label("Teamleitung").check()
-        page.get_by_role("button", name="Anmelden").click()
-        page.goto(server.town_url("usingen", f"/sachbearbeitung/vorgang/{reference}"))
-        page.get_by_label("Neue Notiz").fill("Rückruf vereinbart")
-        page.get_by_role("button", name="Notiz speichern").click()
-        page.get_by_role("button", name="Vorgang übernehmen").click()
-        assert "Rückruf vereinbart" in page.content()
-        for path in (f"/sachbearbeitung/vorgang/{reference}", "/sachbearbeitung/",
-                     "/sachbearbeitung/?zustaendig=ich&sortierung=faelligkeit", "/sachbearbeitung/protokoll",
-                     "/sachbearbeitung/erfassen/", "/sachbearbeitung/erfassen/hundesteuer-anmelden"):
-            page.goto(server.town_url("usingen", path))
-            violations = axe_violations(page)
-            assert violations == [], f"{path}: {describe_violations(violations)}"
-        # The intake page with its error summary.
-        page.get_by_role("button", name="Antrag erfassen").last.click()
-        assert page.locator(".kern-alert--danger").count() == 1
+    page.goto(live.town_url("usingen", "/anmelden/entwicklung"))
+    page.get_by_label("Benutzername").fill("lena")
+    page.get_by_label("Teamleitung").check()
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(live.town_url("usingen", f"/sachbearbeitung/vorgang/{reference}"))
+    page.get_by_label("Neue Notiz").fill("Rückruf vereinbart")
+    page.get_by_role("button", name="Notiz speichern").click()
+    page.get_by_role("button", name="Vorgang übernehmen").click()
+    assert "Rückruf vereinbart" in page.content()
+    for path in (f"/sachbearbeitung/vorgang/{reference}", "/sachbearbeitung/",
+                 "/sachbearbeitung/?zustaendig=ich&sortierung=faelligkeit", "/sachbearbeitung/protokoll",
+                 "/sachbearbeitung/erfassen/", "/sachbearbeitung/erfassen/hundesteuer-anmelden"):
+        page.goto(live.town_url("usingen", path))
         violations = axe_violations(page)
-        assert violations == [], f"intake with errors: {describe_violations(violations)}"
-    finally:
-        context.close()
+        assert violations == [], f"{path}: {describe_violations(violations)}"
+    # The intake page with its error summary.
+    page.get_by_role("button", name="Antrag erfassen").last.click()
+    assert page.locator(".kern-alert--danger").count() == 1
+    violations = axe_violations(page)
+    assert violations == [], f"intake with errors: {describe_violations(violations)}"

@@ -30,9 +30,7 @@ def _definition(slug: str) -> Any:
 @blueprint.route("")
 @roles_required(TENANT_ADMIN)
 def index() -> str:
-    return render_template(
-        "town_admin/processes.html", rows=queries.town_enablements(), areas=AREAS, toggle=ToggleForm()
-    )
+    return render_template("town_admin/processes.html", rows=queries.town_enablements(), areas=AREAS)
 
 
 @blueprint.route("/<slug>/freischaltung", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
+from amtsweg.auth.access import platform_admin_required
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy.resolution import directory
 
@@ -12,5 +13,6 @@ restrict_to(blueprint, "admin")
 
 
 @blueprint.route("/uebersicht")
+@platform_admin_required
 def dashboard() -> str:
     return render_template("admin/dashboard.html", towns=directory.tenants(g.base_domain))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField
+from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -35,4 +35,4 @@ class DevelopmentLoginForm(FlaskForm):
     )
 
     def offer_roles(self, roles: tuple[str, ...]) -> None:
-        self.roles.choices = [(role, ROLE_LABELS[role]) for role in roles]
+        self.roles.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in roles]

@@ -1,4 +1,4 @@
-"""Staff accounts: a town's users and the cross-town (platform) administrators.
+"""Staff accounts (a town's users and the cross-town administrators) and citizen accounts.
 
 Accounts are keyed by the identity provider's (issuer, subject), never by e-mail: an address can
 change owner, the pair cannot.
@@ -7,6 +7,7 @@ change owner, the pair cannot.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
@@ -64,3 +65,26 @@ class PlatformUser(_Account, db.Model):
     __tablename__ = "platform_user"
     __table_args__ = (UniqueConstraint("issuer", "subject"),)
     kind = "platform"
+
+
+class CitizenAccount(TenantOwned, db.Model):
+    """A citizen who logged in with the state account (e.g. BundID) on one town's host.
+
+    Deliberately not a Flask-Login user: it has no roles and its session is kept apart from staff
+    logins, so a citizen login can never open a staff page.
+    """
+
+    __tablename__ = "citizen_account"
+    __table_args__ = (UniqueConstraint("tenant_id", "issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    given_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    family_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(320), nullable=False, default="")
+    # The OIDC address claim as received (street_address, postal_code, locality, country).
+    address: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

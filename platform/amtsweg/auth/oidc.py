@@ -1,4 +1,7 @@
-"""Staff login with OpenID Connect: authorization code flow with PKCE (S256), state and nonce.
+"""Login with OpenID Connect: authorization code flow with PKCE (S256), state and nonce.
+
+Staff log in with it (below), and citizens with the state account (:mod:`amtsweg.auth.citizens`);
+both use :func:`begin` and :func:`complete_claims`.
 
 One client per town (``[sso]`` in tenant.toml) and one for the admin host (settings
 ``ADMIN_SSO_ISSUER`` / ``ADMIN_SSO_CLIENT_ID``). Client secrets come from the environment:
@@ -53,13 +56,18 @@ class LoginRefused(Exception):
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """The identity provider and client of the current site."""
+    """An identity provider and this site's client there, and what a login asks it for."""
 
     issuer: str
     client_id: str
     client_secret: str
-    role_mapping: dict[str, list[str]] = field(hash=False)
-    allowed_roles: tuple[str, ...]
+    role_mapping: dict[str, list[str]] = field(default_factory=dict, hash=False)
+    allowed_roles: tuple[str, ...] = ()
+    scopes: str = SCOPES
+    # A claim the login needs; when the ID token lacks it, the userinfo endpoint is asked.
+    userinfo_claim: str = "groups"
+    # Session key of a running login: a staff and a citizen login never read each other's flow.
+    flow_key: str = FLOW_KEY
 
 
 def secret_variable(slug: str) -> str:
@@ -140,7 +148,7 @@ def begin(provider: ProviderConfig, redirect_uri: str, next_path: str) -> str:
     """Remember state, nonce and PKCE verifier in the session; return the provider's authorize URL."""
     metadata, _ = metadata_cache.get(provider.issuer)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), generate_token(64)
-    session[FLOW_KEY] = {
+    session[provider.flow_key] = {
         "state": state,
         "nonce": nonce,
         "verifier": verifier,
@@ -150,7 +158,9 @@ def begin(provider: ProviderConfig, redirect_uri: str, next_path: str) -> str:
         "next": next_path,
         "started_at": int(time.time()),
     }
-    client = OAuth2Session(provider.client_id, scope=SCOPES, redirect_uri=redirect_uri, code_challenge_method="S256")
+    client = OAuth2Session(
+        provider.client_id, scope=provider.scopes, redirect_uri=redirect_uri, code_challenge_method="S256"
+    )
     url, _ = client.create_authorization_url(
         metadata["authorization_endpoint"], state=state, nonce=nonce, code_verifier=verifier
     )
@@ -163,11 +173,18 @@ def _refused_protocol() -> LoginRefused:
 
 
 def complete(provider: ProviderConfig, args: dict[str, str]) -> tuple[Identity, str]:
-    """Check the callback, exchange the code and validate the ID token; returns identity and next path.
+    """Complete a staff login; returns the identity (with its roles) and the next path."""
+    claims, next_path = complete_claims(provider, args)
+    return _identity(provider, claims), next_path
+
+
+def complete_claims(provider: ProviderConfig, args: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """Check the callback, exchange the code and validate the ID token; returns its claims (with
+    userinfo when the ID token lacks ``provider.userinfo_claim``) and the next path.
 
     The stored flow is removed first, so a callback can be used only once.
     """
-    flow = session.pop(FLOW_KEY, None)
+    flow = session.pop(provider.flow_key, None)
     state = args.get("state", "")
     expected = str(flow.get("state", "")) if isinstance(flow, dict) else ""
     # Bytes: compare_digest refuses non-ASCII str, and a forged state may contain anything.
@@ -186,7 +203,7 @@ def complete(provider: ProviderConfig, args: dict[str, str]) -> tuple[Identity, 
         raise _refused_protocol()
     metadata, _ = metadata_cache.get(provider.issuer)
     client = OAuth2Session(
-        provider.client_id, provider.client_secret, redirect_uri=flow["redirect_uri"], scope=SCOPES
+        provider.client_id, provider.client_secret, redirect_uri=flow["redirect_uri"], scope=provider.scopes
     )
     try:
         token = client.fetch_token(
@@ -202,9 +219,9 @@ def complete(provider: ProviderConfig, args: dict[str, str]) -> tuple[Identity, 
     if not id_token:
         raise _refused_protocol()
     claims = _validated_claims(provider, id_token, flow["nonce"])
-    if "groups" not in claims and metadata.get("userinfo_endpoint"):
+    if provider.userinfo_claim not in claims and metadata.get("userinfo_endpoint"):
         claims = {**_userinfo(metadata["userinfo_endpoint"], token.get("access_token", ""), claims["sub"]), **claims}
-    return _identity(provider, claims), flow["next"]
+    return claims, flow["next"]
 
 
 def _validated_claims(provider: ProviderConfig, id_token: str, nonce: str) -> dict[str, Any]:

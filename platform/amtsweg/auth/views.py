@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from amtsweg.auth import oidc
+from amtsweg.auth.citizen_views import blueprint as citizen_blueprint
 from amtsweg.auth.forms import DevelopmentLoginForm
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES
 from amtsweg.auth.services import DEV_ISSUER, Identity, sign_in_platform_user, sign_in_town_user
@@ -17,6 +18,8 @@ from amtsweg.auth.sessions import end_session, establish_session
 from amtsweg.web import safe_next_path
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
+# The citizen account's pages (/buergerkonto/…) share this blueprint's host guard below.
+blueprint.register_blueprint(citizen_blueprint)
 DEV_ENVIRONMENTS = ("development", "testing")
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from amtsweg.clock import TOWN_TIME
+
 SUBDIVISION = "HE"
 # The towns' local time: an application sent at 00:30 on Tuesday (23:30 UTC Monday) arrives on Tuesday.
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
 
 
 @lru_cache(maxsize=16)
@@ -63,7 +63,7 @@ def due_date(submitted_on: date, processing_days: int, pauses: Iterable[tuple[da
 
 def start_of_local_day(day: date) -> datetime:
     """Midnight at the start of ``day`` in the towns' local time (for date filters on timestamps)."""
-    return datetime.combine(day, time.min, LOCAL_TIME)
+    return datetime.combine(day, time.min, TOWN_TIME)
 
 
 def initial_due_date(submitted_at: datetime, processing_days: int | None) -> date | None:
@@ -75,7 +75,7 @@ def initial_due_date(submitted_at: datetime, processing_days: int | None) -> dat
         return None
     # Timestamps are stored in UTC; SQLite hands them back without a time zone.
     aware = submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)
-    return add_working_days(aware.astimezone(LOCAL_TIME).date(), processing_days)
+    return add_working_days(aware.astimezone(TOWN_TIME).date(), processing_days)
 
 
 def is_overdue(due: date | None, today: date | None = None) -> bool:

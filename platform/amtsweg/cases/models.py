@@ -26,7 +26,6 @@ class Case(TenantOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference"),
         UniqueConstraint("tenant_id", "idempotency_key"),
-        UniqueConstraint("tenant_id", "status_token_hash"),
         # The workbench queue filters by town, status and assignee.
         Index("ix_case_file_queue", "tenant_id", "status", "assignee_id"),
     )
@@ -47,16 +46,24 @@ class Case(TenantOwned, db.Model):
     # The fee lines at submission ({id, label, cents}) and their sum.
     fees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     fee_cents: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    status_token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Hash of the token given out at submission; the status lookup uses CaseAccessToken, which
+    # holds this one and every later one.
     # The review form's token: a second submission of the same form finds this case.
     idempotency_key: Mapped[str] = mapped_column(String(64), nullable=False)
     due_date: Mapped[date | None] = mapped_column(Date)
     # The clerk working on the case; None while unassigned (set by the workbench).
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # The citizen account the application was submitted from (None: anonymous or recorded by a clerk).
+    citizen_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizen_account.id", ondelete="SET NULL"), index=True
+    )
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
+    # When the case was closed (retention counts from here) and archived (by the retention job).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReferenceCounter(TenantOwned, db.Model):
@@ -108,3 +115,19 @@ class CaseMessage(TenantOwned, db.Model):
     # An information request stays open until the citizen answers it.
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CaseAccessToken(TenantOwned, db.Model):
+    """A secret status link of a case (stored as a hash): one from the submission and one per
+    citizen mail, each valid until it is revoked or the case is deleted."""
+
+    __tablename__ = "case_access_token"
+    __table_args__ = (UniqueConstraint("tenant_id", "token_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # submission | mail | account
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,17 +7,33 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from amtsweg.audit.models import AuditEvent
-from amtsweg.cases.models import Case, CaseMessage, Draft
+from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, Draft
 from amtsweg.cases.tokens import hash_token, matches
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 
+# Documents the citizen may open on the status page: their own uploads and the letters the
+# workflow wrote to them; a clerk's uploads are internal.
+CITIZEN_DOCUMENT_SOURCES = ("citizen", "system")
+
 
 def case_by_status_token(token: str) -> Case | None:
-    """The case whose status link carries ``token`` (looked up by hash, compared in constant time)."""
+    """The case that any non-revoked status link carrying ``token`` opens (looked up by hash,
+    compared in constant time)."""
     digest = hash_token(token)
-    case = db.session.scalar(select(Case).where(Case.status_token_hash == digest))
-    return case if case is not None and matches(token, case.status_token_hash) else None
+    access = db.session.scalar(
+        select(CaseAccessToken).where(CaseAccessToken.token_hash == digest, CaseAccessToken.revoked_at.is_(None))
+    )
+    if access is None or not matches(token, access.token_hash):
+        return None
+    return db.session.get(Case, access.case_id)
+
+
+def cases_of_citizen(account_id: int) -> list[Case]:
+    """The current town's cases submitted from one citizen account, newest first."""
+    return list(db.session.scalars(
+        select(Case).where(Case.citizen_account_id == account_id).order_by(Case.submitted_at.desc(), Case.id.desc())
+    ))
 
 
 def case_by_idempotency_key(key: str) -> Case | None:
@@ -36,6 +52,20 @@ def draft_by_token(token: str, slug: str) -> Draft | None:
 
 def documents_of_case(case: Case) -> list[Document]:
     return list(db.session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
+
+
+def citizen_documents_of_case(case: Case, sources: tuple[str, ...] = CITIZEN_DOCUMENT_SOURCES) -> list[Document]:
+    """The case's documents meant for the citizen (``sources`` narrows them, e.g. to their uploads)."""
+    return list(db.session.scalars(
+        select(Document).where(Document.case_id == case.id, Document.source.in_(sources)).order_by(Document.id)
+    ))
+
+
+def citizen_document(case: Case, document_id: int) -> Document | None:
+    """One document of the case that the citizen may download, or None."""
+    return db.session.scalar(select(Document).where(
+        Document.id == document_id, Document.case_id == case.id, Document.source.in_(CITIZEN_DOCUMENT_SOURCES)
+    ))
 
 
 def documents_of_draft(draft: Draft) -> list[Document]:

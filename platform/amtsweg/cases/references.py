@@ -8,16 +8,14 @@ the write lock does. A rolled-back submission rolls its increment back too, so n
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from amtsweg.cases.models import ReferenceCounter
+from amtsweg.clock import TOWN_TIME
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
-
-TOWN_TIME = ZoneInfo("Europe/Berlin")
 
 
 def current_year() -> int:

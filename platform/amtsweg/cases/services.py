@@ -14,11 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import initial_due_date
-from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage, Draft
+from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseAccessToken, CaseMessage, Draft
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key, documents_of_draft
 from amtsweg.cases.references import next_reference
-from amtsweg.cases.tokens import hash_token, new_token
+from amtsweg.cases.tokens import hash_token, issue_case_token, new_token
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
@@ -55,14 +55,15 @@ def _expiry() -> datetime:
 # --------------------------------------------------------------------------- drafts
 
 
-def start_draft(offered: EnabledProcess) -> tuple[Draft, str]:
-    """A new empty draft; returns it with the token that opens it (only its hash is stored)."""
+def start_draft(offered: EnabledProcess, answers: dict[str, Any] | None = None) -> tuple[Draft, str]:
+    """A new draft, empty or with prefilled ``answers`` (from a citizen account); returns it with
+    the token that opens it (only its hash is stored)."""
     token = new_token()
     draft = Draft(
         token_hash=hash_token(token),
         process_slug=offered.process.slug,
         process_version_id=offered.version.id,
-        answers={},
+        answers=answers or {},
         completed_steps=0,
         submission_key=new_token(),
         expires_at=_expiry(),
@@ -171,13 +172,13 @@ def _file_entries(value: Any) -> Iterable[dict[str, Any]]:
 
 def submit_draft(
     draft: Draft, offered: EnabledProcess, submission_key: str, locale: str, status_url_for: Any,
-    *, channel: str = "online", actor: str = CITIZEN,
+    *, channel: str = "online", actor: str = CITIZEN, citizen_account_id: int | None = None,
 ) -> Submission:
     """Turn a complete draft into a case — in one transaction with its reference number, linked
     documents, audit event and confirmation mail. Submitting the same review form twice (double
     click, reload) returns the first case. ``status_url_for(token)`` builds the status link.
     ``channel`` and ``actor`` differ when a clerk records an application received by phone, post
-    or in person."""
+    or in person. ``citizen_account_id`` links the case to the logged-in citizen's account."""
     if draft.process_version_id != offered.version.id:
         raise DefinitionChanged(draft.process_slug)
     errors = validate_answers(offered.definition, draft.answers)
@@ -186,7 +187,7 @@ def submit_draft(
     token = new_token()
     try:
         case, unused_keys = _create_case(draft, offered, submission_key, locale, token, status_url_for(token),
-                                         channel, actor)
+                                         channel, actor, citizen_account_id)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # A parallel submission of the same form won (unique idempotency key, draft already
@@ -204,7 +205,7 @@ def submit_draft(
 
 def _create_case(
     draft: Draft, offered: EnabledProcess, submission_key: str, locale: str, token: str, status_url: str,
-    channel: str = "online", actor: str = CITIZEN,
+    channel: str = "online", actor: str = CITIZEN, citizen_account_id: int | None = None,
 ) -> tuple[Case, list[str]]:
     """The writes of a submission (not committed); returns the case and the storage keys of
     uploads the answers no longer use, to delete once the transaction has committed."""
@@ -226,12 +227,13 @@ def _create_case(
         applicant_name=name,
         applicant_email=email,
         locale=locale,
-        status_token_hash=hash_token(token),
         idempotency_key=submission_key,
+        citizen_account_id=citizen_account_id,
     )
     settle_on_submission(case, fees)
     db.session.add(case)
     db.session.flush()
+    issue_case_token(case.id, "submission", token)
     case.due_date = initial_due_date(case.submitted_at, offered.processing_days)
     kept = {entry["document"] for entry in _file_entries(answers)}
     unused_keys = []
@@ -263,6 +265,19 @@ def _create_case(
 
 
 # --------------------------------------------------------------------------- citizen actions on a case
+
+
+def account_status_token(case: Case) -> str:
+    """A fresh status-link token for the citizen account's own view of the case. The previous
+    account token is revoked, so opening a case repeatedly does not pile up valid links."""
+    now = datetime.now(UTC)
+    for previous in db.session.scalars(select(CaseAccessToken).where(
+        CaseAccessToken.case_id == case.id, CaseAccessToken.purpose == "account", CaseAccessToken.revoked_at.is_(None),
+    )):
+        previous.revoked_at = now
+    token = issue_case_token(case.id, "account")
+    db.session.commit()
+    return token
 
 
 def withdraw(case: Case) -> None:

@@ -6,6 +6,11 @@ import hashlib
 import hmac
 import secrets
 
+from amtsweg.cases.models import CaseAccessToken
+from amtsweg.extensions import db
+from amtsweg.notifications.mail import town_context
+from amtsweg.tenancy import current_tenant
+
 # 32 random bytes: 256 bits, well above the 128 bits a guessable link must not fall below.
 TOKEN_BYTES = 32
 
@@ -22,3 +27,18 @@ def hash_token(token: str) -> str:
 def matches(token: str, stored_hash: str) -> bool:
     """Constant-time check of a token against a stored hash."""
     return hmac.compare_digest(hash_token(token), stored_hash)
+
+
+def issue_case_token(case_id: int, purpose: str, token: str | None = None) -> str:
+    """Add a status-link token for the case to the session (the caller commits); returns the token.
+
+    ``purpose`` says where the link went: submission, mail or account.
+    """
+    token = token or new_token()
+    db.session.add(CaseAccessToken(case_id=case_id, token_hash=hash_token(token), purpose=purpose))
+    return token
+
+
+def status_url(token: str) -> str:
+    """The status page's address on the current town's host, for mails written outside a request."""
+    return f"{town_context(current_tenant())['town_url']}vorgang/{token}"

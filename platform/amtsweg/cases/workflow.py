@@ -21,10 +21,11 @@ from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import add_working_days, initial_due_date, working_days_between
 from amtsweg.cases.models import Case, CaseMessage
+from amtsweg.cases.tokens import issue_case_token, status_url
+from amtsweg.clock import today_in_germany
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
-from amtsweg.notifications.mail import town_context
 from amtsweg.notifications.services import queue_mail
 from amtsweg.processes.fees import format_cents
 from amtsweg.processes.loader import from_storable
@@ -106,7 +107,7 @@ def perform(case: Case, transition_id: str, actor: Actor, message: str = "", tod
     action_types = {action.type for action in transition.actions}
     if "request_documents" in action_types and not message.strip():
         raise IllegalTransition("an information request needs a text for the citizen")
-    today = today or date.today()
+    today = today or today_in_germany()
     previous = case.status
     if previous in PAUSED_STATUSES and transition.to not in PAUSED_STATUSES and case.due_date is not None:
         paused_since = _last_pause_start(case)
@@ -114,6 +115,9 @@ def perform(case: Case, transition_id: str, actor: Actor, message: str = "", tod
             case.due_date = add_working_days(case.due_date, working_days_between(paused_since, today))
     start_clock(case, definition.processing_days)
     case.status = transition.to
+    if transition.to == "closed":
+        # The retention period runs from here (archive.services).
+        case.closed_at = utcnow()
     details: dict[str, Any] = {"from": previous, "to": transition.to, "transition": transition.id}
     if message.strip():
         kind = "information_request" if "request_documents" in action_types else "message"
@@ -149,14 +153,15 @@ def _queue_citizen_mail(
                for name, source in version.definition.get("templates", {}).items() if name.startswith("mails/")}
     title = definition.title.en if case.locale == "en" else definition.title.de
     tenant = current_tenant()
+    # Tokens are stored only hashed, so an earlier link cannot be repeated: each mail carries a
+    # fresh one, and every link the citizen ever received keeps working.
+    link = status_url(issue_case_token(case.id, "mail"))
     queue_mail(
         to=case.applicant_email,
         template=template,
         context={
-            # Only the token's hash is stored, so the mail cannot repeat the secret status link;
-            # it points to the town's portal and the citizen uses the link from the first mail.
             "case": {"reference": case.reference, "applicant_name": case.applicant_name,
-                     "submitted_at": f"{case.submitted_at:%d.%m.%Y}", "status_url": town_context(tenant)["town_url"]},
+                     "submitted_at": f"{case.submitted_at:%d.%m.%Y}", "status_url": link},
             "process": {"title": title},
             "decision_text": text.strip(),
             "clerk": {"name": actor.label, "phone": ""},

@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from amtsweg.archive.cli import archive
+    from amtsweg.cli.demo import demo
     from amtsweg.cli.processes import processes
     from amtsweg.cli.tenants import tenants
     from amtsweg.jobs.cli import jobs
@@ -13,3 +15,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(tenants)
     app.cli.add_command(processes)
     app.cli.add_command(jobs)
+    app.cli.add_command(demo)
+    app.cli.add_command(archive)

@@ -20,7 +20,8 @@ from openpyxl import load_workbook
 from amtsweg.auth.models import User
 from amtsweg.contracts.exporting import COLUMNS
 from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS
-from amtsweg.contracts.services import ContractInput, ContractInvalid, Problem, check, clause_problems, fold
+from amtsweg.contracts.services import ContractInput, ContractInvalid, Problem, check, clause_problems
+from amtsweg.text import fold
 
 MAX_ROWS = 5000
 REQUIRED = ("Titel", "Art", "Partner", "Beginn")

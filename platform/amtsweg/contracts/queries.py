@@ -17,8 +17,8 @@ from amtsweg.contracts.models import (
     ContractDocument,
     ContractImport,
 )
-from amtsweg.contracts.services import fold
 from amtsweg.extensions import db
+from amtsweg.text import fold
 
 SORTS = {
     "nummer": Contract.number,

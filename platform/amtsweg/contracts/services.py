@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -45,11 +44,10 @@ from amtsweg.documents.services import store_upload
 from amtsweg.extensions import db
 from amtsweg.notifications.services import queue_mail
 from amtsweg.tenancy.models import utcnow
+from amtsweg.text import fold
 
 NUMBER_PATTERN = re.compile(r"V-(\d{4})-(\d{4})")
 REMINDER_TEMPLATE = "vertrag_frist"
-# Deadlines are days in German offices; "today" is the day in Germany, not in UTC.
-TIMEZONE = ZoneInfo("Europe/Berlin")
 
 FIELD_LABELS: dict[str, str] = {
     "number": "Vertragsnummer",
@@ -131,18 +129,6 @@ class ContractInvalid(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(problem) for problem in problems))
         self.problems = problems
-
-
-def today_in_germany() -> date:
-    return datetime.now(TIMEZONE).date()
-
-
-def fold(text: str) -> str:
-    """Lower case with umlauts spelled out, so "Müller", "MUELLER" and "müller" match each other."""
-    folded = text.casefold()
-    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        folded = folded.replace(umlaut, spelled)
-    return " ".join(folded.split())
 
 
 def terms_of(data: ContractInput | Contract) -> ContractTerms:

@@ -6,25 +6,17 @@ import logging
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
 
+from amtsweg.clock import today_in_germany
 from amtsweg.contracts.models import Contract
-from amtsweg.contracts.services import refresh_all_deadlines, send_due_reminders, today_in_germany
+from amtsweg.contracts.services import refresh_all_deadlines, send_due_reminders
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
 from amtsweg.notifications.mail import town_context
-from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
-from amtsweg.tenancy.models import Tenant, TenantInfo
+from amtsweg.tenancy.context import current_tenant, tenant_context
+from amtsweg.tenancy.queries import active_towns
 
 log = logging.getLogger(__name__)
-
-
-def _towns() -> list[TenantInfo]:
-    with all_tenants_context():
-        towns = [town.info() for town in db.session.scalars(select(Tenant).where(Tenant.active.is_(True)))]
-        # End the cross-town read so each town's work starts a transaction with its own setting.
-        db.session.rollback()
-    return towns
 
 
 def _contract_url(contract: Contract) -> str:
@@ -43,7 +35,7 @@ def run_for_town(today: date) -> int:
 def daily() -> None:
     """Every town's contract deadlines and reminders; safe to run twice (reminders are unique)."""
     today = today_in_germany()
-    for town in _towns():
+    for town in active_towns():
         with tenant_context(town):
             try:
                 queued = run_for_town(today)

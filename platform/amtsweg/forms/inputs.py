@@ -30,7 +30,6 @@ from amtsweg.processes.schema import (
     YesNoField,
 )
 
-ADDRESS_PARTS = ("street", "house_number", "postal_code", "city", "country")
 ADDRESS_AUTOCOMPLETE = {
     "street": "address-line1",
     "house_number": "address-line2",
@@ -108,8 +107,7 @@ def _read_field(fld: AnyField, path: str, form: MultiDict, previous: Any) -> Any
         values = [v for v in form.getlist(path) if isinstance(v, str)]
         return values or None
     if isinstance(fld, AddressField):
-        parts = [p for p in ADDRESS_PARTS if p != "country" or fld.country]
-        value = {p: (form.get(f"{path}.{p}") or "").strip() for p in parts}
+        value = {p: (form.get(f"{path}.{p}") or "").strip() for p in fld.parts}
         return value if any(value.values()) else None
     if isinstance(fld, FileField):
         # Files already uploaded live on the server; new ones are added by the caller.

@@ -33,7 +33,6 @@ from amtsweg.processes.schema import (
     ProcessDefinition,
     TextField,
     YesNoField,
-    resolve_date_bound,
 )
 
 REQUIRED = "Bitte füllen Sie dieses Feld aus."
@@ -156,8 +155,7 @@ def _date(state: FieldState, today: dt.date, errors: Errors) -> None:
     if value is None:
         errors[state.path] = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
         return
-    lowest = resolve_date_bound(fld.min, today) if fld.min else None
-    highest = resolve_date_bound(fld.max, today) if fld.max else None
+    lowest, highest = fld.bounds(today)
     if fld.past_only and value > today:
         errors[state.path] = "Das Datum darf nicht in der Zukunft liegen."
     elif fld.future_only and value < today:
@@ -199,8 +197,7 @@ def _address(state: FieldState, today: dt.date, errors: Errors) -> None:
     if not isinstance(value, dict):
         errors[state.path] = "Bitte geben Sie eine vollständige Anschrift ein."
         return
-    parts = [p for p in ADDRESS_LABELS if p != "country" or fld.country]
-    for part in parts:
+    for part in fld.parts:
         text = value.get(part)
         if not isinstance(text, str) or not text.strip():
             errors[f"{state.path}.{part}"] = f"Bitte geben Sie {ADDRESS_LABELS[part]} an."

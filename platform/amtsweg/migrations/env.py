@@ -54,10 +54,22 @@ def run_migrations_online() -> None:
     # SQLite cannot ALTER most things in place; batch mode copies the table instead.
     conf_args.setdefault("render_as_batch", True)
     with _owner_engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced the drop
+            # would cascade into the rows that reference it. The check afterwards keeps it honest.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
             _grant_app_role(connection)
+        if sqlite:
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if problems:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {problems[:5]}")
 
 
 if context.is_offline_mode():

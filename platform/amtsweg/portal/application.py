@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
 from amtsweg.cases import services
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
@@ -123,14 +124,16 @@ def start(slug: str) -> str:
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
-        fees=offered.fees(), format_cents=format_cents,
+        fees=offered.fees(), format_cents=format_cents, citizen=current_citizen(),
+        citizen_login=citizen_provider() is not None,
     )
 
 
 @blueprint.route("/<slug>/starten", methods=["POST"])
 def begin(slug: str) -> Response:
     offered = _offered(slug)
-    _, token = services.start_draft(offered)
+    citizen = current_citizen()
+    _, token = services.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
     _remember(slug, token)
     return redirect(url_for("application.step", slug=slug, number=1))
 
@@ -291,10 +294,12 @@ def submit(slug: str) -> Response | tuple[str, int]:
         errors["wahrheit"] = gettext("Bitte versichern Sie, dass Ihre Angaben richtig und vollständig sind.")
     if errors:
         return render_template("application/review.html", errors=errors, **_review_context(offered, draft)), 200
+    citizen = current_citizen()
     try:
         submission = services.submit_draft(
             draft, offered, key, _locale(),
             status_url_for=lambda token: url_for("status.show", token=token, _external=True),
+            citizen_account_id=citizen.id if citizen else None,
         )
     except services.DefinitionChanged:
         services.rebase_draft(draft, offered)

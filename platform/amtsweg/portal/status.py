@@ -1,5 +1,6 @@
 """A citizen's case behind the secret status link: status, timeline, messages, reply, withdrawal,
-receipt PDF. Without the right token (or on another town's host) every page is a 404."""
+the citizen's documents and the receipt PDF. Without a valid token of the case (or on another
+town's host) every page is a 404."""
 
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from amtsweg.cases.models import WITHDRAWABLE, Case
 from amtsweg.cases.queries import (
     case_by_status_token,
     case_events,
-    documents_of_case,
+    citizen_document,
+    citizen_documents_of_case,
     messages_of_case,
     open_information_request,
 )
+from amtsweg.cases.receipts import receipt_filename, receipt_pdf
 from amtsweg.documents.services import UploadRejected, store_upload
+from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
-from amtsweg.forms.display import answer_sections
 from amtsweg.forms.inputs import field_id
 from amtsweg.portal.application import localized
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
 from amtsweg.sites import restrict_to
@@ -87,7 +89,7 @@ def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -
         "status/show.html", case=case, token=token, definition=_definition(case),
         status_text=STATUS_TEXT.get(case.status, case.status), timeline=_timeline(case),
         messages=messages_of_case(case), open_request=open_information_request(case),
-        documents=documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
+        documents=citizen_documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
         localized=localized, field_id=field_id, reply_text=request.form.get("nachricht", ""),
     ), status
 
@@ -138,18 +140,25 @@ def withdraw(token: str) -> Response | str:
                            localized=localized)
 
 
+def _download(content: bytes, content_type: str, filename: str) -> Response:
+    response = Response(content, mimetype=content_type)
+    # Werkzeug quotes the name and encodes umlauts (RFC 2231) so that no header can be broken.
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
 @blueprint.route("/<token>/eingangsbestaetigung.pdf")
 def receipt(token: str) -> Response:
-    from weasyprint import HTML
-
     case = _case(token)
-    definition = _definition(case)
-    html = render_template(
-        "status/receipt.html", case=case, definition=definition, localized=localized,
-        sections=answer_sections(definition, case.answers, case.locale), documents=documents_of_case(case),
-        format_cents=format_cents,
-    )
-    pdf = HTML(string=html).write_pdf()
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{case.reference}.pdf"'
-    return response
+    return _download(receipt_pdf(case), "application/pdf", receipt_filename(case))
+
+
+@blueprint.route("/<token>/dokumente/<int:document_id>")
+def document(token: str, document_id: int) -> Response:
+    """One of the citizen's documents of this case (their uploads, letters to them); else 404."""
+    stored = citizen_document(_case(token), document_id)
+    if stored is None:
+        abort(404)
+    with get_storage().open(stored.storage_key) as handle:
+        content = handle.read()
+    return _download(content, stored.content_type, stored.filename)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,22 +14,7 @@ from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.processes.schema import AREAS, ProcessDefinition
 from amtsweg.tenancy.context import all_tenants_context
-
-_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-_DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
-
-
-def fold(text: str) -> str:
-    """Lower-case search form in which 'Straße', 'strasse', 'Gebühr' and 'gebuehr' are equal.
-
-    Umlauts and their transliterations (ä/ae, ö/oe, ü/ue, ß/ss) fold to the same letters; other
-    accents are dropped. Both the query and the searched texts go through it.
-    """
-    text = text.lower().translate(_UMLAUTS)
-    for digraph, letter in _DIGRAPHS:
-        text = text.replace(digraph, letter)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+from amtsweg.text import fold
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from amtsweg.processes.schema import (
     ProcessDefinition,
     TextField,
     YesNoField,
-    resolve_date_bound,
 )
 
 EXAMPLE_IBAN = "DE89370400440532013000"
@@ -98,8 +97,7 @@ def _sample_number(fld: NumberField) -> float | int:
 
 
 def _sample_date(fld: DateField, today: dt.date) -> dt.date:
-    lowest = resolve_date_bound(fld.min, today) if fld.min else None
-    highest = resolve_date_bound(fld.max, today) if fld.max else None
+    lowest, highest = fld.bounds(today)
     if fld.future_only:
         lowest = max(lowest or today, today)
     if fld.past_only:

@@ -213,15 +213,21 @@ class DateField(BaseField):
     past_only: bool = False
     future_only: bool = False
 
+    def bounds(self, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+        """The earliest and latest allowed date on ``today`` (None where the field sets none)."""
+        return (
+            resolve_date_bound(self.min, today) if self.min else None,
+            resolve_date_bound(self.max, today) if self.max else None,
+        )
+
     @model_validator(mode="after")
     def _consistent(self) -> DateField:
         if self.past_only and self.future_only:
             raise ValueError("past_only and future_only exclude each other")
-        if self.min is not None and self.max is not None:
-            # Relative bounds move together, so comparing them on any day is enough.
-            today = dt.date(2000, 1, 1)
-            if resolve_date_bound(self.min, today) > resolve_date_bound(self.max, today):
-                raise ValueError("min is after max")
+        # Relative bounds move together, so comparing them on any day is enough.
+        lowest, highest = self.bounds(dt.date(2000, 1, 1))
+        if lowest is not None and highest is not None and lowest > highest:
+            raise ValueError("min is after max")
         return self
 
 
@@ -258,6 +264,11 @@ class AddressField(BaseField):
     type: Literal["address"]
     country: bool = False
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The parts this address asks for (the country only when ``country`` is set)."""
+        return ADDRESS_PARTS if self.country else tuple(p for p in ADDRESS_PARTS if p != "country")
+
 
 class IbanField(BaseField):
     type: Literal["iban"]
@@ -282,7 +293,8 @@ class InfoField(Model):
     show_if: Logic | None = None
 
 
-InputField = Annotated[
+# Every field type except a group; a group's items hold these (groups do not nest).
+_ItemField = (
     TextField
     | EmailField
     | PhoneField
@@ -295,9 +307,9 @@ InputField = Annotated[
     | AddressField
     | IbanField
     | FileField
-    | InfoField,
-    Discriminator("type"),
-]
+    | InfoField
+)
+InputField = Annotated[_ItemField, Discriminator("type")]
 
 
 class GroupField(BaseField):
@@ -316,23 +328,7 @@ class GroupField(BaseField):
         return self
 
 
-AnyField = Annotated[
-    TextField
-    | EmailField
-    | PhoneField
-    | NumberField
-    | MoneyField
-    | DateField
-    | ChoiceField
-    | CheckboxesField
-    | YesNoField
-    | AddressField
-    | IbanField
-    | FileField
-    | InfoField
-    | GroupField,
-    Discriminator("type"),
-]
+AnyField = Annotated[_ItemField | GroupField, Discriminator("type")]
 FIELD_TYPES = (
     "text", "textarea", "email", "phone", "number", "money", "date", "select", "radio",
     "checkboxes", "yesno", "address", "iban", "file", "info", "group",

@@ -14,10 +14,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from amtsweg.auth.access import CONTRACTS_EDITOR, CONTRACTS_VIEWER, roles_required
+from amtsweg.clock import today_in_germany
 from amtsweg.contracts import calendar, exporting, importing, queries, services
 from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS, Contract
 from amtsweg.contracts.services import ContractInput, ContractInvalid
@@ -37,10 +38,37 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REQUIRED = _l("Bitte ausfüllen.")
 
 
-def _person_choices() -> list[tuple[str, str]]:
-    return [("", gettext("– niemand –"))] + [
-        (str(user.id), f"{user.label} ({user.email})" if user.email else user.label) for user in queries.town_users()
+def _options(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _person_choices() -> list[SelectChoice]:
+    return [SelectChoice("", gettext("– niemand –"))] + [
+        SelectChoice(str(user.id), f"{user.label} ({user.email})" if user.email else user.label)
+        for user in queries.town_users()
     ]
+
+
+# Form fields holding the contract attribute of the same name as it is (text is only trimmed).
+SAME_NAMED = (
+    "number",
+    "title",
+    "contract_type",
+    "status",
+    "partner_name",
+    "partner_address",
+    "partner_contact",
+    "department",
+    "subject",
+    "starts_on",
+    "ends_on",
+    "minimum_term",
+    "notice_period",
+    "renewal_period",
+    "value_interval",
+    "cost_centre",
+    "notes",
+)
 
 
 class ContractForm(FlaskForm):
@@ -50,8 +78,8 @@ class ContractForm(FlaskForm):
         description=_l("Leer lassen, um die nächste Nummer (V-Jahr-0001) zu vergeben."),
     )
     title = StringField(_l("Titel"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    contract_type = SelectField(_l("Vertragsart"), choices=list(CONTRACT_TYPES.items()))
-    status = SelectField(_l("Status"), choices=list(STATUSES.items()), default="aktiv")
+    contract_type = SelectField(_l("Vertragsart"), choices=_options(CONTRACT_TYPES))
+    status = SelectField(_l("Status"), choices=_options(STATUSES), default="aktiv")
     partner_name = StringField(_l("Vertragspartner"), validators=[DataRequired(REQUIRED), Length(max=200)])
     partner_address = TextAreaField(_l("Anschrift des Partners"), validators=[Length(max=1000)])
     partner_contact = StringField(_l("Ansprechperson des Partners"), validators=[Length(max=300)])
@@ -71,7 +99,7 @@ class ContractForm(FlaskForm):
         description=_l("z. B. 12 Monate; leer lassen, wenn sich der Vertrag nicht verlängert."),
     )
     value = StringField(_l("Wert in Euro"), validators=[Length(max=30)], description=_l("z. B. 1.234,56"))
-    value_interval = SelectField(_l("Wertart"), choices=list(VALUE_INTERVALS.items()))
+    value_interval = SelectField(_l("Wertart"), choices=_options(VALUE_INTERVALS))
     cost_centre = StringField(_l("Kostenstelle/Produkt"), validators=[Length(max=120)])
     tags = StringField(_l("Schlagwörter"), validators=[Length(max=500)], description=_l("durch Kommas getrennt"))
     notes = TextAreaField(_l("Notizen"), validators=[Length(max=10000)])
@@ -85,25 +113,7 @@ class ContractForm(FlaskForm):
         self.deputy_id.choices = choices
 
     def fill(self, contract: Contract) -> None:
-        for name in (
-            "number",
-            "title",
-            "contract_type",
-            "status",
-            "partner_name",
-            "partner_address",
-            "partner_contact",
-            "department",
-            "subject",
-            "starts_on",
-            "ends_on",
-            "minimum_term",
-            "notice_period",
-            "renewal_period",
-            "value_interval",
-            "cost_centre",
-            "notes",
-        ):
+        for name in SAME_NAMED:
             self[name].data = getattr(contract, name)
         self.responsible_id.data = str(contract.responsible_id or "")
         self.deputy_id.data = str(contract.deputy_id or "")
@@ -119,28 +129,13 @@ class ContractForm(FlaskForm):
         except ValueError as exc:
             self.value.errors = [str(exc)]
             return None
+        same_named = {name: self[name].data for name in SAME_NAMED}
         return ContractInput(
-            number=self.number.data.strip(),
-            title=self.title.data.strip(),
-            contract_type=self.contract_type.data,
-            status=self.status.data,
-            partner_name=self.partner_name.data.strip(),
-            partner_address=self.partner_address.data.strip(),
-            partner_contact=self.partner_contact.data.strip(),
-            department=self.department.data.strip(),
+            **{name: value.strip() if isinstance(value, str) else value for name, value in same_named.items()},
             responsible_id=int(self.responsible_id.data) if self.responsible_id.data else None,
             deputy_id=int(self.deputy_id.data) if self.deputy_id.data else None,
-            subject=self.subject.data.strip(),
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-            minimum_term=self.minimum_term.data.strip(),
-            notice_period=self.notice_period.data.strip(),
-            renewal_period=self.renewal_period.data.strip(),
             value_cents=value_cents,
-            value_interval=self.value_interval.data,
-            cost_centre=self.cost_centre.data.strip(),
             tags=[tag.strip() for tag in self.tags.data.split(",") if tag.strip()],
-            notes=self.notes.data.strip(),
         )
 
     def show_problems(self, problems: list[services.Problem]) -> None:
@@ -199,7 +194,7 @@ def _criteria() -> queries.ContractFilter:
 
 
 def _today() -> date:
-    return services.today_in_germany()
+    return today_in_germany()
 
 
 @blueprint.route("/")
@@ -262,7 +257,10 @@ def _contract_or_404(contract_id: int) -> Contract:
 @blueprint.route("/<int:contract_id>")
 @roles_required(*READERS)
 def detail(contract_id: int) -> str:
-    contract = _contract_or_404(contract_id)
+    return _detail_page(_contract_or_404(contract_id), DocumentForm())
+
+
+def _detail_page(contract: Contract, document_form: DocumentForm) -> str:
     return render_template(
         "contracts/detail.html",
         contract=contract,
@@ -270,7 +268,7 @@ def detail(contract_id: int) -> str:
         attachments=queries.documents(contract.id),
         labels=services.FIELD_LABELS,
         can_edit=current_user.has_role(CONTRACTS_EDITOR),
-        document_form=DocumentForm(),
+        document_form=document_form,
     )
 
 
@@ -344,15 +342,7 @@ def upload(contract_id: int) -> Any:
                 "success",
             )
             return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="dokumente"))
-    return render_template(
-        "contracts/detail.html",
-        contract=contract,
-        history=queries.history(contract.id),
-        attachments=queries.documents(contract.id),
-        labels=services.FIELD_LABELS,
-        can_edit=True,
-        document_form=form,
-    ), 400
+    return _detail_page(contract, form), 400
 
 
 @blueprint.route("/<int:contract_id>/dokumente/<int:attachment_id>")

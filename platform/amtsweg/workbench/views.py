@@ -18,6 +18,7 @@ from amtsweg.auth.models import User
 from amtsweg.cases.deadlines import is_overdue
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import case_by_idempotency_key, case_events, documents_of_case, messages_of_case
+from amtsweg.cases.receipts import receipt_filename, receipt_pdf
 from amtsweg.cases.tokens import new_token
 from amtsweg.cases.workflow import (
     FINISHED_STATUSES,
@@ -35,7 +36,6 @@ from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import validate_answers
 from amtsweg.portal.application import localized, option_pairs
 from amtsweg.processes.conditions import field_states
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.queries import EnabledProcess, catalogue, enabled_process
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
@@ -294,17 +294,10 @@ def record_application(slug: str) -> Any:
 @roles_required(*STAFF)
 def receipt(reference: str) -> Response:
     """The citizen flow's receipt, to print and hand over or post for an application taken in here."""
-    from weasyprint import HTML  # imported on use: loading WeasyPrint takes a moment
-
     case = _case_or_404(reference)
-    _, definition = definition_of(case)
-    html = render_template(
-        "status/receipt.html", case=case, definition=definition, localized=localized,
-        sections=answer_sections(definition, case.answers, case.locale), documents=documents_of_case(case),
-        format_cents=format_cents,
-    )
+    pdf = receipt_pdf(case)
     record(current_user.label, "case.receipt_printed", "case", case.id)
     db.session.commit()
-    response = Response(HTML(string=html).write_pdf(), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{case.reference}.pdf"'
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(case)}"'
     return response

@@ -1,0 +1,105 @@
+"""The citizen account pages on a town host: login with the state account, "my applications",
+opening one of them, logout. Every page is a 404 where no citizen login is configured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from amtsweg.auth import oidc
+from amtsweg.auth.citizens import (
+    citizen_provider,
+    current_citizen,
+    end_citizen_session,
+    sign_in_citizen,
+    start_citizen_session,
+)
+from amtsweg.auth.models import CitizenAccount
+from amtsweg.cases.queries import cases_of_citizen
+from amtsweg.cases.services import account_status_token
+from amtsweg.cases.workflow import definition_of
+from amtsweg.portal.application import localized
+from amtsweg.portal.status import STATUS_TEXT
+from amtsweg.sites import restrict_to
+from amtsweg.web import safe_next_path
+
+blueprint = Blueprint("citizen", __name__, url_prefix="/buergerkonto", template_folder="templates")
+restrict_to(blueprint, "tenant")
+
+
+@blueprint.before_request
+def _only_when_configured() -> None:
+    if citizen_provider() is None:
+        abort(404)
+
+
+@blueprint.after_request
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _provider() -> oidc.ProviderConfig:
+    provider = citizen_provider()
+    assert provider is not None  # checked before every request of this blueprint
+    return provider
+
+
+def _refused(refusal: oidc.LoginRefused) -> tuple[str, int]:
+    return render_template("buergerkonto/refused.html", message=refusal.message), refusal.status
+
+
+def _logged_in() -> CitizenAccount:
+    account = current_citizen()
+    if account is None:
+        abort(404)
+    return account
+
+
+@blueprint.route("/anmelden")
+def login() -> Any:
+    weiter = safe_next_path(request.args.get("weiter") or url_for("auth.citizen.index"))
+    try:
+        return redirect(oidc.begin(_provider(), url_for("auth.citizen.callback", _external=True), weiter))
+    except oidc.LoginRefused as refusal:
+        return _refused(refusal)
+
+
+@blueprint.route("/rueckruf")
+def callback() -> Any:
+    provider = _provider()
+    try:
+        claims, next_path = oidc.complete_claims(provider, request.args.to_dict())
+    except oidc.LoginRefused as refusal:
+        return _refused(refusal)
+    start_citizen_session(sign_in_citizen(provider.issuer, claims))
+    return redirect(next_path)
+
+
+@blueprint.route("/")
+def index() -> str:
+    account = current_citizen()
+    if account is None:
+        return render_template("buergerkonto/login.html")
+    entries = [(case, definition_of(case)[1]) for case in cases_of_citizen(account.id)]
+    return render_template("buergerkonto/index.html", account=account, entries=entries, status_text=STATUS_TEXT,
+                           localized=localized)
+
+
+@blueprint.route("/vorgang/<reference>")
+def open_case(reference: str) -> Response:
+    """Open one of the account's applications on its status page (with a fresh link)."""
+    account = _logged_in()
+    case = next((c for c in cases_of_citizen(account.id) if c.reference == reference), None)
+    if case is None:
+        abort(404)
+    return redirect(url_for("status.show", token=account_status_token(case)))
+
+
+@blueprint.route("/abmelden", methods=["POST"])
+def logout() -> Response:
+    end_citizen_session()
+    home = url_for("portal.index", _external=True)
+    return redirect(oidc.end_session_url(_provider(), home) or home)

@@ -1,0 +1,256 @@
+"""Demo data for development: a handful of cases and contracts per town, made through the real services.
+
+Every case is submitted like an application received by the office (a draft with valid answers
+through the submission service) and moved through its workflow by the workflow engine; contracts
+go through the contract service. Each demo case has a fixed submission key and each demo contract
+a fixed title per town, so seeding again (also after an interrupted run) creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from amtsweg.auth.models import User
+from amtsweg.cases import services as case_services
+from amtsweg.cases.deadlines import initial_due_date
+from amtsweg.cases.models import Draft
+from amtsweg.cases.queries import case_by_idempotency_key
+from amtsweg.cases.tokens import hash_token, new_token
+from amtsweg.cases.workflow import Actor, perform
+from amtsweg.clock import today_in_germany
+from amtsweg.contracts.models import Contract
+from amtsweg.contracts.services import ContractInput, create_contract
+from amtsweg.extensions import db
+from amtsweg.forms.validation import validate_answers
+from amtsweg.notifications.mail import town_context
+from amtsweg.processes.queries import EnabledProcess, enabled_process
+from amtsweg.processes.sample_answers import valid_answers
+from amtsweg.processes.schema import AddressField, EmailField, FileField
+from amtsweg.tenancy import current_tenant
+from amtsweg.text import fold
+
+# Who the demo's workflow steps and contracts are recorded as in the audit log and the histories.
+DEMO_CLERK = Actor("Demo-Sachbearbeitung", ("clerk",))
+# Processes every town offers and whose forms need no upload, in order of preference.
+PROCESSES = ("hundesteuer-anmelden", "hundesteuer-abmelden", "fundsache-verlust-melden")
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """One fictional application and the workflow steps (transition, text for the citizen) applied to it.
+
+    ``details`` are the answers beyond name, address and e-mail; a ``timedelta`` stands for the day
+    that long before the application arrived.
+    """
+
+    given_name: str
+    family_name: str
+    street: str
+    house_number: str
+    days_ago: int
+    process: str
+    details: dict[str, Any]
+    steps: tuple[tuple[str, str], ...] = ()
+    channel: str = "online"
+
+
+def _dog(name: str, breed: str, sex: str, colour: str) -> dict[str, Any]:
+    return {"hunde": [{"name": name, "rasse": breed, "geschlecht": sex, "farbe": colour,
+                       "geburtsdatum_hund": "2021-04-18", "gehalten_seit": "2021-07-01", "gefaehrlich": False}],
+            "bemerkungen": f"{name} stammt aus dem Tierheim."}
+
+
+CASES = (
+    DemoCase("Jonas", "Weber", "Lindenstraße", "12", 1, "hundesteuer-anmelden",
+             {"geburtsdatum": "1988-02-14", **_dog("Balu", "Berner Sennenhund", "ruede", "dreifarbig")}),
+    DemoCase("Aylin", "Demir", "Am Hohlen Weg", "4a", 3, "fundsache-verlust-melden",
+             {"verlustdatum": timedelta(days=1), "verlustzeit": "gegen 17 Uhr", "verlustort_art": "bus_bahn",
+              "buslinie": "Linie 50",
+              "verlustort": "Zwischen Bahnhof und Rathaus",
+              "gegenstaende": [{"kategorie": "geldboerse", "beschreibung": "Braune Lederbörse mit Bankkarte"}]},
+             (("start", ""),)),
+    # Submitted long ago and still in progress: overdue in the queue.
+    DemoCase("Klaus", "Hofmann", "Feldbergstraße", "27", 45, "hundesteuer-anmelden",
+             {"geburtsdatum": "1961-09-03", **_dog("Emma", "Dackel", "huendin", "rotbraun")}, (("start", ""),),
+             channel="phone"),
+    DemoCase("Marie", "Schäfer", "Schulstraße", "8", 30, "fundsache-verlust-melden",
+             {"verlustdatum": timedelta(days=2), "verlustzeit": "am Abend", "verlustort_art": "veranstaltung",
+              "verlustort": "Weihnachtsmarkt auf dem Marktplatz",
+              "gegenstaende": [{"kategorie": "schluessel", "beschreibung": "Schlüsselbund mit rotem Anhänger"}]},
+             (("start", ""),)),
+    DemoCase("Tobias", "Becker", "Kirchgasse", "3", 9, "hundesteuer-abmelden",
+             {"name_hund": "Luna", "grund": "tod", "datum": timedelta(days=5), "marke_verbleib": "post"}, (
+                 ("start", ""),
+                 ("request_information", "Bitte senden Sie uns noch die Bescheinigung der Tierarztpraxis."),
+             )),
+    DemoCase("Sabine", "Krüger", "Gartenweg", "15", 20, "hundesteuer-anmelden",
+             {"geburtsdatum": "1979-11-30", **_dog("Paula", "Labrador-Mischling", "huendin", "schwarz")}, (
+                 ("start", ""),
+                 ("approve", "Ihr Hund ist ab dem kommenden Monat zur Hundesteuer angemeldet."),
+             )),
+    DemoCase("Hans-Peter", "Wagner", "Usinger Straße", "41", 60, "hundesteuer-abmelden",
+             {"name_hund": "Rex", "grund": "wegzug", "datum": timedelta(days=3), "marke_verbleib": "verloren",
+              "neue_anschrift": {"street": "Hauptstraße", "house_number": "2", "postal_code": "35789",
+                                 "city": "Weilmünster"}}, (
+                 ("start", ""),
+                 ("approve", "Ihr Hund ist zum Tag Ihres Wegzugs abgemeldet."),
+                 ("close", ""),
+             )),
+)
+
+
+@dataclass(frozen=True)
+class DemoContract:
+    """A contract whose next notice deadline is ``notice_in_days`` from today (roughly)."""
+
+    title: str
+    contract_type: str
+    partner_name: str
+    notice_in_days: int
+    value_cents: int
+    value_interval: str
+    department: str
+    tags: list[str] = field(default_factory=list)
+
+
+CONTRACTS = (
+    DemoContract("Wartung der Aufzugsanlage im Rathaus", "wartung", "Taunus Aufzugsdienst GmbH (Demo)", 21,
+                 184000, "jaehrlich", "Gebäudemanagement", ["Rathaus"]),
+    DemoContract("Reinigung der Kindertagesstätten", "dienstleistung", "Saubermann Gebäudeservice KG (Demo)", 48,
+                 3250000, "jaehrlich", "Soziales", ["Kita"]),
+    DemoContract("Lizenz Ratsinformationssystem", "lizenz_software", "Kommunal-IT Hessen eG (Demo)", 75,
+                 96000, "monatlich", "Zentrale Dienste", ["Software"]),
+    DemoContract("Pacht Sportplatz Am Weiher", "miete_pacht", "TSV 1890 e. V. (Demo)", 200,
+                 120000, "jaehrlich", "Liegenschaften"),
+)
+# The demo contracts run two years and renew by one year unless cancelled three months before the end.
+MINIMUM_TERM_DAYS = 730
+NOTICE_DAYS = 91
+
+
+@dataclass
+class SeedReport:
+    """What seeding created in one town."""
+
+    cases: list[str] = field(default_factory=list)
+    contracts: list[str] = field(default_factory=list)
+
+    @property
+    def created_anything(self) -> bool:
+        return bool(self.cases or self.contracts)
+
+
+def seed_town(today: date | None = None) -> SeedReport:
+    """Create the current town's missing demo cases and contracts."""
+    today = today or today_in_germany()
+    report = SeedReport()
+    for index, demo in enumerate(CASES, start=1):
+        reference = _seed_case(demo, f"demo-{current_tenant().slug}-{index}")
+        if reference:
+            report.cases.append(reference)
+    for demo_contract in CONTRACTS:
+        number = _seed_contract(demo_contract, today)
+        if number:
+            report.contracts.append(number)
+    return report
+
+
+def _offered(preferred: str) -> tuple[EnabledProcess, dict[str, Any]] | None:
+    """The preferred process (else another demo process) the town offers, with valid sample answers."""
+    for slug in (preferred, *PROCESSES):
+        offered = enabled_process(slug)
+        if offered is None or offered.definition.form is None:
+            continue
+        # Uploads are not part of the demo: the answers keep no file entries without a stored file.
+        files = {fld.id for fld in offered.definition.form.top_fields() if isinstance(fld, FileField)}
+        answers = {key: value for key, value in valid_answers(offered.definition).items() if key not in files}
+        if not validate_answers(offered.definition, answers):
+            return offered, answers
+    return None
+
+
+def _email_of(demo: DemoCase) -> str:
+    name = fold(f"{demo.given_name}.{demo.family_name}")
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    # example.org is reserved for documentation (RFC 2606): no demo mail can reach a real person.
+    return f"{name}@example.org"
+
+
+def _answers(offered: EnabledProcess, samples: dict[str, Any], demo: DemoCase, arrived: date) -> dict[str, Any]:
+    """The sample answers with the demo person's name, address, e-mail and details where the form
+    asks for them; if a later version of the form rejects them, the plainer answers are used."""
+    assert offered.definition.form is not None
+    contact = current_tenant().contact
+    personal = dict(samples)
+    for fld in offered.definition.form.top_fields():
+        if fld.id not in personal:
+            continue
+        if fld.autocomplete == "given-name":
+            personal[fld.id] = demo.given_name
+        elif fld.autocomplete == "family-name":
+            personal[fld.id] = demo.family_name
+        elif isinstance(fld, EmailField):
+            personal[fld.id] = _email_of(demo)
+        elif isinstance(fld, AddressField):
+            personal[fld.id] = {**personal[fld.id], "street": demo.street, "house_number": demo.house_number,
+                                "postal_code": contact.get("postal_code", "61267"),
+                                "city": contact.get("city", current_tenant().name)}
+    detailed = dict(personal)
+    if offered.process.slug == demo.process:
+        detailed.update({key: (arrived - value).isoformat() if isinstance(value, timedelta) else value
+                         for key, value in demo.details.items()})
+    return next(answers for answers in (detailed, personal, samples)
+                if not validate_answers(offered.definition, answers))
+
+
+def _seed_case(demo: DemoCase, key: str) -> str | None:
+    """Submit one demo application and apply its workflow steps; None when it already exists."""
+    if case_by_idempotency_key(key) is not None:
+        return None
+    found = _offered(demo.process)
+    if found is None:
+        return None
+    offered, samples = found
+    assert offered.definition.form is not None
+    arrived = datetime.now(UTC) - timedelta(days=demo.days_ago)
+    answers = _answers(offered, samples, demo, arrived.date())
+    draft = Draft(
+        token_hash=hash_token(new_token()), process_slug=offered.process.slug,
+        process_version_id=offered.version.id, answers=answers,
+        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=datetime.now(UTC),
+    )
+    db.session.add(draft)
+    status_url = town_context(current_tenant())["town_url"] + "vorgang/{}"
+    office = demo.channel != "online"
+    case = case_services.submit_draft(draft, offered, key, "de", status_url.format, channel=demo.channel,
+                                      actor=DEMO_CLERK.label if office else case_services.CITIZEN).case
+    # The demo needs a history: the application arrived ``days_ago`` days ago, with the due date
+    # that arrival gives (no service back-dates a case, so the demo does it before any step).
+    case.submitted_at = arrived
+    case.due_date = initial_due_date(case.submitted_at, offered.processing_days)
+    db.session.commit()
+    for transition, message in demo.steps:
+        perform(case, transition, DEMO_CLERK, message)
+    return case.reference
+
+
+def _seed_contract(demo: DemoContract, today: date) -> str | None:
+    """Create one demo contract; None when the town already has a contract with its title."""
+    if db.session.scalar(select(Contract.id).where(Contract.title == demo.title)) is not None:
+        return None
+    term_ends = today + timedelta(days=NOTICE_DAYS + demo.notice_in_days)
+    data = ContractInput(
+        title=demo.title, contract_type=demo.contract_type, partner_name=demo.partner_name,
+        starts_on=term_ends - timedelta(days=MINIMUM_TERM_DAYS - 1), minimum_term="2 Jahre",
+        notice_period="3 Monate", renewal_period="1 Jahr", value_cents=demo.value_cents,
+        value_interval=demo.value_interval, department=demo.department, tags=list(demo.tags),
+        notes="Beispieldaten für die Entwicklung.",
+    )
+    # The contract service records its author's label; the demo author is no account anyone logs in to.
+    author = User(issuer="demo", subject="demo", display_name=DEMO_CLERK.label)
+    return create_contract(data, author, today).number

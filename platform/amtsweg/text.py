@@ -1,0 +1,22 @@
+"""Text helpers shared by the searches of the catalogue, the contracts and the demo data."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def fold(text: str) -> str:
+    """Lower-case search form in which 'Straße' and 'strasse', 'Müller' and 'MUELLER' are equal.
+
+    Umlauts and their transliterations (ä/ae, ö/oe, ü/ue, ß/ss) fold to the same letters; other
+    accents are dropped and white space is collapsed. Both the query and the searched texts go
+    through it.
+    """
+    text = text.lower().translate(_UMLAUTS)
+    for digraph, letter in _DIGRAPHS:
+        text = text.replace(digraph, letter)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())

@@ -1,0 +1,42 @@
+"""The app's own RQ worker command run against the test's Redis and SMTP server."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .redis_server import RedisServer
+from .smtp_server import SmtpServer
+
+# ``{name}`` lets :meth:`RqWorker.wait_until_listening` find the worker in Redis.
+APP_WORKER_COMMAND = (sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--name", "{name}")
+
+
+def service_settings(redis_server: RedisServer, smtp_server: SmtpServer) -> dict[str, Any]:
+    """App settings that queue jobs in ``redis_server`` and send mail to ``smtp_server``.
+
+    Empties Redis and the received mail first: both servers are shared by the whole session.
+    """
+    redis_server.client().flushdb()
+    smtp_server.clear()
+    return {
+        "REDIS_URL": redis_server.url,
+        "MAIL_SMTP_HOST": smtp_server.host,
+        "MAIL_SMTP_PORT": smtp_server.port,
+        "MAIL_SMTP_SECURITY": "none",
+    }
+
+
+def worker_environment(config: Mapping[str, Any], instance_dir: Path) -> dict[str, str]:
+    """Environment for :data:`APP_WORKER_COMMAND` so the worker uses the test app's database and services."""
+    return {
+        "AMTSWEG_ENV": "testing",
+        "AMTSWEG_INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": config["DATABASE_URL"],
+        "REDIS_URL": config["REDIS_URL"],
+        "AMTSWEG_MAIL_SMTP_HOST": config["MAIL_SMTP_HOST"],
+        "AMTSWEG_MAIL_SMTP_PORT": str(config["MAIL_SMTP_PORT"]),
+        "AMTSWEG_MAIL_SMTP_SECURITY": config["MAIL_SMTP_SECURITY"],
+    }

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.sansio.utils import get_host
 from werkzeug.wrappers import Response
 
+from amtsweg.auth.citizens import citizen_provider
 from amtsweg.cases.states import STATUS_LABELS, status_label
 
 ERROR_TEXTS = {
@@ -51,6 +52,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.add_template_global(status_label)
     app.add_template_global(STATUS_LABELS, "status_labels")
+    app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

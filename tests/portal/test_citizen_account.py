@@ -159,6 +159,12 @@ def test_without_configuration_the_account_pages_do_not_exist(app):
     assert client.get("/buergerkonto/").status_code == 404
     assert client.get("/buergerkonto/anmelden").status_code == 404
     assert "Nutzerkonto" not in client.get("/antrag/hundesteuer-anmelden/").get_data(as_text=True)
+    assert "/buergerkonto/" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_header_links_to_the_citizen_account_when_configured(app):
+    page = town_client(app, "usingen").get("/").get_data(as_text=True)
+    assert 'href="/buergerkonto/"' in page and "Bürgerkonto" in page
 
 
 @pytest.mark.browser

@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, send_from_directory
+from flask import Flask, current_app, g, request, send_from_directory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
 from amtsweg import settings
 from amtsweg.extensions import babel, csrf, db, migrate
@@ -47,10 +48,12 @@ def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SESSION_COOKIE_DOMAIN"] = None
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
-    # Flask checks TRUSTED_HOSTS itself; our resolver turns its refusal into a 404 as well.
-    app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"] or None
     if env == "production":
         settings.check_production(app.config)
+    # The host check is ours (_resolve_site), not Flask's: an untrusted host is a 404 like any
+    # unknown host, and health and metrics still answer a load balancer that probes by IP.
+    app.config["ALLOWED_HOSTS"] = list(app.config["TRUSTED_HOSTS"])
+    app.config["TRUSTED_HOSTS"] = None
 
 
 @event.listens_for(Engine, "connect")
@@ -67,6 +70,9 @@ def _resolve_site() -> None:
         # Health and metrics answer on any host (load balancers use IPs) and show no town's data.
         g.site = None
         return
+    allowed = current_app.config["ALLOWED_HOSTS"]
+    if allowed and not host_is_trusted(request.host, allowed):
+        raise NotFound()
     site = directory.resolve(request.host, g.base_domain)
     if site is None:
         raise NotFound()

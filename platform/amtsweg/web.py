@@ -9,7 +9,6 @@ from flask import Flask, current_app, g, redirect, render_template, request, ses
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.sansio.utils import get_host
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider
@@ -83,25 +82,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        if _is_untrusted_host(error):
-            return render_error(404)
         return render_error(error.code if error.code in ERROR_TEXTS else 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
         current_app.logger.exception("unhandled error")
         return render_error(500)
-
-
-def _is_untrusted_host(error: HTTPException) -> bool:
-    """Flask refused the Host header (TRUSTED_HOSTS): answer like any unknown host."""
-    if error.code != 400:
-        return False
-    trusted = current_app.config.get("TRUSTED_HOSTS")
-    if not trusted:
-        return False
-    try:
-        get_host(request.scheme, request.environ.get("HTTP_HOST"), None, trusted)
-    except Exception:
-        return True
-    return False

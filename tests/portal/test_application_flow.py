@@ -104,7 +104,9 @@ def test_a_conditional_field_is_shown_by_the_server_once_its_condition_holds(app
     start(client)
     send_step(client, 1, PERSON)
     plain = client.get(f"/antrag/{SLUG}/schritt/2").get_data(as_text=True)
-    assert "Warum gilt der Hund als gefährlich?" not in plain
+    # Without JavaScript it is not shown: its wrapper is hidden and disabled (never sent).
+    wrapper = plain[:plain.index("Warum gilt der Hund als gefährlich?")].rpartition("application-condition")[2]
+    assert wrapper.split(">", 1)[0].endswith(" hidden disabled")
     response = send_step(client, 2, {**DOG, "hunde.0.gefaehrlich": "ja"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -124,6 +124,9 @@ def test_hosts_outside_trusted_hosts_are_404_not_400(tmp_path, migrated_database
     client = app.test_client()
     assert client.get("/", headers={"Host": "evil.example"}).status_code == 404
     assert client.get("/", headers={"Host": "usingen.localhost"}).status_code == 200
+    # A load balancer probing by IP still gets its health answer, and nothing else.
+    assert client.get("/healthz", headers={"Host": "10.0.0.7:8000"}).json["status"] == "ok"
+    assert client.get("/", headers={"Host": "10.0.0.7:8000"}).status_code == 404
 
 
 def test_the_cross_town_overview_needs_a_platform_admin(app):

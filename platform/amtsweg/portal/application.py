@@ -6,25 +6,27 @@ groups grow and shrink with submit buttons (``aktion``), uploads go with the ste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
 from amtsweg.cases import services
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
+from amtsweg.documents.models import Document
 from amtsweg.documents.services import UploadRejected, store_upload
 from amtsweg.forms import inputs
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import EMAIL_RE, validate_answers
-from amtsweg.processes.conditions import field_states
+from amtsweg.processes.conditions import field_states, prune_hidden
 from amtsweg.processes.fees import FeeError, compute_fees, format_cents, total_cents
 from amtsweg.processes.queries import EnabledProcess, enabled_process
-from amtsweg.processes.schema import Step
+from amtsweg.processes.schema import AnyField, Form, Step
 from amtsweg.sites import restrict_to
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
@@ -148,25 +150,69 @@ def resume(slug: str, token: str) -> Response | tuple[str, int]:
     return redirect(_continue_url(offered, draft))
 
 
+# Field types whose typed text becomes another JSON type in the answers (see forms.inputs).
+_CONVERTED_TYPES = frozenset({"yesno", "number", "money", "date", "iban", "address"})
+
+
+def _var_names(rule: Any) -> Iterable[str]:
+    """The top-level answer ids a JSON Logic rule reads (``var`` and ``missing`` names)."""
+    if isinstance(rule, list):
+        for item in rule:
+            yield from _var_names(item)
+    elif isinstance(rule, dict):
+        for operator, args in rule.items():
+            names = args if isinstance(args, list) else [args]
+            if operator in ("var", "missing", "missing_some"):
+                listed = names[1] if operator == "missing_some" and len(names) > 1 else names
+                for name in listed if isinstance(listed, list) else [listed]:
+                    if isinstance(name, str) and name:
+                        yield name.split(".", 1)[0]
+            yield from _var_names(args)
+
+
+def condition_context(form: Form, fields: list[AnyField], answers: dict[str, Any]) -> dict[str, Any] | None:
+    """What the page's script needs to evaluate the ``show_if`` rules of ``fields`` as the server
+    does: the types whose text it converts (``group.sub`` inside groups) and the answers of fields
+    on other pages that the rules read (hidden ones left out). None when nothing is conditional."""
+    rules, types = [], {}
+    for fld in fields:
+        for sub in [fld, *getattr(fld, "fields", [])]:
+            if sub.show_if is not None:
+                rules.append(sub.show_if)
+            if sub.type in _CONVERTED_TYPES:
+                types[fld.id if sub is fld else f"{fld.id}.{sub.id}"] = sub.type
+    if not rules:
+        return None
+    on_page = {fld.id for fld in fields}
+    read = set(_var_names(rules)) - on_page
+    outside = {key: value for key, value in prune_hidden(form, answers).items() if key in read}
+    return {"types": types, "answers": outside}
+
+
 def _render_step(offered: EnabledProcess, draft: Draft, number: int, answers: dict[str, Any],
                  errors: dict[str, str], status: int = 200) -> tuple[str, int]:
     assert offered.definition.form is not None
+    step = _steps(offered)[number - 1]
     states = {s.path: s for s in field_states(offered.definition.form, answers)}
     return render_template(
-        "application/step.html", offered=offered, definition=offered.definition, step=_steps(offered)[number - 1],
+        "application/step.html", offered=offered, definition=offered.definition, step=step,
         number=number, total=len(_steps(offered)), answers=answers, errors=errors, states=states,
-        inputs=inputs, draft=draft,
+        inputs=inputs, draft=draft, conditions=condition_context(offered.definition.form, step.fields, answers),
     ), status
 
 
-def _store_uploads(offered: EnabledProcess, draft: Draft, step: Step, answers: dict[str, Any]) -> dict[str, str]:
-    """Stores the files sent with a step; returns German messages per field path for refused ones."""
-    assert offered.definition.form is not None
+def store_uploads(
+    form: Form, step: Step, answers: dict[str, Any], files: MultiDict[str, FileStorage], *,
+    draft_id: int | None = None, source: str = "citizen",
+) -> tuple[list[Document], dict[str, str]]:
+    """Checks and stores the files sent for ``step``'s visible file fields and adds their entries to
+    ``answers``; returns the stored documents (flushed, not committed) and German messages per
+    field path for refused ones. The citizen's form and the clerk's intake share it."""
     errors: dict[str, str] = {}
-    visible = {s.path for s in field_states(offered.definition.form, answers)}
+    visible = {s.path for s in field_states(form, answers)}
     stored = []
     for path, fld in inputs.file_fields(step, answers):
-        uploads = [f for f in request.files.getlist(path) if isinstance(f, FileStorage) and f.filename]
+        uploads = [f for f in files.getlist(path) if isinstance(f, FileStorage) and f.filename]
         if not uploads or path not in visible:
             continue
         entries = list(inputs.get_path(answers, path) or [])
@@ -177,7 +223,7 @@ def _store_uploads(offered: EnabledProcess, draft: Draft, step: Step, answers: d
             try:
                 document = store_upload(
                     upload.stream, upload.filename or "", accept=fld.accept,
-                    max_bytes=fld.max_size_mb * 1024 * 1024, draft_id=draft.id,
+                    max_bytes=fld.max_size_mb * 1024 * 1024, draft_id=draft_id, source=source,
                 )
             except UploadRejected as exc:
                 errors[path] = str(exc)
@@ -187,6 +233,13 @@ def _store_uploads(offered: EnabledProcess, draft: Draft, step: Step, answers: d
                             "sha256": document.sha256})
         if entries:
             inputs.set_path(answers, step, path, entries)
+    return stored, errors
+
+
+def _store_uploads(offered: EnabledProcess, draft: Draft, step: Step, answers: dict[str, Any]) -> dict[str, str]:
+    """Stores the files sent with a step for the draft; returns messages for refused ones."""
+    assert offered.definition.form is not None
+    stored, errors = store_uploads(offered.definition.form, step, answers, request.files, draft_id=draft.id)
     if stored:
         services.add_uploads(draft, answers, stored)
     return errors

@@ -6,20 +6,26 @@ submission service) on one page with every step; the case keeps the channel it c
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from amtsweg.cases import services
 from amtsweg.cases.models import Draft
 from amtsweg.cases.tokens import hash_token, new_token
+from amtsweg.documents.models import Document
+from amtsweg.documents.services import delete_document
+from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
+from amtsweg.portal.application import store_uploads as store_step_uploads
 from amtsweg.processes.queries import EnabledProcess
-from amtsweg.processes.schema import FileField, GroupField
+from amtsweg.processes.schema import GroupField
 
 CHANNELS = {"phone": _l("Telefon"), "post": _l("Post"), "in_person": _l("Persönlich vor Ort")}
 
@@ -60,19 +66,39 @@ def apply_group_action(offered: EnabledProcess, answers: dict[str, Any], action:
     raise inputs.UnknownAction(action)
 
 
-def is_paper_field(field: Any) -> bool:
-    """Uploads are not part of the intake page: paper documents stay with the clerk's files."""
-    return isinstance(field, FileField)
+def store_uploads(
+    offered: EnabledProcess, answers: dict[str, Any], files: MultiDict[str, FileStorage],
+) -> tuple[dict[str, Any], list[Document], dict[str, str]]:
+    """Scanned paper documents sent with the intake page, checked and stored like a citizen's
+    uploads (same limits, same German messages). Returns the answers with their entries (``answers``
+    stays as it is, for a page shown again), the stored documents and messages for refused files."""
+    assert offered.definition.form is not None
+    with_files = copy.deepcopy(answers)
+    stored: list[Document] = []
+    errors: dict[str, str] = {}
+    for step in offered.definition.form.steps:
+        documents, refused = store_step_uploads(offered.definition.form, step, with_files, files, source="clerk")
+        stored += documents
+        errors.update(refused)
+    return with_files, stored, errors
+
+
+def discard_uploads(documents: list[Document]) -> None:
+    """Removes the uploads of an intake page that was not recorded, rows and contents, so that a
+    refused page leaves no files behind (the clerk selects them again)."""
+    for document in documents:
+        delete_document(document)
 
 
 def record_application(
     offered: EnabledProcess, answers: dict[str, Any], channel: str, submission_key: str, clerk: str,
-    status_url_for: Any,
+    status_url_for: Any, documents: Sequence[Document] = (),
 ) -> services.Submission:
     """Submit the answers as a case of ``channel`` through the citizen's submission service.
 
-    The draft only carries the answers into that service and is deleted in the same transaction;
-    ``submission_key`` (from the intake page) makes a second click return the first case.
+    The draft only carries the answers and the stored ``documents`` into that service (which links
+    them to the case) and is deleted in the same transaction; ``submission_key`` (from the intake
+    page) makes a second click return the first case.
     """
     draft = Draft(
         token_hash=hash_token(new_token()), process_slug=offered.process.slug,
@@ -80,5 +106,26 @@ def record_application(
         completed_steps=len(offered.definition.form.steps) if offered.definition.form else 0,
         submission_key=submission_key, expires_at=datetime.now(UTC),
     )
-    db.session.add(draft)
-    return services.submit_draft(draft, offered, submission_key, "de", status_url_for, channel=channel, actor=clerk)
+    keys = [document.storage_key for document in documents]
+    try:
+        db.session.add(draft)
+        db.session.flush()
+        for document in documents:
+            document.draft_id = draft.id
+        submission = services.submit_draft(
+            draft, offered, submission_key, "de", status_url_for, channel=channel, actor=clerk,
+        )
+    except BaseException:
+        db.session.rollback()
+        _delete_contents(keys)
+        raise
+    if submission.status_token is None:
+        # A parallel click recorded the case first; this request's document rows were rolled back.
+        _delete_contents(keys)
+    return submission
+
+
+def _delete_contents(keys: list[str]) -> None:
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)

@@ -34,7 +34,7 @@ from amtsweg.extensions import db
 from amtsweg.forms import inputs
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import validate_answers
-from amtsweg.portal.application import localized, option_pairs
+from amtsweg.portal.application import condition_context, localized, option_pairs
 from amtsweg.processes.conditions import field_states
 from amtsweg.processes.queries import EnabledProcess, catalogue, enabled_process
 from amtsweg.processes.schema import AREAS
@@ -239,11 +239,12 @@ def _offered_for_intake(slug: str) -> EnabledProcess:
 def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dict[str, str], channel: str,
                    submission_key: str, status: int = 200) -> tuple[str, int]:
     assert offered.definition.form is not None
-    states = {s.path: s for s in field_states(offered.definition.form, answers) if not intake.is_paper_field(s.field)}
+    states = {s.path: s for s in field_states(offered.definition.form, answers)}
     return render_template(
         "workbench/intake.html", offered=offered, definition=offered.definition, answers=answers, errors=errors,
         states=states, inputs=inputs, channels=intake.CHANNELS, channel=channel, submission_key=submission_key,
         localized=localized, option_pairs=option_pairs, field_id=inputs.field_id,
+        conditions=condition_context(offered.definition.form, list(offered.definition.form.top_fields()), answers),
     ), status
 
 
@@ -277,14 +278,16 @@ def record_application(slug: str) -> Any:
             except inputs.UnknownAction:
                 abort(400)
         return _render_intake(offered, answers, {}, channel, submission_key)
-    errors = validate_answers(offered.definition, answers)
+    recorded, documents, upload_errors = intake.store_uploads(offered, answers, request.files)
+    errors = {**validate_answers(offered.definition, recorded), **upload_errors}
     if channel not in intake.CHANNELS:
         errors = {"kanal": gettext("Bitte wählen Sie aus, wie der Antrag eingegangen ist."), **errors}
     if errors:
+        intake.discard_uploads(documents)
         return _render_intake(offered, answers, errors, channel, submission_key, 400)
     submission = intake.record_application(
-        offered, answers, channel, submission_key, current_user.label,
-        lambda token: url_for("status.show", token=token, _external=True),
+        offered, recorded, channel, submission_key, current_user.label,
+        lambda token: url_for("status.show", token=token, _external=True), documents,
     )
     flash(gettext("Antrag erfasst: %(reference)s", reference=submission.case.reference), "success")
     return redirect(url_for("workbench.case_page", reference=submission.case.reference), 303)

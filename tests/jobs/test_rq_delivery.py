@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ from rq import Queue
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
+from support.app_worker import APP_WORKER_COMMAND, service_settings, worker_environment
 from support.process import free_port
 
-WORKER_COMMAND = (sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--name", "{name}")
 CONTEXT = {
     "reference": "NA-2026-000007",
     "process_title": "Hallenbelegung",
@@ -34,32 +33,17 @@ CONTEXT = {
 
 @pytest.fixture
 def app_overrides(redis_server: Any, smtp_server: Any) -> dict[str, Any]:
-    redis_server.client().flushdb()
-    smtp_server.clear()
-    return {
-        "REDIS_URL": redis_server.url,
-        "MAIL_SMTP_HOST": smtp_server.host,
-        "MAIL_SMTP_PORT": smtp_server.port,
-        "MAIL_SMTP_SECURITY": "none",
-    }
+    return service_settings(redis_server, smtp_server)
 
 
 @pytest.fixture
 def start_worker(app: Flask, redis_server: Any, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     """Start the app's own worker command on the mail queue, with the test's database."""
-    env = {
-        "AMTSWEG_ENV": "testing",
-        "AMTSWEG_INSTANCE_DIR": str(tmp_path),
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "REDIS_URL": redis_server.url,
-        "AMTSWEG_MAIL_SMTP_HOST": app.config["MAIL_SMTP_HOST"],
-        "AMTSWEG_MAIL_SMTP_PORT": str(app.config["MAIL_SMTP_PORT"]),
-        "AMTSWEG_MAIL_SMTP_SECURITY": "none",
-    }
+    env = worker_environment(app.config, tmp_path)
     workers = []
 
     def start() -> Any:
-        worker = redis_server.start_rq_worker(env, ["mail"], command=WORKER_COMMAND)
+        worker = redis_server.start_rq_worker(env, ["mail"], command=APP_WORKER_COMMAND)
         worker.wait_until_listening()
         workers.append(worker)
         return worker
@@ -91,6 +75,18 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+def kill_worker_mid_job(start_worker: Callable[[], Any], job: Any, database: Path) -> None:
+    """Start a worker and SIGKILL it while ``job`` runs: the database's write lock holds the job
+    at its first write (claiming the outbox row), so it is reliably mid-flight when killed."""
+    lock = sqlite3.connect(database, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    worker = start_worker()
+    wait_until(lambda: job.get_status(refresh=True) == JobStatus.STARTED, timeout=4)
+    worker.kill()
+    lock.execute("ROLLBACK")
+    lock.close()
+
+
 def sweep_as_of(app: Flask, row: OutboxMessage) -> int:
     with app.app_context():
         return tasks.sweep(now=row.next_attempt_at)
@@ -120,14 +116,7 @@ def test_worker_killed_mid_job_delivers_once_after_restart(app: Flask, smtp_serv
     message_id = queue_mail_and_commit(app)
     queue = Queue("mail", connection=redis_server.client(), serializer=JSONSerializer)
     [job] = queue.get_jobs()
-    # Hold the database's write lock: the job blocks while claiming its row, so it is mid-flight.
-    lock = sqlite3.connect(tmp_path / "amtsweg.sqlite3", isolation_level=None)
-    lock.execute("BEGIN IMMEDIATE")
-    worker = start_worker()
-    wait_until(lambda: job.get_status(refresh=True) == JobStatus.STARTED, timeout=4)
-    worker.kill()
-    lock.execute("ROLLBACK")
-    lock.close()
+    kill_worker_mid_job(start_worker, job, tmp_path / "amtsweg.sqlite3")
     assert smtp_server.received == []
 
     start_worker()

@@ -3,7 +3,6 @@ real SMTP server: the confirmation mail arrives exactly once, also after a kille
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,9 @@ from cases.applying import PERSON, fill_all_steps, submit
 from conftest import tenant_info, town_client
 from flask import Flask
 from rq import Queue
-from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
-from test_rq_delivery import outbox_row, sweep_as_of, wait_until
+from test_rq_delivery import kill_worker_mid_job, outbox_row, sweep_as_of, wait_until
 
 # The app's Redis/SMTP settings and its worker process are those of the queue_mail delivery tests.
 app_overrides = test_rq_delivery.app_overrides
@@ -84,14 +82,7 @@ def test_worker_killed_while_delivering_the_confirmation_delivers_it_once_after_
 ) -> None:
     reference, message_id = submit_application(app)
     [job] = mail_queue(redis_server).get_jobs()
-    # Hold the database's write lock: the job blocks while claiming its row, so it is mid-flight.
-    lock = sqlite3.connect(tmp_path / "amtsweg.sqlite3", isolation_level=None)
-    lock.execute("BEGIN IMMEDIATE")
-    worker = start_worker()
-    wait_until(lambda: job.get_status(refresh=True) == JobStatus.STARTED, timeout=4)
-    worker.kill()
-    lock.execute("ROLLBACK")
-    lock.close()
+    kill_worker_mid_job(start_worker, job, tmp_path / "amtsweg.sqlite3")
     assert smtp_server.received == []
 
     start_worker()

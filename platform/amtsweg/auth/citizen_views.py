@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from amtsweg.auth import oidc
@@ -48,7 +49,8 @@ def _provider() -> oidc.ProviderConfig:
 
 
 def _refused(refusal: oidc.LoginRefused) -> tuple[str, int]:
-    return render_template("buergerkonto/refused.html", message=refusal.message), refusal.status
+    return render_template("auth/refused.html", message=refusal.message, back_url=url_for("auth.citizen.index"),
+                           back_label=gettext("Zurück zum Bürgerkonto")), refusal.status
 
 
 def _logged_in() -> CitizenAccount:

@@ -79,7 +79,8 @@ def sso_callback() -> Any:
 
 
 def _refused(refusal: oidc.LoginRefused) -> tuple[str, int]:
-    return render_template("auth/refused.html", message=refusal.message), refusal.status
+    return render_template("auth/refused.html", message=refusal.message, back_url=url_for("auth.login"),
+                           back_label=gettext("Zur Anmeldung")), refusal.status
 
 
 def _sign_in(identity: Identity, via: str, next_path: str) -> Any:

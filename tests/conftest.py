@@ -3,10 +3,13 @@ apps on a real PostgreSQL database, and the app served to a real browser."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +189,19 @@ def browser_context(chromium: Any, javascript: bool) -> Iterator[Any]:
 def page(browser_context: Any) -> Any:
     """A browser page in the test's :func:`browser_context`."""
     return browser_context.new_page()
+
+
+def sent_mails(app: Flask) -> list[EmailMessage]:
+    """The mails the app delivered as .eml files (the default without an SMTP server), oldest first."""
+    folder = Path(app.config["MAIL_DIR"] or Path(app.instance_path) / "mail")
+    files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+    return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in files]  # type: ignore[misc]
+
+
+def link_in(message: EmailMessage, path_prefix: str) -> str:
+    """The path of the first link in the mail's text whose path starts with ``path_prefix``."""
+    text = message.get_body(("plain",)).get_content()
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s<>\"]*)", text)
+    if match is None:
+        raise AssertionError(f"no link to {path_prefix} in the mail")
+    return match.group(1)

@@ -65,6 +65,17 @@ def test_committed_mail_is_written_as_eml_with_the_towns_sender(app: Flask) -> N
     assert row.message_id == message["Message-ID"]
 
 
+def test_a_delivered_mail_keeps_no_secret_link_in_the_database(app: Flask) -> None:
+    queue_in_transaction(app, "usingen")
+
+    [file] = eml_files(app)
+    assert "http://x/vorgang/abc" in file.read_text(encoding="utf-8")
+    [row] = all_rows(app, "usingen")
+    assert row.status == DELIVERED
+    assert "status_url" not in row.payload["context"]
+    assert row.payload["context"]["reference"] == "US-2026-000001"
+
+
 def test_rolled_back_transaction_sends_nothing(app: Flask) -> None:
     queue_in_transaction(app, "usingen", commit=False)
 

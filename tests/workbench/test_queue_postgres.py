@@ -3,13 +3,11 @@ indexes (no sequential scan of the cases table) and the page needs only a handfu
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
-from amtsweg.processes.models import Process
 from amtsweg.tenancy import tenant_context
 from amtsweg.workbench.queue import QueueFilter, queue_page
 from conftest import postgres_app, recorded_statements, tenant_info, town_client
@@ -19,14 +17,6 @@ from support.logins import login_as
 pytestmark = pytest.mark.postgres
 
 CASES = 20_000
-# Most cases of a few years are finished; the queue's work is the rest.
-STATUSES = ["closed"] * 16 + ["approved", "in_progress", "submitted", "waiting_for_citizen"]
-INSERT = text(
-    "INSERT INTO case_file (tenant_id, reference, process_version_id, process_slug, channel, status, answers,"
-    " applicant_name, applicant_email, locale, fees, fee_cents, idempotency_key, due_date,"
-    " submitted_at, updated_at) VALUES (:tenant_id, :reference, :version, 'hundesteuer-anmelden', 'online',"
-    " :status, '{}', :name, '', 'de', '[]', 0, :key, :due, :at, :at)"
-)
 
 
 @pytest.fixture
@@ -44,19 +34,9 @@ def busy_town(postgres_server, tmp_path: Path):
 def _add_cases(app) -> None:
     """Usingen gets CASES cases of the last years, Schmitten 500."""
     with app.app_context():
-        version = db.session.scalars(db.select(Process.current_version_id).filter_by(slug="hundesteuer-anmelden")).one()
-        start = datetime(2022, 1, 3, 8, tzinfo=UTC)
         for slug, count in (("usingen", CASES), ("schmitten", 500)):
-            with tenant_context(tenant_info(app, slug)) as tenant:
-                rows = [
-                    {"tenant_id": tenant.id, "reference": f"{tenant.reference_prefix}-2026-{n:06d}", "version": version,
-                     "status": STATUSES[n % len(STATUSES)], "name": f"Person {n}",
-                     "key": secrets.token_hex(32), "due": date(2022, 2, 1) + timedelta(days=n // 20),
-                     "at": start + timedelta(hours=n)}
-                    for n in range(1, count + 1)
-                ]
-                db.session.execute(INSERT, rows)  # a list of parameter sets: executemany
-                db.session.commit()
+            with tenant_context(tenant_info(app, slug)):
+                add_bulk_cases(count)
 
 
 def _plans_of_queue_queries(app, selected: QueueFilter) -> list[str]:

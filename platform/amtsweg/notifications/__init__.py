@@ -15,7 +15,9 @@ dedupe_key=None) -> OutboxMessage``
     ``template`` names ``notifications/templates/mail/<template>.<locale>.txt`` (first line:
     subject) and ``.html`` beside it; a town may override both in
     ``tenants/<slug>/templates/mail/``. ``context`` must be JSON-serialisable; the templates also
-    get ``town`` (name, official name, contact, sender) and ``town_url``.
+    get ``town`` (name, official name, contact, sender) and ``town_url``. Context values whose
+    key ends in ``_url`` are removed from the row once the mail is delivered (status and resume
+    links carry secret tokens).
 
 Delivery is at-least-once with one honest gap: a worker killed after the SMTP server accepted a
 mail and before the row was marked delivered sends it again after the row's lease expired. The

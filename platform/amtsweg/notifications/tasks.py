@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -57,6 +58,13 @@ def _record_failure(message_id: int, error: Exception) -> None:
     db.session.commit()
 
 
+def without_secret_links(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a delivered mail minus its links (``*_url`` context values): status and
+    resume links carry secret tokens, which must not outlive the delivery in the database."""
+    context = {key: value for key, value in payload["context"].items() if not key.endswith("_url")}
+    return {**payload, "context": context}
+
+
 def deliver(message_id: int) -> str:
     """Send one outbox mail unless it was already delivered; returns what happened."""
     if not _claim(message_id, utcnow()):
@@ -80,7 +88,8 @@ def deliver(message_id: int) -> str:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
-        .values(status=DELIVERED, delivered_at=utcnow(), message_id=header, locked_until=None, last_error=None)
+        .values(status=DELIVERED, delivered_at=utcnow(), message_id=header, locked_until=None, last_error=None,
+                payload=without_secret_links(payload))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

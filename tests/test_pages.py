@@ -134,3 +134,21 @@ def test_session_cookie_is_host_only(client_for):
     assert cookie is not None
     assert cookie.domain in ("usingen.localhost", "")
     assert client.get_cookie("session", domain="schmitten.localhost") is None
+
+
+def test_a_download_name_with_any_characters_cannot_break_the_header(app):
+    from amtsweg.web import attachment
+
+    with app.test_request_context():
+        response = attachment(b"%PDF", "application/pdf", 'Заявление "neu".pdf')
+    header = response.headers["Content-Disposition"]
+    header.encode("latin-1")  # what WSGI servers require of every header
+    assert header.startswith("attachment;") and "filename*=UTF-8''" in header
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "-1", "12345678901", "", "abc"])
+def test_query_numbers_that_are_no_small_ascii_number_are_ignored(raw):
+    from amtsweg.web import small_int
+
+    assert small_int(raw) is None

@@ -106,7 +106,8 @@ DEFAULTS: dict[str, Any] = {
     "METRICS_TOKEN": "",
 }
 
-ENV_ALIASES = {"DATABASE_URL": "DATABASE_URL", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY"}
+# Settings that are also read under their conventional bare name (e.g. DATABASE_URL).
+BARE_NAMES = frozenset({"DATABASE_URL", "REDIS_URL", "SECRET_KEY"})
 
 
 def _coerce(raw: str, default: Any) -> Any:
@@ -131,7 +132,7 @@ def environment_overrides(environ: os._Environ[str] | dict[str, str], known: dic
     """Settings given as ``AMTSWEG_<NAME>`` (or a conventional bare name) in the environment."""
     overrides: dict[str, Any] = {}
     for name, default in known.items():
-        for key in (f"AMTSWEG_{name}", ENV_ALIASES.get(name)):
+        for key in (f"AMTSWEG_{name}", name if name in BARE_NAMES else None):
             if key and key in environ:
                 try:
                     overrides[name] = _coerce(environ[key], default)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, session
+from flask import Flask, current_app, g, redirect, render_template, request, send_file, session
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -13,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider
 from amtsweg.cases.states import STATUS_LABELS, status_label
+from amtsweg.processes.queries import EnabledProcess, enabled_process
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -41,6 +43,29 @@ def safe_next_path(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+def small_int(value: str) -> int | None:
+    """A query-string number as an int, or None: ASCII digits only ("²" is a digit to Python but
+    no number) and short enough for an integer column."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def attachment(content: bytes, content_type: str, filename: str) -> Response:
+    """A download that is never cached; Flask's send_file quotes the name and encodes non-ASCII
+    names (RFC 2231), so no file name can break the header."""
+    response = send_file(io.BytesIO(content), mimetype=content_type, as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def digital_process_or_404(slug: str) -> EnabledProcess:
+    """The current town's enabled process with an online form, else 404."""
+    offered = enabled_process(slug)
+    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
+        raise NotFound()
+    return offered
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:

@@ -281,3 +281,20 @@ def test_viewers_read_and_other_roles_are_refused(client_for):
     assert f'href="{BASE}/">Verträge</a>' not in _page_text(clerk.get("/"))
     anonymous = client_for("usingen")
     assert anonymous.get(f"{BASE}/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "query", ["verantwortlich=%C2%B2", "seite=%C2%B2", "frist=3000000", "wert_von=1e400", "wert_bis=Infinity"]
+)
+def test_odd_filter_values_are_ignored_not_a_500(client_for, query):
+    editor = usingen_editor(client_for)
+    assert editor.get(f"/sachbearbeitung/vertraege/?{query}").status_code == 200
+    assert editor.get(f"/sachbearbeitung/vertraege/export.csv?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("text", ["1e400", "Infinity", "NaN", "123456789012345678901234567890"])
+def test_amounts_that_are_no_finite_euro_value_get_a_german_message(text):
+    from amtsweg.contracts.importing import parse_money
+
+    with pytest.raises(ValueError, match="Betrag"):
+        parse_money(text)

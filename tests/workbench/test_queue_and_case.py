@@ -83,6 +83,7 @@ def test_every_workbench_url_of_another_towns_case_is_404(app):
     assert client.post(f"/sachbearbeitung/vorgang/{reference}/schritt/start",
                        data={"csrf_token": token}).status_code == 404
     assert client.get(f"/sachbearbeitung/vorgang/{reference}/dokument/1").status_code == 404
+    assert client.get(f"/sachbearbeitung/vorgang/{reference}/eingangsbestaetigung.pdf").status_code == 404
     assert _case(app, "schmitten", reference).status == "submitted"
 
 
@@ -138,3 +139,10 @@ def test_full_lifecycle_with_information_request_decision_letter_and_audit_trail
     assert {e.action for e in events} >= {"case.viewed", "case.citizen_replied", "document.downloaded"}
     assert all(e.actor == "sb-usingen" for e in events if e.action == "case.transition")
     assert [m.kind for m in messages] == ["information_request", "reply", "message"]
+
+
+def test_odd_query_values_in_the_queue_and_the_log_are_ignored_not_a_500(app):
+    lead = clerk(app, "usingen", "team_lead")
+    for query in ("vor=%C2%B2", "zustaendig=%C2%B2", "bis=9999-12-31", "von=0001-01-01", "bis=kein-datum"):
+        assert lead.get(f"/sachbearbeitung/?{query}").status_code == 200, query
+        assert lead.get(f"/sachbearbeitung/protokoll?{query}").status_code == 200, query

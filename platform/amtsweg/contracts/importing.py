@@ -64,6 +64,10 @@ def parse_date(text: str) -> date:
         raise ValueError(f"Datum „{text}“ nicht verstanden – bitte im Format TT.MM.JJJJ, z. B. 01.01.2026.") from None
 
 
+# Cents are stored in a 64-bit integer column; no municipal contract comes near this.
+MAX_EUROS = 10**12
+
+
 def parse_money(text: str) -> int:
     """A euro amount ("1.234,56", "1234,5", "1234.56", "1234") in cents; ValueError otherwise."""
     cleaned = text.strip().removesuffix("€").replace(" ", "").replace("\u00a0", "")
@@ -74,7 +78,9 @@ def parse_money(text: str) -> int:
         amount = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError(f"Betrag „{text}“ nicht verstanden – Beispiel: 1.234,56") from None
-    if amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
+    if not amount.is_finite() or abs(amount) >= MAX_EUROS:
+        raise ValueError(f"Betrag „{text}“ ist keine Zahl unter {MAX_EUROS:,} €.".replace(",", "."))
+    if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"Betrag „{text}“ hat mehr als zwei Nachkommastellen.")
     return int(amount * 100)
 

@@ -101,10 +101,6 @@ class ContractInput:
     tags: list[str] = field(default_factory=list)
     notes: str = ""
 
-    @classmethod
-    def of(cls, contract: Contract) -> ContractInput:
-        return cls(**{f.name: getattr(contract, f.name) for f in fields(cls)})
-
 
 @dataclass(frozen=True)
 class Problem:

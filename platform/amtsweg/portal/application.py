@@ -25,9 +25,10 @@ from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import EMAIL_RE, validate_answers
 from amtsweg.processes.conditions import field_states, prune_hidden
 from amtsweg.processes.fees import FeeError, compute_fees, format_cents, total_cents
-from amtsweg.processes.queries import EnabledProcess, enabled_process
+from amtsweg.processes.queries import EnabledProcess
 from amtsweg.processes.schema import AnyField, Form, Step
 from amtsweg.sites import restrict_to
+from amtsweg.web import digital_process_or_404
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -55,13 +56,6 @@ def option_pairs(fld: Any) -> list[tuple[str, str]]:
 @blueprint.context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"localized": localized, "field_id": inputs.field_id, "option_pairs": option_pairs}
-
-
-def _offered(slug: str) -> EnabledProcess:
-    offered = enabled_process(slug)
-    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
-        abort(404)
-    return offered
 
 
 def _session_draft(slug: str) -> Draft | None:
@@ -121,7 +115,7 @@ def _continue_url(offered: EnabledProcess, draft: Draft) -> str:
 
 @blueprint.route("/<slug>/")
 def start(slug: str) -> str:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     draft = _session_draft(slug)
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
@@ -133,7 +127,7 @@ def start(slug: str) -> str:
 
 @blueprint.route("/<slug>/starten", methods=["POST"])
 def begin(slug: str) -> Response:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     citizen = current_citizen()
     _, token = services.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
     _remember(slug, token)
@@ -142,7 +136,7 @@ def begin(slug: str) -> Response:
 
 @blueprint.route("/<slug>/fortsetzen/<token>")
 def resume(slug: str, token: str) -> Response | tuple[str, int]:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     draft = draft_by_token(token, slug)
     if draft is None:
         return render_template("application/expired.html", definition=offered.definition, slug=slug), 404
@@ -247,7 +241,7 @@ def _store_uploads(offered: EnabledProcess, draft: Draft, step: Step, answers: d
 
 @blueprint.route("/<slug>/schritt/<int:number>", methods=["GET", "POST"])
 def step(slug: str, number: int) -> Response | tuple[str, int]:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     draft = _draft_for(offered)
     steps = _steps(offered)
     if not 1 <= number <= len(steps):
@@ -291,7 +285,7 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
 
 @blueprint.route("/<slug>/speichern", methods=["GET", "POST"])
 def save_for_later(slug: str) -> Response | str:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     draft = _draft_for(offered)
     error = None
     if request.method == "POST":
@@ -322,7 +316,7 @@ def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
 
 @blueprint.route("/<slug>/pruefen")
 def review(slug: str) -> Response | str:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     draft = _draft_for(offered)
     if draft.completed_steps < len(_steps(offered)):
         return redirect(url_for("application.step", slug=slug, number=draft.completed_steps + 1))
@@ -331,7 +325,7 @@ def review(slug: str) -> Response | str:
 
 @blueprint.route("/<slug>/absenden", methods=["POST"])
 def submit(slug: str) -> Response | tuple[str, int]:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     key = request.form.get("einreichung", "")
     existing = case_by_idempotency_key(key) if key else None
     if existing is not None:
@@ -374,7 +368,7 @@ def submit(slug: str) -> Response | tuple[str, int]:
 
 @blueprint.route("/<slug>/eingang")
 def confirmation(slug: str) -> str:
-    offered = _offered(slug)
+    offered = digital_process_or_404(slug)
     receipt = session.get(SESSION_RECEIPT)
     if not isinstance(receipt, dict) or receipt.get("slug") != slug:
         abort(404)

@@ -30,6 +30,7 @@ from amtsweg.portal.application import localized
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
 from amtsweg.sites import restrict_to
+from amtsweg.web import attachment
 
 blueprint = Blueprint("status", __name__, url_prefix="/vorgang", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -140,17 +141,10 @@ def withdraw(token: str) -> Response | str:
                            localized=localized)
 
 
-def _download(content: bytes, content_type: str, filename: str) -> Response:
-    response = Response(content, mimetype=content_type)
-    # Werkzeug quotes the name and encodes umlauts (RFC 2231) so that no header can be broken.
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
-
-
 @blueprint.route("/<token>/eingangsbestaetigung.pdf")
 def receipt(token: str) -> Response:
     case = _case(token)
-    return _download(receipt_pdf(case), "application/pdf", receipt_filename(case))
+    return attachment(receipt_pdf(case), "application/pdf", receipt_filename(case))
 
 
 @blueprint.route("/<token>/dokumente/<int:document_id>")
@@ -161,4 +155,4 @@ def document(token: str, document_id: int) -> Response:
         abort(404)
     with get_storage().open(stored.storage_key) as handle:
         content = handle.read()
-    return _download(content, stored.content_type, stored.filename)
+    return attachment(content, stored.content_type, stored.filename)

@@ -44,17 +44,22 @@ def _apply_to_open_transaction() -> None:
 
 
 @contextmanager
-def tenant_context(tenant: TenantInfo | None) -> Iterator[TenantInfo | None]:
-    """Run the block as ``tenant`` (None: as no tenant); restores the previous context afterwards."""
-    token = _current.set(tenant)
-    all_token = _all_tenants.set(False)
+def _scope(tenant: TenantInfo | None, all_tenants: bool) -> Iterator[None]:
+    token, all_token = _current.set(tenant), _all_tenants.set(all_tenants)
     _apply_to_open_transaction()
     try:
-        yield tenant
+        yield
     finally:
         _all_tenants.reset(all_token)
         _current.reset(token)
         _apply_to_open_transaction()
+
+
+@contextmanager
+def tenant_context(tenant: TenantInfo | None) -> Iterator[TenantInfo | None]:
+    """Run the block as ``tenant`` (None: as no tenant); restores the previous context afterwards."""
+    with _scope(tenant, all_tenants=False):
+        yield tenant
 
 
 @contextmanager
@@ -63,15 +68,8 @@ def all_tenants_context() -> Iterator[None]:
 
     Only faces that have checked the platform_admin role, and scheduled jobs, may use it.
     """
-    token = _current.set(None)
-    all_token = _all_tenants.set(True)
-    _apply_to_open_transaction()
-    try:
+    with _scope(None, all_tenants=True):
         yield
-    finally:
-        _all_tenants.reset(all_token)
-        _current.reset(token)
-        _apply_to_open_transaction()
 
 
 def set_request_tenant(tenant: TenantInfo | None) -> None:

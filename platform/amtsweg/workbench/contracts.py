@@ -26,6 +26,7 @@ from amtsweg.documents.services import UploadRejected
 from amtsweg.documents.storage import get_storage
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy.context import current_tenant
+from amtsweg.web import attachment, small_int
 
 blueprint = Blueprint("contracts", __name__, url_prefix="/sachbearbeitung/vertraege", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -166,8 +167,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    return int(raw) if raw.isdigit() else None
+    return small_int(request.args.get(name, ""))
 
 
 def _money_arg(name: str) -> int | None:
@@ -185,7 +185,8 @@ def _criteria() -> queries.ContractFilter:
         department=request.args.get("fachbereich", ""),
         status=request.args.get("status", ""),
         responsible_id=_int_arg("verantwortlich"),
-        deadline_days=_int_arg("frist"),
+        # More than ten years ahead is no deadline window (and would overflow the calendar).
+        deadline_days=min(_int_arg("frist") or 0, 3650) or None,
         value_min_cents=_money_arg("wert_von"),
         value_max_cents=_money_arg("wert_bis"),
         sort=request.args.get("sortierung", "nummer"),
@@ -230,9 +231,7 @@ def export(kind: str) -> Response:
         body, mimetype = exporting.to_csv(contracts), "text/csv; charset=utf-8"
     else:
         body, mimetype = exporting.to_xlsx(contracts), XLSX_TYPE
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(body, mimetype, name)
 
 
 @blueprint.route("/fristen")

@@ -36,9 +36,10 @@ from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import validate_answers
 from amtsweg.portal.application import condition_context, localized, option_pairs
 from amtsweg.processes.conditions import field_states
-from amtsweg.processes.queries import EnabledProcess, catalogue, enabled_process
+from amtsweg.processes.queries import EnabledProcess, catalogue
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
+from amtsweg.web import attachment, digital_process_or_404, small_int
 from amtsweg.workbench import intake, services
 from amtsweg.workbench.queries import AuditFilter, audit_page, notes_of_case, staff_member, town_staff
 from amtsweg.workbench.queue import NEWEST, SORTS, QueueFilter, queue_page
@@ -62,14 +63,11 @@ def _case_or_404(reference: str) -> Case:
 
 def _day(value: str) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
-
-
-def _id(value: str) -> int | None:
-    # Longer numbers are no id and would overflow PostgreSQL's integer column.
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    # The filters add a day to the end of a range: the last day of the calendar is no filter.
+    return day if date.min < day < date.max else None
 
 
 def _queue_filter(args: MultiDict[str, str]) -> QueueFilter:
@@ -80,11 +78,11 @@ def _queue_filter(args: MultiDict[str, str]) -> QueueFilter:
         status=args.get("status", ""), process=args.get("leistung", ""), channel=args.get("kanal", ""),
         search=args.get("suche", "")[:100], overdue=args.get("ueberfaellig") == "1",
         area=args.get("bereich", ""),
-        assignee_id=current_user.id if assigned == "ich" else _id(assigned),
+        assignee_id=current_user.id if assigned == "ich" else small_int(assigned),
         unassigned=assigned == "niemand",
         submitted_from=_day(args.get("von", "")), submitted_until=_day(args.get("bis", "")),
         sort=sort if sort in SORTS else NEWEST,
-        before_id=_id(args.get("vor", "")),
+        before_id=small_int(args.get("vor", "")),
     )
 
 
@@ -119,7 +117,7 @@ def _assignee_from_form() -> User | None:
     chosen = request.form.get("bearbeiter", "")
     if not chosen:
         return None
-    user = staff_member(_id(chosen) or 0)
+    user = staff_member(small_int(chosen) or 0)
     if user is None:
         abort(404)
     return user
@@ -192,7 +190,7 @@ def audit_log() -> str:
     args = request.args
     selected = AuditFilter(
         reference=args.get("aktenzeichen", "")[:20], actor=args.get("person", "")[:200],
-        since=_day(args.get("von", "")), until=_day(args.get("bis", "")), before_id=_id(args.get("vor", "")),
+        since=_day(args.get("von", "")), until=_day(args.get("bis", "")), before_id=small_int(args.get("vor", "")),
     )
     return render_template("workbench/audit_log.html", page=audit_page(selected), args=args)
 
@@ -222,18 +220,7 @@ def document(reference: str, document_id: int) -> Response:
     record(current_user.label, "document.downloaded", "case", case.id, document=stored.id)
     db.session.commit()
     with get_storage().open(stored.storage_key) as handle:
-        content = handle.read()
-    response = Response(content, mimetype=stored.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _offered_for_intake(slug: str) -> EnabledProcess:
-    offered = enabled_process(slug)
-    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
-        abort(404)
-    return offered
+        return attachment(handle.read(), stored.content_type, stored.filename)
 
 
 def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dict[str, str], channel: str,
@@ -260,7 +247,7 @@ def intake_index() -> str:
 @roles_required(*STAFF)
 def record_application(slug: str) -> Any:
     """One page with every step of the process's form; the clerk types in what arrived on paper."""
-    offered = _offered_for_intake(slug)
+    offered = digital_process_or_404(slug)
     if request.method == "GET":
         return _render_intake(offered, intake.parse_answers(offered, MultiDict()), {}, "", new_token())
     submission_key = request.form.get("einreichung", "")[:64] or new_token()
@@ -301,6 +288,4 @@ def receipt(reference: str) -> Response:
     pdf = receipt_pdf(case)
     record(current_user.label, "case.receipt_printed", "case", case.id)
     db.session.commit()
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(case)}"'
-    return response
+    return attachment(pdf, "application/pdf", receipt_filename(case))

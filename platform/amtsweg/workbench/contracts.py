@@ -126,7 +126,9 @@ class ContractForm(FlaskForm):
     def to_input(self) -> ContractInput | None:
         """The typed input, or None after adding an error to the amount field."""
         try:
-            value_cents = importing.parse_money(self.value.data) if self.value.data.strip() else None
+            # A field missing from the request (not sent by a browser) has None as its data.
+            value = (self.value.data or "").strip()
+            value_cents = importing.parse_money(value) if value else None
         except ValueError as exc:
             self.value.errors = [str(exc)]
             return None
@@ -136,7 +138,7 @@ class ContractForm(FlaskForm):
             responsible_id=int(self.responsible_id.data) if self.responsible_id.data else None,
             deputy_id=int(self.deputy_id.data) if self.deputy_id.data else None,
             value_cents=value_cents,
-            tags=[tag.strip() for tag in self.tags.data.split(",") if tag.strip()],
+            tags=[tag.strip() for tag in (self.tags.data or "").split(",") if tag.strip()],
         )
 
     def show_problems(self, problems: list[services.Problem]) -> None:

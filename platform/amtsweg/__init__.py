@@ -107,6 +107,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PACKAGE_DIR / "templates"),
     )
     _load_config(app, overrides)
+    from amtsweg import routing
+
+    routing.init_app(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]

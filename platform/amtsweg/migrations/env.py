@@ -9,7 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, make_url
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the loggers of the app that runs the migration (tests, the CLI) working.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
 from amtsweg import settings
+from amtsweg.cleaning import CleanRequest
 from amtsweg.extensions import babel, csrf, db, migrate
 from amtsweg.tenancy.context import clear_request_tenant, set_request_tenant
 from amtsweg.tenancy.resolution import directory
@@ -24,6 +25,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 class AmtswegFlask(Flask):
     jinja_environment = TenantAwareEnvironment
+    request_class = CleanRequest
 
 
 def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -107,9 +109,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PACKAGE_DIR / "templates"),
     )
     _load_config(app, overrides)
-    from amtsweg import routing
+    from amtsweg import cleaning, routing
 
     routing.init_app(app)
+    cleaning.init_app(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]

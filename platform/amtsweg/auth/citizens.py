@@ -19,6 +19,7 @@ from sqlalchemy import select
 from amtsweg.audit.services import record
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import ProviderConfig
+from amtsweg.cleaning import strip_controls
 from amtsweg.extensions import db
 from amtsweg.processes.schema import AddressField, ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
@@ -68,7 +69,7 @@ def sign_in_citizen(issuer: str, claims: dict[str, Any]) -> CitizenAccount:
 
 
 def _text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return strip_controls(value).strip()[:limit] if isinstance(value, str) else ""
 
 
 # --------------------------------------------------------------------------- session

@@ -35,6 +35,7 @@ from joserfc.jwk import KeySet
 
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES, roles_from_groups
 from amtsweg.auth.services import Identity
+from amtsweg.cleaning import strip_controls
 
 SCOPES = "openid profile email groups"
 FLOW_KEY = "oidc_flow"
@@ -284,8 +285,8 @@ def _identity(provider: ProviderConfig, claims: dict[str, Any]) -> Identity:
     return Identity(
         issuer=provider.issuer,
         subject=str(claims["sub"]),
-        email=str(claims.get("email") or ""),
-        display_name=str(claims.get("name") or claims.get("preferred_username") or ""),
+        email=strip_controls(str(claims.get("email") or ""))[:320],
+        display_name=strip_controls(str(claims.get("name") or claims.get("preferred_username") or ""))[:200],
         roles=roles,
     )
 

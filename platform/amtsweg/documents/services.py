@@ -86,9 +86,10 @@ def _receive(stream: BinaryIO, staging: Path, max_bytes: int) -> tuple[Path, int
     return path, size, digest.hexdigest()
 
 
-def _check_container(path: Path) -> None:
+def check_container(source: Path | BinaryIO) -> None:
+    """Refuse a zip container (Office file) that is broken or would unpack to an absurd size."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             packed = sum(info.compress_size for info in archive.infolist()) or 1
     except (zipfile.BadZipFile, OSError) as exc:
@@ -106,7 +107,7 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
         kinds = ", ".join(kind.upper() for kind in accept)
         raise UploadRejected(f"Der Inhalt der Datei passt nicht zu den erlaubten Dateitypen ({kinds}).")
     if content_type.startswith("application/vnd."):
-        _check_container(path)
+        check_container(path)
     return content_type
 
 

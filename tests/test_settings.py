@@ -30,6 +30,7 @@ def _production(tmp_path, **overrides):
         "INSTANCE_DIR": str(tmp_path),
         "SECRET_KEY": "x" * 40,
         "DATABASE_URL": "postgresql+psycopg://app@127.0.0.1/amtsweg",
+        "OPS_DATABASE_URL": "postgresql+psycopg://ops@127.0.0.1/amtsweg",
         "BASE_DOMAIN": "amtsweg.example",
         "TRUSTED_HOSTS": [".amtsweg.example", "amtsweg.example"],
     }
@@ -63,3 +64,8 @@ def test_production_refuses_to_start_with_unsafe_settings(tmp_path, overrides, p
 def test_production_allows_sqlite_only_when_explicitly_allowed(tmp_path):
     app = _production(tmp_path, DATABASE_URL="", ALLOW_SQLITE_IN_PRODUCTION=True)
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def test_production_on_postgresql_refuses_to_start_without_the_role_for_cross_town_work(tmp_path):
+    with pytest.raises(ConfigurationError, match="OPS_DATABASE_URL"):
+        _production(tmp_path, OPS_DATABASE_URL="")

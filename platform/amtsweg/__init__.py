@@ -18,6 +18,7 @@ from amtsweg.cleaning import CleanRequest
 from amtsweg.extensions import babel, csrf, db, migrate
 from amtsweg.tenancy.context import clear_request_tenant, set_request_tenant
 from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.rls import OPS_BIND
 from amtsweg.tenancy.templating import TenantAwareEnvironment
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -44,6 +45,8 @@ def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         f"sqlite:///{instance_dir / 'amtsweg.sqlite3'}"
     )
+    if app.config["OPS_DATABASE_URL"]:
+        app.config["SQLALCHEMY_BINDS"] = {OPS_BIND: app.config["OPS_DATABASE_URL"]}
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # Host-only cookies: a session of one town is never sent to another town's host.
@@ -139,6 +142,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     auth_sessions.init_app(app)
 
+    from amtsweg.admin.accounts import platform_blueprint as platform_accounts_blueprint
+    from amtsweg.admin.accounts import town_blueprint as town_accounts_blueprint
     from amtsweg.admin.library import blueprint as library_blueprint
     from amtsweg.admin.operations import blueprint as admin_operations_blueprint
     from amtsweg.admin.town_processes import blueprint as town_processes_blueprint
@@ -161,6 +166,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)
     app.register_blueprint(town_processes_blueprint)
+    app.register_blueprint(town_accounts_blueprint)
+    app.register_blueprint(platform_accounts_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(contracts_blueprint)
     app.register_blueprint(workbench_blueprint)

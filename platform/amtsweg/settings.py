@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # SQLAlchemy URL for migrations (the table owner); empty = DATABASE_URL
     "MIGRATION_DATABASE_URL": "",
+    # SQLAlchemy URL for cross-town work (scheduler sweeps, platform administration, library sync): a
+    # role with BYPASSRLS; required on PostgreSQL, where the app's own role sees only one town at a time
+    "OPS_DATABASE_URL": "",
     # production only starts on SQLite when this is true
     "ALLOW_SQLITE_IN_PRODUCTION": False,
     # towns live at <slug>.<BASE_DOMAIN>; the cross-town admin at admin.<BASE_DOMAIN>
@@ -157,5 +160,7 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append("BASE_DOMAIN is not set to the deployment's domain")
     if not config["TRUSTED_HOSTS"]:
         problems.append("TRUSTED_HOSTS is empty")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not config["OPS_DATABASE_URL"]:
+        problems.append("OPS_DATABASE_URL is not set (the role for cross-town work, see the README)")
     if problems:
         raise ConfigurationError("Production configuration refused: " + "; ".join(problems))

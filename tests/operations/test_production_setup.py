@@ -102,6 +102,7 @@ def production_env(
         "AMTSWEG_INSTANCE_DIR": str(instance),
         "DATABASE_URL": postgres_server.app_url(dbname),
         "AMTSWEG_MIGRATION_DATABASE_URL": postgres_server.owner_url(dbname),
+        "AMTSWEG_OPS_DATABASE_URL": postgres_server.ops_url(dbname),
         "REDIS_URL": redis_server.url,
         "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics"),
     }

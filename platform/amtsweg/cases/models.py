@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.extensions import db
@@ -45,7 +45,7 @@ class Case(TenantOwned, db.Model):
     locale: Mapped[str] = mapped_column(String(5), nullable=False, default="de")
     # The fee lines at submission ({id, label, cents}) and their sum.
     fees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
-    fee_cents: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    fee_cents: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     # Hash of the token given out at submission; the status lookup uses CaseAccessToken, which
     # holds this one and every later one.
     # The review form's token: a second submission of the same form finds this case.

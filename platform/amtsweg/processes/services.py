@@ -161,6 +161,12 @@ def _store_version(process: Process, loaded: LoadedProcess, source: str, author:
 
 
 def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
+    """:func:`_sync_library` as one cross-town transaction (the library and every town's rows)."""
+    with all_tenants_context():
+        return _sync_library(processes_dir, skip_invalid)
+
+
+def _sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
     """Bring processes, versions and missing enablement rows in line with the folders; all or nothing.
 
     ``skip_invalid`` leaves broken definitions (and towns' settings naming them) out instead of

@@ -171,6 +171,20 @@ def load_all(tenants_dir: Path) -> tuple[list[TenantConfig], list[ConfigProblem]
             configs.append(config)
     seen_prefix: dict[str, str] = {}
     seen_alias: dict[str, str] = {}
+    # (issuer, group) → town: with one identity provider for several towns, a group may grant roles
+    # in one town only, or a clerk of one town would be a clerk of the other.
+    seen_group: dict[tuple[str, str], str] = {}
+    for config in configs:
+        file = f"{config.slug}/tenant.toml"
+        for group in config.sso.role_mapping:
+            key = (config.sso.issuer.rstrip("/"), group)
+            if config.sso.issuer and key in seen_group:
+                problems.append(ConfigProblem(
+                    file, "sso.role_mapping",
+                    f"group '{group}' already grants roles in {seen_group[key]}, which uses the same issuer; "
+                    f"name the town in the group, e.g. '{config.slug}/{group}'",
+                ))
+            seen_group[key] = config.slug
     for config in configs:
         file = f"{config.slug}/tenant.toml"
         if config.reference_prefix in seen_prefix:

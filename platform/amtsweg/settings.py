@@ -83,8 +83,11 @@ DEFAULTS: dict[str, Any] = {
     "ARCHIVE_RECIPIENT": "Hessisches Landesarchiv",
     # folder of uploaded documents (one sub-folder per town); empty = <INSTANCE_DIR>/documents
     "DOCUMENTS_DIR": "",
-    # clamd to scan uploads with: a socket path or host:port; empty = no virus scan
+    # clamd to scan uploads with: a socket path or host:port; empty = no virus scan (production
+    # refuses to start without one unless ALLOW_UNSCANNED_UPLOADS is true)
     "CLAMD_ADDRESS": "",
+    # production only starts without CLAMD_ADDRESS when this is true (uploads are then not scanned)
+    "ALLOW_UNSCANNED_UPLOADS": False,
     # seconds a request waits for Redis before it gives up (the outbox keeps the work)
     "REDIS_TIMEOUT": 2,
     # SMTP relay; empty = mails are written as .eml files to MAIL_DIR
@@ -160,6 +163,9 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append("BASE_DOMAIN is not set to the deployment's domain")
     if not config["TRUSTED_HOSTS"]:
         problems.append("TRUSTED_HOSTS is empty")
+    if not config["CLAMD_ADDRESS"] and not config["ALLOW_UNSCANNED_UPLOADS"]:
+        problems.append("CLAMD_ADDRESS is not set, so uploads would not be scanned for malware; set "
+                        "AMTSWEG_ALLOW_UNSCANNED_UPLOADS=true to allow it")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not config["OPS_DATABASE_URL"]:
         problems.append("OPS_DATABASE_URL is not set (the role for cross-town work, see the README)")
     if problems:

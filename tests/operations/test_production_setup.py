@@ -103,6 +103,8 @@ def production_env(
         "DATABASE_URL": postgres_server.app_url(dbname),
         "AMTSWEG_MIGRATION_DATABASE_URL": postgres_server.owner_url(dbname),
         "AMTSWEG_OPS_DATABASE_URL": postgres_server.ops_url(dbname),
+        # No clamd in this test deployment: the explicit waiver the README describes.
+        "AMTSWEG_ALLOW_UNSCANNED_UPLOADS": "true",
         "REDIS_URL": redis_server.url,
         "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics"),
     }

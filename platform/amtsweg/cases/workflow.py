@@ -24,6 +24,7 @@ from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany
 from amtsweg.documents.models import Document
+from amtsweg.documents.staging import store_after_commit
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.notifications.services import queue_mail
@@ -207,7 +208,7 @@ def _store_letter(
     staged.write_bytes(pdf)
     now = utcnow()
     key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-    storage.put(key, staged)
+    store_after_commit(key, staged)
     document = Document(
         storage_key=key, filename=f"{template}-{case.reference}.pdf", content_type="application/pdf",
         size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), case_id=case.id, source="system",

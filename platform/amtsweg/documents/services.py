@@ -2,7 +2,8 @@
 
 An upload is streamed to a staging file (hashing and counting as it goes), its type is taken from
 its content (libmagic), never from its name or the browser, it is virus-scanned when clamd is
-configured, and only then moved atomically into storage. A refused upload leaves nothing behind.
+configured, and moved atomically into storage once the transaction recording it has committed
+(:mod:`amtsweg.documents.staging`). A refused or rolled-back upload leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import select
 
 from amtsweg.documents.models import Document
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
+from amtsweg.documents.staging import forget_pending, store_after_commit
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
@@ -125,8 +127,9 @@ def store_upload(
 ) -> Document:
     """Check and store one uploaded file of the current town; adds the Document to the session.
 
-    The caller commits it with its own change. Raises UploadRejected (German message) for an
-    empty, too large, wrongly typed, badly named or infected file; nothing is stored then.
+    The caller commits it with its own change; the file reaches storage with that commit. Raises
+    UploadRejected (German message) for an empty, too large, wrongly typed, badly named or infected
+    file; nothing is stored then.
     """
     name = clean_filename(filename)
     storage = get_storage()
@@ -145,7 +148,7 @@ def store_upload(
             raise UploadRejected("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert.")
         now = datetime.now(UTC)
         key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        storage.put(key, path)
+        store_after_commit(key, path)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -163,7 +166,8 @@ def delete_document(document: Document) -> None:
     key = document.storage_key
     db.session.delete(document)
     db.session.flush()
-    get_storage().delete(key)
+    if not forget_pending(key):
+        get_storage().delete(key)
 
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:

@@ -172,6 +172,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(contracts_blueprint)
     app.register_blueprint(workbench_blueprint)
 
+    from amtsweg import ratelimits
+
+    ratelimits.init_app(app)
+
     from amtsweg.cli import register_commands
 
     register_commands(app)

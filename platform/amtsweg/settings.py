@@ -105,6 +105,11 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 10,
     # seconds one delivery attempt holds its outbox row; longer than the SMTP timeout
     "OUTBOX_LEASE_SECONDS": 300,
+    # requests per client address to pages behind a secret token (status link, resume link, calendar
+    # address), all together; counted in Redis when REDIS_URL is set (shared by all workers), else in memory
+    "TOKEN_LOOKUP_LIMIT": "60 per minute",
+    # login attempts (SSO start and return, development login, citizen login) per client address
+    "LOGIN_LIMIT": "20 per minute",
     # text | json (production: json)
     "LOG_FORMAT": "text",
     "LOG_LEVEL": "INFO",

@@ -16,6 +16,7 @@ from werkzeug.sansio.utils import host_is_trusted
 from amtsweg import settings
 from amtsweg.cleaning import CleanRequest
 from amtsweg.extensions import babel, csrf, db, migrate
+from amtsweg.resilience import dispatch_with_one_retry
 from amtsweg.tenancy.context import clear_request_tenant, set_request_tenant
 from amtsweg.tenancy.resolution import directory
 from amtsweg.tenancy.rls import OPS_BIND
@@ -27,6 +28,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 class AmtswegFlask(Flask):
     jinja_environment = TenantAwareEnvironment
     request_class = CleanRequest
+
+    def dispatch_request(self) -> Any:
+        return dispatch_with_one_retry(super().dispatch_request)
 
 
 def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -45,6 +49,9 @@ def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         f"sqlite:///{instance_dir / 'amtsweg.sqlite3'}"
     )
+    # A connection from the pool is checked before use: after a database restart no request
+    # gets a dead one.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if app.config["OPS_DATABASE_URL"]:
         app.config["SQLALCHEMY_BINDS"] = {OPS_BIND: app.config["OPS_DATABASE_URL"]}
     app.config["SESSION_COOKIE_HTTPONLY"] = True

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, render_template, request, send_file, session
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
@@ -174,4 +175,5 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception) -> Response:
         error_log.exception("unhandled error")
         _forget_failed_transaction()
-        return _error_page(500)
+        # The database being unreachable (e.g. restarting) is a passing outage, not a fault.
+        return _error_page(503 if isinstance(error, OperationalError) else 500)

@@ -187,9 +187,15 @@ class PostgresServer:
         )
         password_file.unlink()
 
-    def _start_postmaster(self) -> None:
+    def restart(self) -> None:
+        """Stop the postmaster (fast shutdown, clients are cut off) and start it on the same port."""
+        assert self.service is not None
+        self.service.stop()
+        self._start_postmaster(port=self.port)
+
+    def _start_postmaster(self, port: int | None = None) -> None:
         for attempt in range(1, START_ATTEMPTS + 1):
-            self.port = free_port()
+            self.port = port or free_port()
             self.service = ServiceProcess(
                 "postgres",
                 [

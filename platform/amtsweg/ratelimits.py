@@ -11,6 +11,7 @@ failing them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
@@ -51,6 +52,6 @@ def init_app(app: Flask) -> Limiter:
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     limiter = Limiter(key_func=get_remote_address, app=app)
     for endpoint, scope in LIMITED_ENDPOINTS.items():
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.shared_limit(_limit_of(SCOPES[scope]), scope=scope)(view)
+        limited: Any = limiter.shared_limit(_limit_of(SCOPES[scope]), scope=scope)(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limited
     return limiter

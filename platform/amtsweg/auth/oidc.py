@@ -100,6 +100,7 @@ def provider_for_site() -> ProviderConfig | None:
     if site is None:
         return None
     town: str | None = None
+    allowed: tuple[str, ...]
     if site.kind == "tenant":
         sso = site.tenant.settings.get("sso") or {}
         issuer, client_id, slug = _issuer(sso.get("issuer", "")), sso.get("client_id", ""), site.tenant.slug

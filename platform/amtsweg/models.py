@@ -3,7 +3,7 @@
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
-from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
+from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
 from amtsweg.contracts.models import (
     CalendarFeed,
     Contract,
@@ -17,7 +17,6 @@ from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.tenancy.models import Tenant
-from amtsweg.workbench.models import CaseNote
 
 __all__ = [
     "ArchiveHandoff",

@@ -1,4 +1,5 @@
-"""What every page shares: template context, language switch, German error pages."""
+"""The web kernel: what every page shares (template context, language switch, error pages) and small
+helpers of the faces (safe redirects, query-string numbers, downloads). Imports no domain module."""
 
 from __future__ import annotations
 
@@ -11,10 +12,6 @@ from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
-
-from amtsweg.auth.citizens import citizen_provider
-from amtsweg.cases.states import STATUS_LABELS, status_label
-from amtsweg.processes.queries import EnabledProcess, enabled_process
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -60,24 +57,12 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
     return response
 
 
-def digital_process_or_404(slug: str) -> EnabledProcess:
-    """The current town's enabled process with an online form, else 404."""
-    offered = enabled_process(slug)
-    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
-        raise NotFound()
-    return offered
-
-
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     return render_template("error.html", status=status, title=title, text=message or text), status
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_global(status_label)
-    app.add_template_global(STATUS_LABELS, "status_labels")
-    app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
-
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")

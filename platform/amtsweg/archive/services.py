@@ -33,7 +33,7 @@ from amtsweg.archive import xdomea
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
-from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, Draft
+from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
 from amtsweg.cases.workflow import definition_of
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import delete_document
@@ -43,7 +43,6 @@ from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.schema import Retention
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.models import utcnow
-from amtsweg.workbench.models import CaseNote
 
 log = logging.getLogger(__name__)
 ACTOR = "system:retention"

@@ -1,4 +1,4 @@
-"""Cases, their reference-number counters, drafts of applications and messages on a case."""
+"""Cases, their reference-number counters, drafts of applications, messages and internal notes on a case."""
 
 from __future__ import annotations
 
@@ -131,3 +131,18 @@ class CaseAccessToken(TenantOwned, db.Model):
     purpose: Mapped[str] = mapped_column(String(20), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseNote(TenantOwned, db.Model):
+    """A clerk's internal note on a case (staff only, never shown to the citizen); append-only like
+    the audit trail it accompanies."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Kept as text too: the note still says who wrote it after the account is gone.
+    author: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

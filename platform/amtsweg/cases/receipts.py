@@ -31,7 +31,7 @@ def receipt_pdf(case: Case) -> bytes:
 
     with force_locale(case.locale):
         html = render_template(
-            "status/receipt.html", case=case, definition=definition, localized=localized,
+            "cases/receipt.html", case=case, definition=definition, localized=localized,
             sections=answer_sections(definition, case.answers, case.locale),
             documents=citizen_documents_of_case(case, ("citizen",)), format_cents=format_cents,
         )

@@ -25,10 +25,9 @@ from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import EMAIL_RE, validate_answers
 from amtsweg.processes.conditions import field_states, prune_hidden
 from amtsweg.processes.fees import FeeError, compute_fees, format_cents, total_cents
-from amtsweg.processes.queries import EnabledProcess
+from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.processes.schema import AnyField, Form, Step
 from amtsweg.sites import restrict_to
-from amtsweg.web import digital_process_or_404
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
 restrict_to(blueprint, "tenant")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
 
 from amtsweg.extensions import db
 from amtsweg.processes.loader import from_storable
@@ -79,6 +80,14 @@ def enabled_process(slug: str) -> EnabledProcess | None:
         return None
     process, version, enablement = row
     return EnabledProcess(process, version, from_storable(version.definition), dict(enablement.overrides or {}))
+
+
+def digital_process_or_404(slug: str) -> EnabledProcess:
+    """The current town's enabled process with an online form, else 404 (like ``get_or_404``)."""
+    offered = enabled_process(slug)
+    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
+        raise NotFound()
+    return offered
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Workbench state changes: claiming and assigning cases, internal notes. One transaction each."""
+"""A clerk's work on a case besides workflow steps: claiming, assigning, internal notes. One transaction each."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from amtsweg.audit.services import record
 from amtsweg.auth.models import User
 from amtsweg.auth.roles import TEAM_LEAD
-from amtsweg.cases.models import Case
+from amtsweg.cases.models import Case, CaseNote
 from amtsweg.extensions import db
-from amtsweg.workbench.models import CaseNote
 
 NOTE_LIMIT = 10000
 

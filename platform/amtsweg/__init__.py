@@ -146,12 +146,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
 
-    from amtsweg import i18n, security, web
+    from amtsweg import formatting, i18n, security, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     _register_request_hooks(app)
     security.init_app(app)
     web.init_app(app)
+    formatting.init_app(app)
     _register_template_globals(app)
     _register_assets(app)
 

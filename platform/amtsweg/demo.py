@@ -21,9 +21,8 @@ from amtsweg.cases import services as case_services
 from amtsweg.cases.deadlines import initial_due_date
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key
-from amtsweg.cases.tokens import hash_token, new_token
 from amtsweg.cases.workflow import Actor, perform
-from amtsweg.clock import today_in_germany
+from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import ContractInput, create_contract
 from amtsweg.extensions import db
@@ -35,6 +34,7 @@ from amtsweg.processes.sample_answers import valid_answers
 from amtsweg.processes.schema import AddressField, EmailField, FileField
 from amtsweg.tenancy import current_tenant
 from amtsweg.text import fold
+from amtsweg.tokens import hash_token, new_token
 
 # Who the demo's workflow steps and contracts are recorded as in the audit log and the histories.
 DEMO_CLERK = Actor("Demo-Sachbearbeitung", ("clerk",))
@@ -219,12 +219,12 @@ def _seed_case(demo: DemoCase, key: str) -> str | None:
         return None
     offered, samples = found
     assert offered.definition.form is not None
-    arrived = datetime.now(UTC) - timedelta(days=demo.days_ago)
+    arrived = utcnow() - timedelta(days=demo.days_ago)
     answers = _answers(offered, samples, demo, arrived.date())
     draft = Draft(
         token_hash=hash_token(new_token()), process_slug=offered.process.slug,
         process_version_id=offered.version.id, answers=answers,
-        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=datetime.now(UTC),
+        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=utcnow(),
     )
     db.session.add(draft)
     status_url = town_context(current_tenant())["town_url"] + "vorgang/{}"

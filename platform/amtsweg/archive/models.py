@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.scoping import TenantOwned
 
 

@@ -35,14 +35,15 @@ from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
 from amtsweg.cases.workflow import definition_of
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import delete_document
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.schema import Retention
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.models import utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "system:retention"
@@ -53,7 +54,7 @@ HAND_OFF = "hand_off"
 DELETE = "delete"
 
 
-class IntegrityFailure(RuntimeError):
+class IntegrityFailure(DomainError):
     """A stored document does not match its recorded SHA-256; nothing is handed off or deleted."""
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.scoping import TenantOwned
 
 

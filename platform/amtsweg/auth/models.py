@@ -13,8 +13,8 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.scoping import TenantOwned
 
 

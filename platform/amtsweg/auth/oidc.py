@@ -35,6 +35,7 @@ from joserfc.jwk import KeySet
 
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES, roles_from_groups
 from amtsweg.auth.services import Identity
+from amtsweg.errors import DomainError
 
 SCOPES = "openid profile email groups"
 FLOW_KEY = "oidc_flow"
@@ -45,12 +46,11 @@ CLOCK_LEEWAY = 60
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 
 
-class LoginRefused(Exception):
-    """The login cannot be completed; ``message`` is shown to the person (German source text)."""
+class LoginRefused(DomainError):
+    """The login cannot be completed; ``message`` is shown to the person, ``status`` is the page's."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
 
 

@@ -4,7 +4,7 @@ clerks' queue (filtered, sorted, keyset-paginated, with counts per status) and t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -12,11 +12,12 @@ from sqlalchemy.orm import aliased
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.deadlines import start_of_local_day
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
-from amtsweg.cases.tokens import hash_token, matches
 from amtsweg.cases.workflow import FINISHED_STATUSES
+from amtsweg.clock import as_utc, utcnow
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.processes.models import Process
+from amtsweg.tokens import hash_token, matches
 
 # Documents the citizen may open on the status page: their own uploads and the letters the
 # workflow wrote to them; a clerk's uploads are internal.
@@ -52,8 +53,7 @@ def draft_by_token(token: str, slug: str) -> Draft | None:
     draft = db.session.scalar(select(Draft).where(Draft.token_hash == digest, Draft.process_slug == slug))
     if draft is None or not matches(token, draft.token_hash):
         return None
-    expires_at = draft.expires_at if draft.expires_at.tzinfo else draft.expires_at.replace(tzinfo=UTC)
-    return draft if expires_at > datetime.now(UTC) else None
+    return draft if as_utc(draft.expires_at) > utcnow() else None
 
 
 def documents_of_case(case: Case) -> list[Document]:

@@ -12,7 +12,6 @@ from amtsweg.cases.models import Case
 from amtsweg.cases.queries import citizen_documents_of_case
 from amtsweg.cases.workflow import definition_of
 from amtsweg.forms.display import answer_sections
-from amtsweg.processes.fees import format_cents
 
 
 def receipt_filename(case: Case) -> str:
@@ -33,6 +32,6 @@ def receipt_pdf(case: Case) -> bytes:
         html = render_template(
             "cases/receipt.html", case=case, definition=definition, localized=localized,
             sections=answer_sections(definition, case.answers, case.locale),
-            documents=citizen_documents_of_case(case, ("citizen",)), format_cents=format_cents,
+            documents=citizen_documents_of_case(case, ("citizen",)),
         )
     return HTML(string=html).write_pdf()

@@ -18,34 +18,33 @@ from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseAccessToken,
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key, documents_of_draft
 from amtsweg.cases.references import next_reference
-from amtsweg.cases.tokens import hash_token, issue_case_token, new_token
+from amtsweg.cases.tokens import issue_case_token
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
+from amtsweg.formatting import format_cents
 from amtsweg.forms.validation import validate_answers
 from amtsweg.notifications.services import queue_mail
 from amtsweg.processes.conditions import prune_hidden
-from amtsweg.processes.fees import FeeError, compute_fees, format_cents
+from amtsweg.processes.fees import FeeError, compute_fees
 from amtsweg.processes.queries import EnabledProcess
 from amtsweg.processes.schema import EmailField, ProcessDefinition
+from amtsweg.tokens import hash_token, new_token
 
 CITIZEN = "citizen"
 
 
-class DefinitionChanged(RuntimeError):
+class DefinitionChanged(DomainError):
     """The process was changed since the draft was started; the citizen must check the answers."""
 
 
-class AnswersIncomplete(ValueError):
+class AnswersIncomplete(DomainError):
     """The answers cannot be submitted; ``errors`` maps field paths to German messages."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(f"{len(errors)} problem(s)")
         self.errors = errors
-
-
-class NotAllowed(RuntimeError):
-    """The case is in a state where the citizen cannot do this (any more)."""
 
 
 def _expiry() -> datetime:

@@ -41,6 +41,8 @@ from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
 
+from amtsweg.formatting import format_date
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -242,7 +244,7 @@ def _latest_receipt(notice: NoticePeriod | None, ends_on: date) -> date:
 
 
 def _de(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return format_date(day, "de")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 
 from amtsweg.auth.models import User
-from amtsweg.cases.tokens import hash_token
 from amtsweg.contracts.models import (
     ACTIVE,
     CalendarFeed,
@@ -19,6 +18,7 @@ from amtsweg.contracts.models import (
 )
 from amtsweg.extensions import db
 from amtsweg.text import fold
+from amtsweg.tokens import hash_token
 
 SORTS = {
     "nummer": Contract.number,

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from amtsweg.formatting import format_cents
 from amtsweg.processes.conditions import prune_hidden
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.schema import (
     AddressField,
     AnyField,

@@ -15,8 +15,8 @@ from typing import Any
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from amtsweg.formatting import format_cents
 from amtsweg.processes.conditions import FieldState, field_states
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.schema import (
     AddressField,
     CheckboxesField,

@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.scoping import TenantOwned
 
 

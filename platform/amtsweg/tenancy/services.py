@@ -7,16 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
-from amtsweg.tenancy.config import ConfigProblem, load_all
+from amtsweg.tenancy.config import load_all
 from amtsweg.tenancy.models import Tenant
 from amtsweg.tenancy.resolution import directory
 
 
-class TenantConfigError(Exception):
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+class TenantConfigError(DomainError):
+    """A town folder has problems (listed); nothing was synced."""
 
 
 @dataclass
@@ -34,7 +33,7 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
     """
     configs, problems = load_all(tenants_dir)
     if problems:
-        raise TenantConfigError(problems)
+        raise TenantConfigError(problems=problems)
     report = SyncReport()
     existing = {t.slug: t for t in db.session.scalars(select(Tenant)).all()}
     for config in configs:

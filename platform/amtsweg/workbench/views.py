@@ -33,7 +33,6 @@ from amtsweg.cases.queries import (
     queue_page,
 )
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
-from amtsweg.cases.tokens import new_token
 from amtsweg.cases.workflow import (
     FINISHED_STATUSES,
     Actor,
@@ -53,6 +52,7 @@ from amtsweg.processes.conditions import field_states
 from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
+from amtsweg.tokens import new_token
 from amtsweg.web import attachment, small_int
 from amtsweg.workbench import intake
 

@@ -192,9 +192,10 @@ def _answers(offered: EnabledProcess, samples: dict[str, Any], demo: DemoCase, a
     for fld in offered.definition.form.top_fields():
         if fld.id not in personal:
             continue
-        if fld.autocomplete == "given-name":
+        autocomplete = getattr(fld, "autocomplete", None)
+        if autocomplete == "given-name":
             personal[fld.id] = demo.given_name
-        elif fld.autocomplete == "family-name":
+        elif autocomplete == "family-name":
             personal[fld.id] = demo.family_name
         elif isinstance(fld, EmailField):
             personal[fld.id] = _email_of(demo)

@@ -8,7 +8,7 @@ from flask import current_app, g, session
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     site = g.get("site")
     if site is not None and site.tenant is not None and site.tenant.default_locale in languages:

@@ -7,11 +7,11 @@ import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, send_file, session
+from flask import Flask, Response, current_app, g, redirect, render_template, request, send_file, session
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -74,7 +74,7 @@ def init_app(app: Flask) -> None:
         }
 
     @app.route("/sprache/<code>")
-    def switch_language(code: str) -> Response:
+    def switch_language(code: str) -> WerkzeugResponse:
         if code not in current_app.config["LANGUAGES"]:
             raise NotFound()
         session["locale"] = code

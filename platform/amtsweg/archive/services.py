@@ -121,7 +121,9 @@ def run_retention(today: date, *, dry_run: bool = False) -> RetentionReport:
     for case_id, reference in candidates:
         try:
             case = db.session.get(Case, case_id)
-            steps = plan(case, today) if case is not None else ()
+            if case is None:
+                continue
+            steps = plan(case, today)
             if not steps:
                 continue
             if not dry_run:

@@ -7,11 +7,11 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
-from amtsweg.extensions import db
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class AuditEvent(TenantOwned, db.Model):
+class AuditEvent(TenantOwned, Model):
     """One recorded action. Rows are only ever inserted (services never update or delete them)."""
 
     __tablename__ = "audit_event"

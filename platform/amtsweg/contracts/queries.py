@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from amtsweg.auth.models import User
 from amtsweg.contracts.models import (
@@ -20,7 +22,7 @@ from amtsweg.extensions import db
 from amtsweg.text import fold
 from amtsweg.tokens import hash_token
 
-SORTS = {
+SORTS: dict[str, InstrumentedAttribute[Any]] = {
     "nummer": Contract.number,
     "titel": Contract.title,
     "partner": Contract.partner_name,
@@ -47,7 +49,7 @@ class ContractFilter:
     descending: bool = False
 
 
-def _due_within(today: date, days: int) -> object:
+def _due_within(today: date, days: int) -> ColumnElement[bool]:
     last_day = today + timedelta(days=days)
     return or_(
         Contract.next_notice_by.between(today, last_day),

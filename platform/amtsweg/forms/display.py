@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,7 @@ def answer_text(fld: AnyField, value: Any, locale: str) -> str:
     return "" if value is None else str(value)
 
 
-def _rows(fields: list[AnyField], answers: dict[str, Any], locale: str) -> list[Row]:
+def _rows(fields: Sequence[AnyField], answers: dict[str, Any], locale: str) -> list[Row]:
     rows = []
     for fld in fields:
         if isinstance(fld, InfoField) or fld.id not in answers:

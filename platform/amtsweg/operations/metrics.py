@@ -44,9 +44,8 @@ class BacklogCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         outbox = GaugeMetricFamily("amtsweg_outbox_messages", "Outbox rows by status", labels=["status"])
         with all_tenants_context():
-            counts = dict(
-                db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-            )
+            by_status = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            counts = dict(db.session.execute(by_status).tuples().all())
         db.session.rollback()
         for status in STATUSES:
             outbox.add_metric([status], counts.get(status, 0))

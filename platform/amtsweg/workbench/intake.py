@@ -33,7 +33,7 @@ CHANNELS = {"phone": _l("Telefon"), "post": _l("Post"), "in_person": _l("Persön
 def _group_sizes(offered: EnabledProcess, form: MultiDict[str, str]) -> dict[str, list[dict[str, Any]]]:
     """How many items each group had on the sent page (the page itself carries that state)."""
     assert offered.definition.form is not None
-    sizes = {}
+    sizes: dict[str, list[dict[str, Any]]] = {}
     for fld in offered.definition.form.top_fields():
         if isinstance(fld, GroupField):
             item = re.compile(rf"^{re.escape(fld.id)}\.(\d+)\.")

@@ -6,6 +6,7 @@ from flask import current_app, g, session
 
 
 def select_locale() -> str:
+    """The page's language: the visitor's choice, the town's default, or German."""
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if isinstance(chosen, str) and chosen in languages:

@@ -58,11 +58,13 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    """The error page for ``status``, with ``message`` instead of the standard text when given."""
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     return render_template("error.html", status=status, title=title, text=message or text), status
 
 
 def init_app(app: Flask) -> None:
+    """Register the shared template context, the language switch and the error pages."""
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")

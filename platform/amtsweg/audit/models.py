@@ -1,3 +1,5 @@
+"""The audit trail: one row per recorded action of a town, only ever inserted."""
+
 from __future__ import annotations
 
 from datetime import datetime

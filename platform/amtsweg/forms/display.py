@@ -29,6 +29,7 @@ YES_NO = {"de": ("Ja", "Nein"), "en": ("Yes", "No")}
 
 
 def text_in(text: Text | None, locale: str) -> str:
+    """A definition's text in ``locale`` (German unless English is asked for)."""
     if text is None:
         return ""
     return text.en if locale == "en" else text.de

@@ -20,6 +20,7 @@ class FailedJob:
 
 
 def failed_jobs(limit: int = 100) -> list[FailedJob]:
+    """The failed jobs of every queue (up to ``limit`` per queue), with the last line of each error."""
     conn = queues.connection()
     found = []
     for name in queues.QUEUE_NAMES:

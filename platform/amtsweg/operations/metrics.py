@@ -72,6 +72,7 @@ class BacklogCollector(Collector):
 
 
 def render() -> Response:
+    """The metrics in Prometheus' text format (summed over all workers when multiprocess)."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
@@ -83,6 +84,7 @@ def render() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Count and time every request by route and status."""
     @app.before_request
     def _start_timer() -> None:
         g.metrics_started = time.perf_counter()

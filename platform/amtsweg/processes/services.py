@@ -120,6 +120,7 @@ def _names_any(problem: Problem, slugs: set[str]) -> bool:
 
 
 def offered(settings: Mapping[str, Any], slug: str) -> bool:
+    """Whether a town's ``[processes]`` settings offer the process ``slug``."""
     offer = settings.get("offer", [])
     return offer == "all" or slug in offer
 

@@ -215,7 +215,9 @@ def _seed_cases(
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
     counters: dict[int, int] = {}
-    cases, events, documents, tokens, messages = [], [], [], [], []
+    from amtsweg.cases.search import terms_of
+
+    cases, events, documents, tokens, messages, terms = [], [], [], [], [], []
     keep_tokens = set(rng.sample(range(count), min(20, count)))
     for n in range(count):
         case_id = next(case_ids)
@@ -245,6 +247,7 @@ def _seed_cases(
             submitted_at, closed_at or submitted_at, closed_at,
             closed_at + timedelta(days=30) if status == "archived" else None,
         ))
+        terms += [(town.tenant_id, term, case_id) for term in terms_of(f"{given} {family}", reference)]
         token = secrets.token_urlsafe(32)
         if n in keep_tokens:
             town.status_tokens.append(token)
@@ -300,6 +303,7 @@ def _seed_cases(
                       "source", "created_at"), documents),
         ("audit_event", ("id", "tenant_id", "occurred_at", "actor", "action", "object_type", "object_id", "host",
                          "details"), events),
+        ("case_search_term", ("tenant_id", "term", "case_id"), terms),
     )
     total = sum(len(rows) for _, _, rows in tables)
     with tqdm(total=total, desc=f"{town.slug}: cases", unit=" rows", unit_scale=True) as bar:

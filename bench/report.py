@@ -16,11 +16,14 @@ P95_TARGET_MS = {
 
 
 def floor_per_second(run: Any, kind: str) -> float:
+    """The median of the floor's measurements (start, middle, end): one disturbed run does not count."""
     results = run.floor_results.get(kind, [])
-    return statistics.mean(r.per_second for r in results) if results else 0.0
+    return statistics.median(r.per_second for r in results) if results else 0.0
 
 
-def _verdict(name: str, share: float, p95: float, errors: int) -> str:
+def _verdict(name: str, share: float, p95: float, errors: int, requests: int) -> str:
+    if not requests:
+        return "no answer within the measured time"
     problems = []
     if name in SHARE_TARGET and share < SHARE_TARGET[name]:
         problems.append(f"< {SHARE_TARGET[name]:.0%} of floor")
@@ -39,7 +42,7 @@ def rows(run: Any) -> list[dict[str, Any]]:
         floor = floor_per_second(run, m.floor)
         share = m.result.per_second / floor if floor else 0.0
         out.append({**m.as_dict(), "floor_per_second": round(floor, 1), "share_of_floor": round(share, 3),
-                    "target": _verdict(m.name, share, m.result.p95_ms, m.result.errors)})
+                    "target": _verdict(m.name, share, m.result.p95_ms, m.result.errors, m.result.requests)})
     return out
 
 
@@ -69,6 +72,7 @@ def write(folder: Path, run: Any) -> None:
         "floor": {kind: [r.as_dict() for r in results] for kind, results in run.floor_results.items()},
         "scenarios": items,
         "application_steps": run.flow_steps,
+        "query_plans": run.plans,
         "tenant_scale": run.scale,
     }
     (folder / "latest.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -88,8 +92,9 @@ def write(folder: Path, run: Any) -> None:
         f"the whole library, {facts['cases_per_town']:,} cases per town (scale {options['scale']:g}), seeded in "
         f"{facts['seed_seconds']:,.0f} s. The floor is a minimal Flask app under the same gunicorn settings: "
         "`fortunes` runs one indexed query on the same PostgreSQL server and renders a Jinja template of a "
-        "similar size, `hello` answers a fixed text; each is measured at the start and the end of the run and "
-        "the mean is used. SQL/req counts the app role's statements in `pg_stat_statements` during the "
+        "similar size, `hello` answers a fixed text; each is measured at the start, in the middle and at the end "
+        "of the run and "
+        "the median is used. SQL/req counts the app role's statements in `pg_stat_statements` during the "
         "measurement (BEGIN/COMMIT not counted); statements of the mail jobs a scenario causes are counted "
         "apart.",
         "",
@@ -101,6 +106,12 @@ def write(folder: Path, run: Any) -> None:
         lines += ["## One application, step by step (one client alone, median of 5)", "",
                   "| step | ms | SQL statements |", "|---|---:|---:|"]
         lines += [f"| {s['step']} | {s['median_ms']:.1f} | {s['statements']:g} |" for s in run.flow_steps]
+        lines.append("")
+    if run.plans:
+        lines += ["## Query plans (EXPLAIN ANALYZE as the app role, main town)", "",
+                  "| query | policy reads settings | ms | indexes | sequential scan |", "|---|---|---:|---|---|"]
+        lines += [f"| {p['query']} | {p['policy']} | {p['milliseconds']:.2f} | {', '.join(p['indexes']) or '–'} "
+                  f"| {'yes' if p['sequential_scan'] else 'no'} |" for p in run.plans]
         lines.append("")
     if run.scale:
         lines += ["## Tenant scale", "", "```json", json.dumps(run.scale, indent=2, ensure_ascii=False), "```", ""]

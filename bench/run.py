@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from bench import flows, report
+from bench import flows, plans, report
 from bench.load import Load, WrkResult, run_wrk
 from bench.seed import TownData, generated_towns, seed, town_folders
 from bench.sessions import staff_cookie
@@ -85,6 +85,7 @@ class Run:
     facts: dict[str, Any] = field(default_factory=dict)
     scale: dict[str, Any] = field(default_factory=dict)
     flow_steps: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[dict[str, Any]] = field(default_factory=list)
     upload: Path = Path()
     flow_data: Path = Path()
 
@@ -295,6 +296,16 @@ def _clerk_scenarios(run: Run) -> None:
             run.measure(section, name, host, path, cookie=staff_cookie(run.app, host))
 
 
+def _query_plans(run: Run) -> None:
+    if not run.wanted("plans") and run.options.only:
+        return
+    town = next(t for t in run.towns if t.slug == MAIN_TOWN)
+    with run.stack.owner() as conn:
+        heavy = conn.execute("SELECT id FROM case_file WHERE tenant_id = %s AND reference = %s",
+                             (town.tenant_id, town.heavy_case)).fetchone()[0]
+    run.plans = [plan.as_dict() for plan in plans.measure(run.stack, town.tenant_id, heavy)]
+
+
 def _admin_scenarios(run: Run, section: str) -> None:
     host = f"admin.{BASE_DOMAIN}"
     pages = (("admin: library overview", "/bibliothek"), ("admin: enablement matrix", "/bibliothek/freischaltung"))
@@ -445,6 +456,10 @@ def _run(run: Run) -> None:
     print("Scenarios …", flush=True)
     _citizen_scenarios(run)
     _clerk_scenarios(run)
+    print("Query plans …", flush=True)
+    _query_plans(run)
+    print("Floor again …", flush=True)
+    run.measure_floors()
     _admin_scenarios(run, "administration")
     _application_scenario(run)
     _concurrency_scenario(run)

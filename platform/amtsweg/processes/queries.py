@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
@@ -113,36 +114,64 @@ class Catalogue:
 
 def _haystack(process: Process) -> str:
     parts = [process.slug.replace("-", " "), *process.title.values(), *process.summary.values(), *process.keywords]
-    return _folded(" ".join(parts))
+    return fold(" ".join(parts))
 
 
-# The searchable text of each process version, folded once: it only changes with a new version.
-@lru_cache(maxsize=4096)
-def _folded(text: str) -> str:
-    return fold(text)
+@dataclass(frozen=True)
+class _Listed:
+    """A process as the catalogue shows and searches it, with its folded texts."""
+
+    entry: CatalogueEntry
+    haystack: str
+    folded_titles: dict[str, str]
+
+
+# Catalogue entries by (process id, current version id): what the catalogue shows of a process
+# only changes with a new version, so each worker folds a version's texts once.
+_listed: LRUCache[tuple[int, int | None], _Listed] = LRUCache(maxsize=2048)
+_listed_lock = threading.Lock()
+
+
+def _listed_processes(keys: list[tuple[int, int | None]]) -> list[_Listed]:
+    with _listed_lock:
+        found = {key: _listed[key] for key in keys if key in _listed}
+    missing = [process_id for process_id, version_id in keys if (process_id, version_id) not in found]
+    if missing:
+        for process in db.session.scalars(select(Process).where(Process.id.in_(missing))):
+            listed = _Listed(
+                CatalogueEntry(process.slug, process.kind, process.category, process.title, process.summary),
+                _haystack(process), {locale: fold(title) for locale, title in process.title.items()},
+            )
+            found[(process.id, process.current_version_id)] = listed
+            with _listed_lock:
+                _listed[(process.id, process.current_version_id)] = listed
+    return [found[key] for key in keys if key in found]
 
 
 def catalogue(search: str | None = None, area: str | None = None, locale: str = "de") -> Catalogue:
-    """The current town's enabled services (one query), filtered by a German-aware search and an area."""
-    processes = db.session.scalars(
-        select(Process)
+    """The current town's enabled services, filtered by a German-aware search and an area.
+
+    One statement of small rows (ids); the processes' texts come from the per-version cache.
+    """
+    keys = [(process_id, version_id) for process_id, version_id in db.session.execute(
+        select(Process.id, Process.current_version_id)
         .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
         .where(ProcessEnablement.enabled.is_(True))
-    ).all()
+    )]
     terms = fold(search or "").split()
-    matching = [p for p in processes if all(term in _haystack(p) for term in terms)]
+    matching = [p for p in _listed_processes(keys) if all(term in p.haystack for term in terms)]
     counts: dict[str, int] = {}
-    for process in matching:
-        counts[process.category] = counts.get(process.category, 0) + 1
-    shown = [p for p in matching if area is None or p.category == area]
+    for listed in matching:
+        counts[listed.entry.category] = counts.get(listed.entry.category, 0) + 1
+    shown = [p for p in matching if area is None or p.entry.category == area]
 
-    def order(process: Process) -> tuple[bool, str]:
+    def order(listed: _Listed) -> tuple[bool, str]:
         # Services whose title contains every search term come first.
-        title = _folded(process.title.get(locale) or process.title["de"])
+        title = listed.folded_titles.get(locale) or listed.folded_titles["de"]
         return (not all(term in title for term in terms), title)
 
     return Catalogue(
-        entries=[CatalogueEntry(p.slug, p.kind, p.category, p.title, p.summary) for p in sorted(shown, key=order)],
+        entries=[listed.entry for listed in sorted(shown, key=order)],
         areas=[AreaCount(key, label, counts[key]) for key, label in AREAS.items() if key in counts],
         total=len(matching),
     )

@@ -258,6 +258,15 @@ def enabled_towns(process: Process, town_ids: list[int]) -> dict[int, bool]:
     return {town_id: enabled for town_id, enabled in rows}
 
 
+def definition_of_version(version_id: int) -> ProcessDefinition:
+    """The parsed definition of a stored version; its stored JSON is only read the first time a
+    process needs that version (one small statement otherwise)."""
+    version = db.session.scalar(select(ProcessVersion.version).where(ProcessVersion.id == version_id))
+    return stored_definition(
+        version, lambda: db.session.scalar(select(ProcessVersion.definition).where(ProcessVersion.id == version_id))
+    )
+
+
 def process_by_slug(slug: str) -> Process | None:
     return db.session.scalar(select(Process).filter_by(slug=slug))
 

@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 	touch $@
 
 assets: node_modules/.installed translations

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from amtsweg.auth.models import User
 from amtsweg.cases import services as case_services
 from amtsweg.cases.deadlines import initial_due_date
-from amtsweg.cases.models import Draft
+from amtsweg.cases.models import Case, Draft
 from amtsweg.cases.queries import case_by_idempotency_key
+from amtsweg.cases.search import CaseSearchTerm, terms_of
 from amtsweg.cases.workflow import Actor, perform
 from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.contracts.models import Contract
@@ -270,8 +271,8 @@ _BULK_INSERT = text(
 
 
 def add_bulk_cases(count: int, process_slug: str = "hundesteuer-anmelden") -> None:
-    """Load for benchmarks and index tests: ``count`` minimal cases of the current town, one an
-    hour since January 2022, inserted with one executemany (the services would take minutes)."""
+    """Load for index tests: ``count`` minimal cases of the current town, one an hour since January
+    2022, with their search terms, inserted with executemany (the services would take minutes)."""
     tenant = current_tenant()
     version = db.session.scalars(select(Process.current_version_id).filter_by(slug=process_slug)).one()
     start = datetime(2022, 1, 3, 8, tzinfo=UTC)
@@ -283,4 +284,9 @@ def add_bulk_cases(count: int, process_slug: str = "hundesteuer-anmelden") -> No
         for n in range(1, count + 1)
     ]
     db.session.execute(_BULK_INSERT, rows)
+    ids = dict(db.session.execute(select(Case.reference, Case.id)).tuples().all())
+    db.session.execute(insert(CaseSearchTerm), [
+        {"tenant_id": tenant.id, "term": term, "case_id": ids[str(row["reference"])]}
+        for row in rows for term in terms_of(str(row["name"]), str(row["reference"]))
+    ])
     db.session.commit()

@@ -26,8 +26,12 @@ class Case(TenantOwned, Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference"),
         UniqueConstraint("tenant_id", "idempotency_key"),
+        # What tables of the town's case refer to (foreign keys that include tenant_id, docs/scaling.md).
+        UniqueConstraint("tenant_id", "id"),
         # The workbench queue filters by town, status and assignee.
         Index("ix_case_file_queue", "tenant_id", "status", "assignee_id"),
+        # The queue sorted by due date (cases without one last: ascending btree order puts NULLs last).
+        Index("ix_case_file_tenant_due_date", "tenant_id", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
+from cachetools import LRUCache
 from pydantic import ValidationError
 
 from amtsweg.errors import Problem
@@ -306,6 +309,28 @@ def to_storable(loaded: LoadedProcess) -> dict[str, Any]:
     }
 
 
+# Parsed definitions by version hash. A version is immutable and named by the hash of its content,
+# so a definition is parsed and validated once per process, not on every request that needs it.
+DEFINITIONS_KEPT = 512
+_definitions: LRUCache[str, ProcessDefinition] = LRUCache(maxsize=DEFINITIONS_KEPT)
+_definitions_lock = threading.Lock()
+
+
+def stored_definition(version: str, load: Callable[[], dict[str, Any]]) -> ProcessDefinition:
+    """The definition of the stored version with hash ``version``; ``load()`` gives its
+    :func:`to_storable` data and is only called when the definition is not parsed yet.
+
+    Callers treat the shared definition as read-only.
+    """
+    with _definitions_lock:
+        found = _definitions.get(version)
+    if found is None:
+        found = ProcessDefinition.model_validate(load()["definition"])
+        with _definitions_lock:
+            _definitions[version] = found
+    return found
+
+
 def from_storable(data: dict[str, Any]) -> ProcessDefinition:
     """Rebuilds a definition from :func:`to_storable` output (e.g. a stored version)."""
-    return ProcessDefinition.model_validate(data["definition"])
+    return stored_definition(data["version"], lambda: data)

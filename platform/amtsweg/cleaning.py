@@ -52,6 +52,7 @@ class CleanRequest(Request):
 
 
 def init_app(app: Flask) -> None:
+    """Make a path with a control character in a variable part a 404."""
     @app.url_value_preprocessor
     def _refuse_controls_in_paths(endpoint: str | None, values: dict[str, Any] | None) -> None:
         if any(isinstance(value, str) and _CONTROLS.search(value) for value in (values or {}).values()):

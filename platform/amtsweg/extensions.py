@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -28,26 +29,38 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Functions that may name the bind for the session's next statement (the first name wins); the
+# tenancy kernel registers one that sends cross-town work to a role that bypasses row-level security.
+bind_choosers: list[Callable[[], str | None]] = []
+
+
 class RoutingSession(FlaskSession):
-    """Statements of cross-town work (``all_tenants_context``) go to the ``ops`` bind when one is
-    configured: a database role that bypasses row-level security, which the app's role cannot."""
+    """A session whose statements go to the bind a registered chooser names, when it is configured."""
 
     def get_bind(
         self, mapper: Any | None = None, clause: Any | None = None, bind: Engine | Connection | None = None,
         **kwargs: Any,
     ) -> Engine | Connection:
-        # Imported here: the tenancy kernel's models import this module.
-        from amtsweg.tenancy.context import all_tenants_active
-        from amtsweg.tenancy.rls import OPS_BIND
-
-        if bind is None and all_tenants_active():
-            engine = self._db.engines.get(OPS_BIND)
-            if engine is not None:
-                return engine
+        """The chosen bind's engine, else Flask-SQLAlchemy's choice (the model's bind or the default)."""
+        if bind is None:
+            for choose in bind_choosers:
+                engine = self._db.engines.get(choose())
+                if engine is not None:
+                    return engine
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+
+if TYPE_CHECKING:
+    # A type checker cannot take an object's attribute (db.Model) as a base class; to it every
+    # model is a mapped class of the declarative base, which db.Model extends.
+    class Model(Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
+
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -31,8 +31,8 @@ LIMITED_ENDPOINTS = {
     "auth.sso_start": "logins",
     "auth.sso_callback": "logins",
     "auth.development_login": "logins",
-    "auth.citizen.login": "logins",
-    "auth.citizen.callback": "logins",
+    "account.login": "logins",
+    "account.callback": "logins",
 }
 
 

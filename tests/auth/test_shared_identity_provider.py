@@ -101,5 +101,5 @@ def test_towns_sharing_an_issuer_cannot_map_the_same_group(tmp_path: Path):
                '[sso.role_mapping]\n"rathaus-sachbearbeitung" = ["clerk"]\n')
         toml.write_text(text[:start] + sso + (text[end:] if end != -1 else ""), encoding="utf-8")
     _, problems = load_all(tmp_path)
-    assert [(p.file, p.key) for p in problems] == [("usingen/tenant.toml", "sso.role_mapping")]
+    assert [(p.file, p.path) for p in problems] == [("usingen/tenant.toml", "sso.role_mapping")]
     assert "already grants roles in schmitten" in problems[0].message

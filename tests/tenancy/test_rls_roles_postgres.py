@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from amtsweg.audit.services import record
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.notifications import tasks
 from amtsweg.notifications.models import PENDING, OutboxMessage
 from amtsweg.notifications.services import queue_mail
 from amtsweg.tenancy import all_tenants_context, tenant_context
-from amtsweg.tenancy.models import utcnow
 from conftest import host_client, postgres_app, tenant_info
 from psycopg import errors
 from sqlalchemy import text, update

@@ -16,17 +16,19 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import magic
 from sqlalchemy import select
 
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
 from amtsweg.documents.staging import forget_pending, store_after_commit
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
 
@@ -52,7 +54,7 @@ MAX_COMPRESSION_RATIO = 100
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
-class UploadRejected(ValueError):
+class UploadRejected(DomainError):
     """The upload was refused; ``str(error)`` is a German message for the citizen."""
 
 
@@ -64,7 +66,7 @@ def clean_filename(name: str) -> str:
     return name[-200:]
 
 
-def _receive(stream: BinaryIO, staging: Path, max_bytes: int) -> tuple[Path, int, str]:
+def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, int, str]:
     """Stream into a staging file; returns its path, size and SHA-256. Too large: nothing kept."""
     digest = hashlib.sha256()
     size = 0
@@ -88,7 +90,7 @@ def _receive(stream: BinaryIO, staging: Path, max_bytes: int) -> tuple[Path, int
     return path, size, digest.hexdigest()
 
 
-def check_container(source: Path | BinaryIO) -> None:
+def check_container(source: Path | IO[bytes]) -> None:
     """Refuse a zip container (Office file) that is broken or would unpack to an absurd size."""
     try:
         with zipfile.ZipFile(source) as archive:
@@ -114,7 +116,7 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
 
 
 def store_upload(
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str,
     *,
     accept: Iterable[str],
@@ -146,7 +148,7 @@ def store_upload(
             ) from exc
         if found:
             raise UploadRejected("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert.")
-        now = datetime.now(UTC)
+        now = utcnow()
         key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
         store_after_commit(key, path)
     except BaseException:
@@ -172,7 +174,7 @@ def delete_document(document: Document) -> None:
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:
     """Delete uploads of the current town that belong to nothing (an abandoned or expired draft)."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = utcnow() - older_than
     stale = db.session.scalars(
         select(Document).where(
             Document.case_id.is_(None), Document.draft_id.is_(None), Document.owner_type.is_(None),

@@ -28,6 +28,7 @@ _STAGED_PREFIX = "key-"
 
 
 def staged_name(key: str) -> str:
+    """The staging folder's name of a file waiting for ``key`` (the key survives in it, quoted)."""
     return _STAGED_PREFIX + quote(key, safe="")
 
 

@@ -5,7 +5,8 @@ returns, and the worker process would exit; where it does reconnect, a restarted
 knows the worker. Here the loop waits for Redis with a growing pause and starts a fresh worker
 under the same name, until a signal (SIGTERM, SIGINT) asks it to stop, and a worker registers again
 when Redis has forgotten it. Jobs lose nothing meanwhile: the outbox keeps mail, and the sweeper
-hands it on.
+hands it on. Jobs run in the worker's own process (RQ's ``SimpleWorker``, no forked work horse per
+job), so they reuse its database and Redis connections.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextlib import suppress
 from typing import Any
 
 import redis
-from rq import Worker
+from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
 
@@ -27,7 +28,7 @@ FIRST_PAUSE = 1.0
 LONGEST_PAUSE = 30.0
 
 
-class _Worker(Worker):
+class _Worker(SimpleWorker):
     """Remembers that a signal asked it to stop, as opposed to RQ giving up on Redis, and registers
     itself again when a restarted Redis has forgotten it (RQ's loop reconnects, but unregistered a
     worker is invisible to ``flask jobs status`` and monitoring)."""

@@ -29,6 +29,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
+from amtsweg.extensions import bind_choosers, db
 from amtsweg.tenancy.context import all_tenants_active, current_tenant_or_none
 
 POLICY_NAME = "tenant_isolation"
@@ -68,9 +69,15 @@ def _pads(key: bytes) -> tuple[bytes, bytes]:
 
 
 def _engines() -> dict[str | None, Engine]:
-    from amtsweg.extensions import db
-
     return dict(db.engines)
+
+
+def _cross_town_bind() -> str | None:
+    """Statements of cross-town work (``all_tenants_context``) go to the ops bind when configured."""
+    return OPS_BIND if all_tenants_active() else None
+
+
+bind_choosers.append(_cross_town_bind)
 
 
 def _key() -> bytes:
@@ -109,8 +116,6 @@ def apply_to_current_session() -> None:
 
     if not has_app_context():
         return
-    from amtsweg.extensions import db
-
     session = db.session()
     if session.in_transaction():
         # The app's own connection: cross-town statements go to the ops bind, which needs no town.
@@ -120,17 +125,24 @@ def apply_to_current_session() -> None:
 # --------------------------------------------------------------------------- for migrations
 
 
-def _condition() -> str:
-    return f"tenant_id = (SELECT {TENANT_FUNCTION}())"
+# The town is read in a scalar subquery, which PostgreSQL evaluates once per statement (an
+# InitPlan) instead of calling the function for every row; the comparison with tenant_id is then a
+# plain parameter comparison that indexes on (tenant_id, ...) serve.
+POLICY_CONDITION = f"(tenant_id = (SELECT {TENANT_FUNCTION}()))"
+# The policies of revision 0014 (before the proof): the app's settings, read once per statement.
+# Migration 0014 sets them and the downgrade of 0015 restores them.
+SETTINGS_POLICY_CONDITION = (
+    "((SELECT current_setting('amtsweg.all_tenants', true)) = 'on' OR "
+    "tenant_id = (SELECT NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer))"
+)
 
 
 def policy_sql(table: str) -> list[str]:
     """Statements that switch on row-level security for one tenant-owned table."""
-    condition = _condition()
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {POLICY_NAME} ON {table} USING ({condition}) WITH CHECK ({condition})",
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING {POLICY_CONDITION} WITH CHECK {POLICY_CONDITION}",
     ]
 
 
@@ -161,7 +173,19 @@ def enable_rls(op: Any, table: str) -> None:
         op.execute(statement)
 
 
+def set_all_policies(op: Any, condition: str) -> None:
+    """For migrations: every tenant_isolation policy of the schema (PostgreSQL) gets ``condition``."""
+    tables = op.get_bind().execute(
+        text("SELECT tablename FROM pg_policies WHERE schemaname = current_schema() AND policyname = :name "
+             "ORDER BY tablename"),
+        {"name": POLICY_NAME},
+    ).scalars().all()
+    for table in tables:
+        op.execute(f"ALTER POLICY {POLICY_NAME} ON {table} USING {condition} WITH CHECK {condition}")
+
+
 def disable_rls(op: Any, table: str) -> None:
+    """Drop a table's row-level security policy (in a downgrade; PostgreSQL only)."""
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")

@@ -35,8 +35,6 @@ def worker(queue_names: tuple[str, ...], name: str | None, burst: bool) -> None:
     """Run an RQ worker on QUEUE_NAMES (default: mail, documents, default — in that priority)."""
     _require_redis()
     names = list(queue_names) or list(queues.QUEUE_NAMES)
-    # Each job runs in a forked work horse: connections of this process must not be shared with it.
-    db.engine.dispose()
     worker_loop.run(current_app.config["REDIS_URL"], names, name, burst)
 
 

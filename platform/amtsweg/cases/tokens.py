@@ -8,8 +8,8 @@ import secrets
 
 from amtsweg.cases.models import CaseAccessToken
 from amtsweg.extensions import db
-from amtsweg.notifications.mail import town_context
 from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.links import external_url
 
 # 32 random bytes: 256 bits, well above the 128 bits a guessable link must not fall below.
 TOKEN_BYTES = 32
@@ -41,4 +41,4 @@ def issue_case_token(case_id: int, purpose: str, token: str | None = None) -> st
 
 def status_url(token: str) -> str:
     """The status page's address on the current town's host, for mails written outside a request."""
-    return f"{town_context(current_tenant())['town_url']}vorgang/{token}"
+    return external_url(current_tenant(), "status.show", token=token)

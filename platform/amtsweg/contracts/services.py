@@ -43,6 +43,8 @@ from amtsweg.contracts.models import (
 from amtsweg.documents.services import store_upload
 from amtsweg.extensions import db
 from amtsweg.notifications.services import queue_mail
+from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.links import external_url
 from amtsweg.tenancy.models import utcnow
 from amtsweg.text import fold
 
@@ -417,6 +419,11 @@ def confirm_import(
 # --- reminders ----------------------------------------------------------------------------------
 
 
+def contract_url(contract: Contract) -> str:
+    """The contract's page in the workbench, for reminder mails and calendar entries."""
+    return external_url(current_tenant(), "contracts.detail", contract_id=contract.id)
+
+
 def _recipients(contract: Contract) -> list[User]:
     people = [contract.responsible, contract.deputy]
     return [person for person in people if person is not None and person.active and person.email]
@@ -428,12 +435,11 @@ def _due_lead(notice_by: date, today: date, lead_days: list[int]) -> int | None:
     return min(reached) if reached else None
 
 
-def send_due_reminders(today: date, lead_days: list[int], contract_url: Any) -> int:
+def send_due_reminders(today: date, lead_days: list[int]) -> int:
     """Queue the reminders due today for the current town; returns how many were queued.
 
     Each (contract, deadline, lead time) is reminded exactly once: the ContractReminder row and
     the outbox rows are written in one transaction, and the unique key refuses a second run's row.
-    ``contract_url(contract)`` builds the link for the mail.
     """
     if not lead_days:
         return 0

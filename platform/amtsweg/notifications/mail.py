@@ -25,6 +25,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
+from amtsweg.tenancy.links import external_url
 from amtsweg.tenancy.models import TenantInfo
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -75,8 +76,6 @@ def check_template(template: str, locale: str, tenant_slug: str, sources: Mappin
 
 
 def town_context(tenant: TenantInfo) -> dict[str, Any]:
-    base_domain = current_app.config["BASE_DOMAIN"]
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
     return {
         "town": {
             "name": tenant.name,
@@ -85,7 +84,7 @@ def town_context(tenant: TenantInfo) -> dict[str, Any]:
             "sender": tenant.settings.get("mail", {}),
             "branding": tenant.branding,
         },
-        "town_url": f"{scheme}://{tenant.slug}.{base_domain}/",
+        "town_url": external_url(tenant, "portal.index"),
     }
 
 

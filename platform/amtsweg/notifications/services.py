@@ -29,13 +29,14 @@ def schedule_delivery(message: OutboxMessage) -> None:
 
 def queue_mail(
     *, to: str, template: str, context: dict[str, Any], locale: str = "de", dedupe_key: str | None = None,
-    template_sources: Mapping[str, str] | None = None,
+    template_sources: Mapping[str, str] | None = None, case_id: int | None = None,
 ) -> OutboxMessage:
     """Add a mail for the current town to the current session (see the package docstring).
 
     ``template_sources`` (file name → Jinja source, e.g. ``{"nachforderung.de.txt": ...}``) are
     stored with the mail and used before the built-in templates, e.g. the mails of the process
-    version a case was submitted under.
+    version a case was submitted under. ``case_id`` names the case the mail is about; deleting
+    the case deletes the mail with it.
     """
     tenant = current_tenant()
     sources = dict(template_sources or {})
@@ -47,6 +48,7 @@ def queue_mail(
     message = OutboxMessage(
         tenant_id=tenant.id,
         kind="mail",
+        case_id=case_id,
         payload={"to": to, "template": template, "context": context, "locale": locale,
              **({"template_sources": sources} if sources else {})},
         status=PENDING,

@@ -36,6 +36,7 @@ from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import validate_answers
 from amtsweg.portal.application import condition_context, localized, option_pairs
 from amtsweg.processes.conditions import field_states
+from amtsweg.processes.fees import format_cents
 from amtsweg.processes.queries import EnabledProcess, catalogue
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
@@ -144,6 +145,7 @@ def case_page(reference: str) -> str:
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         is_team_lead=current_user.has_role(TEAM_LEAD),
         overdue=is_overdue(case.due_date) and case.status not in FINISHED_STATUSES,
+        format_cents=format_cents,
     )
 
 
@@ -201,10 +203,8 @@ def transition(reference: str, transition_id: str) -> Any:
     case = _case_or_404(reference)
     try:
         done = perform(case, transition_id, _actor(), request.form.get("nachricht", "")[:10000])
-    except IllegalTransition:
-        db.session.rollback()
-        flash(gettext("Dieser Schritt ist im aktuellen Bearbeitungsstand oder mit Ihrer Rolle nicht möglich. "
-                      "Es wurde nichts geändert."), "error")
+    except IllegalTransition as refused:
+        flash(str(refused), "error")
         return redirect(url_for("workbench.case_page", reference=reference)), 303
     flash(gettext("Ausgeführt: %(label)s", label=done.label.de), "success")
     return redirect(url_for("workbench.case_page", reference=reference), 303)

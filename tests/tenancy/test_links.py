@@ -56,7 +56,7 @@ def test_a_primary_host_must_be_one_of_the_aliases(tmp_path: Path):
     assert [p.message for p in problems] == ["primary_host 'www.usingen.example' must be one of the aliases"]
 
 
-DOMAIN = ["archive", "audit", "cases", "contracts", "documents", "forms", "notifications", "processes"]
+DOMAIN = ["archive", "audit", "cases", "contracts", "documents", "forms", "notifications", "processes", "demo.py"]
 
 
 @pytest.mark.parametrize("module", DOMAIN)

@@ -6,7 +6,10 @@ import hashlib
 import hmac
 import secrets
 
-from amtsweg.cases.models import CaseAccessToken
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from amtsweg.cases.models import Case, CaseAccessToken
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.links import external_url
@@ -37,6 +40,26 @@ def issue_case_token(case_id: int, purpose: str, token: str | None = None) -> st
     token = token or new_token()
     db.session.add(CaseAccessToken(case_id=case_id, token_hash=hash_token(token), purpose=purpose))
     return token
+
+
+def account_status_token(case: Case) -> str:
+    """A status link for the citizen account's own view of the case: signed instead of stored (so
+    opening it writes nothing), valid as long as an account session."""
+    return _account_links().dumps([case.tenant_id, case.id])
+
+
+def case_id_of_account_token(token: str) -> int | None:
+    """The id of the current town's case an unexpired account link opens, else None."""
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    try:
+        tenant_id, case_id = _account_links().loads(token, max_age=lifetime)
+    except (BadData, TypeError, ValueError):
+        return None
+    return case_id if tenant_id == current_tenant().id and isinstance(case_id, int) else None
+
+
+def _account_links() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="amtsweg.case-status.account")
 
 
 def status_url(token: str) -> str:

@@ -63,8 +63,16 @@ def queue_mail(
     return message
 
 
+def send_test_mail(to: str) -> OutboxMessage:
+    """Queue the current town's test mail to ``to`` (one transaction), to check a deployment's SMTP."""
+    message = queue_mail(to=to, template="test_mail", context={})
+    db.session.commit()
+    return message
+
+
 def retry(message_id: int) -> OutboxMessage | None:
-    """An operator's retry of an undelivered row: pending again, delivered after the commit."""
+    """An operator's retry of an undelivered row of the current town: pending again, delivered
+    after the commit (one transaction). None when there is nothing to retry."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status not in (PENDING, FAILED):
         return None
@@ -72,4 +80,5 @@ def retry(message_id: int) -> OutboxMessage | None:
     message.next_attempt_at = utcnow()
     message.locked_until = None
     schedule_delivery(message)
+    db.session.commit()
     return message

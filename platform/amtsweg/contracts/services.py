@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,8 +25,8 @@ from amtsweg.contracts.deadlines import (
     next_deadline,
     parse_notice_period,
     parse_period,
+    terms_problems,
     upcoming_deadlines,
-    validate_terms,
 )
 from amtsweg.contracts.exporting import format_money
 from amtsweg.contracts.models import (
@@ -51,29 +53,30 @@ from amtsweg.text import fold
 NUMBER_PATTERN = re.compile(r"V-(\d{4})-(\d{4})")
 REMINDER_TEMPLATE = "vertrag_frist"
 
-FIELD_LABELS: dict[str, str] = {
-    "number": "Vertragsnummer",
-    "title": "Titel",
-    "contract_type": "Vertragsart",
-    "partner_name": "Vertragspartner",
-    "partner_address": "Anschrift des Partners",
-    "partner_contact": "Ansprechperson des Partners",
-    "department": "Fachbereich",
-    "responsible_id": "Verantwortlich",
-    "deputy_id": "Vertretung",
-    "subject": "Vertragsgegenstand",
-    "starts_on": "Beginn",
-    "ends_on": "Ende",
-    "minimum_term": "Mindestlaufzeit",
-    "notice_period": "Kündigungsfrist",
-    "renewal_period": "Automatische Verlängerung um",
-    "value_cents": "Wert",
-    "value_interval": "Wertart",
-    "cost_centre": "Kostenstelle/Produkt",
-    "status": "Status",
-    "tags": "Schlagwörter",
-    "notes": "Notizen",
-    "documents": "Dokumente",
+# Labels of the contract fields, as forms, problems and the history name them.
+FIELD_LABELS: dict[str, Any] = {
+    "number": _l("Vertragsnummer"),
+    "title": _l("Titel"),
+    "contract_type": _l("Vertragsart"),
+    "partner_name": _l("Vertragspartner"),
+    "partner_address": _l("Anschrift des Partners"),
+    "partner_contact": _l("Ansprechperson des Partners"),
+    "department": _l("Fachbereich"),
+    "responsible_id": _l("Verantwortlich"),
+    "deputy_id": _l("Vertretung"),
+    "subject": _l("Vertragsgegenstand"),
+    "starts_on": _l("Beginn"),
+    "ends_on": _l("Ende"),
+    "minimum_term": _l("Mindestlaufzeit"),
+    "notice_period": _l("Kündigungsfrist"),
+    "renewal_period": _l("Automatische Verlängerung um"),
+    "value_cents": _l("Wert"),
+    "value_interval": _l("Wertart"),
+    "cost_centre": _l("Kostenstelle/Produkt"),
+    "status": _l("Status"),
+    "tags": _l("Schlagwörter"),
+    "notes": _l("Notizen"),
+    "documents": _l("Dokumente"),
 }
 
 
@@ -106,7 +109,7 @@ class ContractInput:
 
 @dataclass(frozen=True)
 class Problem:
-    """A German message about one field (and, for imports, one row of the file)."""
+    """A message about one field (and, for imports, one row of the file)."""
 
     field: str
     message: str
@@ -114,11 +117,12 @@ class Problem:
 
     @property
     def label(self) -> str:
-        return FIELD_LABELS.get(self.field, self.field)
+        return str(FIELD_LABELS.get(self.field, self.field))
 
     def __str__(self) -> str:
-        where = f"Zeile {self.row}, " if self.row is not None else ""
-        return f"{where}{self.label}: {self.message}"
+        if self.row is None:
+            return f"{self.label}: {self.message}"
+        return _("Zeile %(row)d, %(label)s: %(message)s", row=self.row, label=self.label, message=self.message)
 
 
 class ContractInvalid(ValueError):
@@ -138,16 +142,6 @@ def terms_of(data: ContractInput | Contract) -> ContractTerms:
         notice=parse_notice_period(data.notice_period) if data.notice_period else None,
         renewal=parse_period(data.renewal_period) if data.renewal_period else None,
     )
-
-
-def _field_of_terms_problem(message: str) -> str:
-    if message.startswith("Das Vertragsende"):
-        return "ends_on"
-    if "Kündigung" in message:
-        return "notice_period"
-    if "Verlängerung" in message:
-        return "renewal_period"
-    return "ends_on"
 
 
 CLAUSES = (("minimum_term", parse_period), ("renewal_period", parse_period), ("notice_period", parse_notice_period))
@@ -170,7 +164,7 @@ def _terms_problems(data: ContractInput) -> list[Problem]:
     problems = clause_problems({name: getattr(data, name) for name, _ in CLAUSES})
     if problems:
         return problems
-    return [Problem(_field_of_terms_problem(message), message) for message in validate_terms(terms_of(data))]
+    return [Problem(name, message) for name, message in terms_problems(terms_of(data))]
 
 
 def _town_user_exists(user_id: int) -> bool:
@@ -178,31 +172,36 @@ def _town_user_exists(user_id: int) -> bool:
 
 
 def check(data: ContractInput, contract_id: int | None = None, taken_numbers: set[str] | None = None) -> list[Problem]:
-    """Every problem of ``data`` as German messages; empty when it can be saved."""
+    """Every problem of ``data``; empty when it can be saved."""
     problems = [
-        Problem(name, "Bitte ausfüllen.") for name in ("title", "partner_name") if not getattr(data, name).strip()
+        Problem(name, _("Bitte ausfüllen.")) for name in ("title", "partner_name") if not getattr(data, name).strip()
     ]
     for name, allowed in (("contract_type", CONTRACT_TYPES), ("status", STATUSES), ("value_interval", VALUE_INTERVALS)):
         if getattr(data, name) not in allowed:
-            problems.append(Problem(name, f"Bitte einen dieser Werte wählen: {', '.join(allowed.values())}."))
+            problems.append(Problem(name, _("Bitte einen dieser Werte wählen: %(values)s.",
+                                            values=", ".join(allowed.values()))))
     if data.number:
         if not NUMBER_PATTERN.fullmatch(data.number):
             problems.append(
-                Problem("number", "Die Vertragsnummer hat die Form V-Jahr-vierstellige Zahl, z. B. V-2026-0001.")
+                Problem("number", _("Die Vertragsnummer hat die Form V-Jahr-vierstellige Zahl, z. B. V-2026-0001."))
             )
         elif data.number in (taken_numbers or set()) or db.session.scalar(
             select(Contract.id).where(Contract.number == data.number, Contract.id != (contract_id or 0))
         ):
-            problems.append(Problem("number", f"Die Vertragsnummer {data.number} ist bereits vergeben."))
+            problems.append(Problem("number", _number_taken(data.number)))
     if data.value_cents is not None and data.value_cents < 0:
-        problems.append(Problem("value_cents", "Der Wert darf nicht negativ sein."))
+        problems.append(Problem("value_cents", _("Der Wert darf nicht negativ sein.")))
     for name in ("responsible_id", "deputy_id"):
         user_id = getattr(data, name)
         if user_id is not None and not _town_user_exists(user_id):
-            problems.append(Problem(name, "Diese Person gibt es in dieser Kommune nicht."))
+            problems.append(Problem(name, _("Diese Person gibt es in dieser Kommune nicht.")))
     if data.responsible_id is not None and data.responsible_id == data.deputy_id:
-        problems.append(Problem("deputy_id", "Die Vertretung muss eine andere Person sein als die verantwortliche."))
+        problems.append(Problem("deputy_id", _("Die Vertretung muss eine andere Person sein als die verantwortliche.")))
     return problems + _terms_problems(data)
+
+
+def _number_taken(number: str) -> str:
+    return _("Die Vertragsnummer %(number)s ist bereits vergeben.", number=number)
 
 
 def next_number(year: int) -> str:
@@ -316,7 +315,7 @@ def _commit_or_duplicate(number: str) -> None:
     except IntegrityError as exc:
         # Two clerks entering the same number at the same time: the database decides.
         db.session.rollback()
-        raise ContractInvalid([Problem("number", f"Die Vertragsnummer {number} ist bereits vergeben.")]) from exc
+        raise ContractInvalid([Problem("number", _number_taken(number))]) from exc
 
 
 def create_contract(data: ContractInput, actor: User, today: date | None = None) -> Contract:
@@ -385,7 +384,7 @@ def store_import(filename: str, rows: list[dict[str, Any]], problems: list[Probl
             filename=filename,
             created_by_id=user.id,
             rows=rows,
-            problems=[{"row": p.row, "field": p.field, "label": p.label, "message": p.message} for p in problems],
+            problems=[{"row": p.row, "field": p.field, "label": p.label, "message": str(p.message)} for p in problems],
         )
     )
     db.session.commit()
@@ -397,7 +396,7 @@ def confirm_import(
 ) -> list[Contract]:
     """Store every row of a checked preview, or none of them when any row has a problem now."""
     if preview.imported_at is not None:
-        raise ContractInvalid([Problem("number", "Diese Datei wurde bereits übernommen.")])
+        raise ContractInvalid([Problem("number", _("Diese Datei wurde bereits übernommen."))])
     problems: list[Problem] = []
     numbers: set[str] = set()
     for row, data in inputs:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, Draft
-from amtsweg.cases.tokens import case_id_of_account_token, hash_token, matches
+from amtsweg.cases.tokens import hash_token, matches, reference_of_account_token
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 
@@ -26,8 +26,9 @@ def case_by_status_token(token: str) -> Case | None:
     )
     if access is not None and matches(token, access.token_hash):
         return db.session.get(Case, access.case_id)
-    case_id = case_id_of_account_token(token)
-    return db.session.scalar(select(Case).where(Case.id == case_id)) if case_id is not None else None
+    reference = reference_of_account_token(token)
+    # The town's own cases only (the query is scoped to it): another town's link opens nothing.
+    return db.session.scalar(select(Case).where(Case.reference == reference)) if reference is not None else None
 
 
 def cases_of_citizen(account_id: int) -> list[Case]:

@@ -43,23 +43,25 @@ def issue_case_token(case_id: int, purpose: str, token: str | None = None) -> st
 
 
 def account_status_token(case: Case) -> str:
-    """A status link for the citizen account's own view of the case: signed instead of stored (so
-    opening it writes nothing), valid as long as an account session."""
-    return _account_links().dumps([case.tenant_id, case.id])
+    """A status link for the citizen account's own view of the case: signed (HMAC-SHA256 with the
+    app's secret) instead of stored, so opening it writes nothing; it carries the reference the
+    account page already shows, no database id, and expires with an account session."""
+    return _account_links().dumps(case.reference)
 
 
-def case_id_of_account_token(token: str) -> int | None:
-    """The id of the current town's case an unexpired account link opens, else None."""
+def reference_of_account_token(token: str) -> str | None:
+    """The case reference an unexpired, untampered account link names, else None."""
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     try:
-        tenant_id, case_id = _account_links().loads(token, max_age=lifetime)
-    except (BadData, TypeError, ValueError):
+        reference = _account_links().loads(token, max_age=lifetime)
+    except BadData:
         return None
-    return case_id if tenant_id == current_tenant().id and isinstance(case_id, int) else None
+    return reference if isinstance(reference, str) else None
 
 
 def _account_links() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="amtsweg.case-status.account")
+    return URLSafeTimedSerializer(current_app.secret_key, salt="amtsweg.case-status.account",
+                                  signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def status_url(token: str) -> str:

@@ -112,7 +112,7 @@ def _migrate_and_check(app: Any, owner_url: str) -> None:
     with app.app_context():
         downgrade(revision="0010")
         upgrade(revision="0011")
-        # The later migrations (0014's search terms and keys, 0015's composite case key) run on top.
+        # The later migrations (0014's search terms and keys, 0019's composite case key) run on top.
         upgrade(revision="heads")
     with engine.connect() as connection:
         assert _state(connection) == state

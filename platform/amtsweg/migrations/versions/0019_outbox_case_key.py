@@ -1,6 +1,6 @@
 """an outbox row refers to its case by (tenant_id, case_id), like every key to a town's row
 
-Revision ID: 0015
+Revision ID: 0019
 Revises: 0014
 Create Date: 2026-12-08 09:00:00
 
@@ -10,7 +10,7 @@ tables include tenant_id (docs/scaling.md), so the key is replaced by the compos
 """
 from alembic import op
 
-revision = "0015"
+revision = "0019"
 down_revision = "0014"
 branch_labels = None
 depends_on = None

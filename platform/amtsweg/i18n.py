@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, session
+from flask import current_app, g, has_request_context, session
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Jobs and commands (demo data, validation in a job) speak the first language.
+        return languages[0]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

@@ -24,12 +24,13 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents
+from amtsweg.forms.conditions import prune_hidden
+from amtsweg.forms.fields.email import EmailField
 from amtsweg.forms.validation import validate_answers
 from amtsweg.notifications.services import queue_mail
-from amtsweg.processes.conditions import prune_hidden
 from amtsweg.processes.fees import FeeError, compute_fees
 from amtsweg.processes.queries import EnabledProcess
-from amtsweg.processes.schema import EmailField, ProcessDefinition
+from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tokens import hash_token, new_token
 
 CITIZEN = "citizen"

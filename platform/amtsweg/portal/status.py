@@ -25,8 +25,8 @@ from amtsweg.cases.receipts import receipt_filename, receipt_pdf
 from amtsweg.documents.services import UploadRejected, store_upload
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
+from amtsweg.forms.base import localized
 from amtsweg.forms.inputs import field_id
-from amtsweg.portal.application import localized
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
 from amtsweg.sites import restrict_to

@@ -41,8 +41,9 @@ class AmtswegFlask(Flask):
     def tenant_environments(self) -> TenantEnvironments:
         return TenantEnvironments(self.create_jinja_environment(), Path(self.config["TENANTS_DIR"]))
 
-    @property  # type: ignore[override]
-    def jinja_env(self) -> Environment:
+    # Flask declares jinja_env a cached attribute of the app; here it is chosen per town.
+    @property
+    def jinja_env(self) -> Environment:  # type: ignore[override]
         """The environment of the current town (its overlay when it overrides templates)."""
         return self.tenant_environments.for_tenant(current_tenant_or_none())
 
@@ -126,7 +127,7 @@ def _register_template_globals(app: Flask) -> None:
     from amtsweg.cases.states import STATUS_LABELS, status_label
 
     app.add_template_global(status_label)
-    app.add_template_global(STATUS_LABELS, "status_labels")
+    app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 
 

@@ -50,7 +50,7 @@ def format_datetime(value: datetime, locale: str | None = None, seconds: bool = 
     cldr = _cldr(locale)
     moment = _local(value)
     time_text = dates.format_time(moment, "medium" if seconds else "short", locale=cldr)
-    day_and_time = dates.get_datetime_format("medium", locale=cldr).format(
+    day_and_time = str(dates.get_datetime_format("medium", locale=cldr)).format(
         time_text, dates.format_date(moment, "medium", locale=cldr)
     )
     return _spaced(f"{day_and_time} {dates.get_timezone_name(moment, 'short', locale=cldr)}")

@@ -7,11 +7,11 @@ import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, send_file, session
+from flask import Flask, Response, current_app, g, redirect, render_template, request, send_file, session
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -58,11 +58,13 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    """The error page for ``status``, with ``message`` instead of the standard text when given."""
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     return render_template("error.html", status=status, title=title, text=message or text), status
 
 
 def init_app(app: Flask) -> None:
+    """Register the shared template context, the language switch and the error pages."""
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")
@@ -74,7 +76,7 @@ def init_app(app: Flask) -> None:
         }
 
     @app.route("/sprache/<code>")
-    def switch_language(code: str) -> Response:
+    def switch_language(code: str) -> WerkzeugResponse:
         if code not in current_app.config["LANGUAGES"]:
             raise NotFound()
         session["locale"] = code

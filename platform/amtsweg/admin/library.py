@@ -88,14 +88,14 @@ def editor(slug: str) -> Any:
         root = Path(current_app.config["PROCESSES_DIR"])
         if request.form.get("aktion") == "veroeffentlichen":
             try:
-                version = services.publish_source(root, slug, form.source.data, author=_actor())
+                version = services.publish_source(root, slug, form.source.data or "", author=_actor())
             except services.ProcessLibraryError as exc:
                 errors = exc.problems
             else:
                 flash(gettext("Version %(version)s wurde veröffentlicht.", version=version.short), "success")
                 return redirect(url_for(".detail", slug=slug))
         else:
-            loaded, errors = services.check_source(root, slug, form.source.data)
+            loaded, errors = services.check_source(root, slug, form.source.data or "")
             preview = loaded.definition if loaded is not None and not errors else None
     return render_template("library/editor.html", process=process, form=form, errors=errors, preview=preview)
 

@@ -34,6 +34,8 @@ class ToggleForm(FlaskForm):
 class EuroField(StringField):
     """An amount in euros as Germans write it; ``data`` is cents (None when empty)."""
 
+    data: int | None  # type: ignore[assignment]
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         raw = (valuelist[0] if valuelist else "").strip()
         self.raw_text = raw

@@ -8,11 +8,11 @@ from sqlalchemy import BigInteger, Date, DateTime, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
-from amtsweg.extensions import db
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class ArchiveHandoff(TenantOwned, db.Model):
+class ArchiveHandoff(TenantOwned, Model):
     """One xdomea 0503 package written for the archive; kept after the case is gone (no personal data)."""
 
     __tablename__ = "archive_handoff"

@@ -73,6 +73,7 @@ class RetentionReport:
 
 
 def archive_dir() -> Path:
+    """Where archive packages are written (ARCHIVE_DIR, else instance/archive)."""
     configured = current_app.config.get("ARCHIVE_DIR")
     return Path(configured) if configured else Path(current_app.instance_path) / "archive"
 
@@ -93,6 +94,7 @@ def closed_at(case: Case) -> datetime:
 
 
 def retention_end(closed_on: date, rule: Retention) -> date:
+    """The last day a closed case must be kept: ``rule.years`` after the day it was closed."""
     return closed_on + relativedelta(years=rule.years)
 
 
@@ -121,7 +123,9 @@ def run_retention(today: date, *, dry_run: bool = False) -> RetentionReport:
     for case_id, reference in candidates:
         try:
             case = db.session.get(Case, case_id)
-            steps = plan(case, today) if case is not None else ()
+            if case is None:
+                continue
+            steps = plan(case, today)
             if not steps:
                 continue
             if not dry_run:

@@ -116,10 +116,12 @@ class Envelope:
 
 
 def package_name(process_id: str) -> str:
+    """The ZIP file name of the hand-off message of one process (case)."""
     return f"{process_id}_{MESSAGE}.zip"
 
 
 def message_name(process_id: str) -> str:
+    """The XML file name of the hand-off message inside its ZIP package."""
     return f"{process_id}_{MESSAGE}.xml"
 
 

@@ -89,6 +89,7 @@ def start_citizen_session(account: CitizenAccount) -> None:
 
 
 def end_citizen_session() -> None:
+    """Log the citizen account out of this session."""
     session.pop(SESSION_KEY, None)
     g.pop("citizen", None)
 

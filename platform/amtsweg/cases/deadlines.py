@@ -24,6 +24,7 @@ def _holidays(year: int) -> holidays.HolidayBase:
 
 
 def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a public holiday in Hessen."""
     return day.weekday() < 5 and day not in _holidays(day.year)
 
 
@@ -77,4 +78,5 @@ def initial_due_date(submitted_at: datetime, processing_days: int | None) -> dat
 
 
 def is_overdue(due: date | None, today: date | None = None) -> bool:
+    """The due date has passed (a case without one is never overdue)."""
     return due is not None and due < (today or date.today())

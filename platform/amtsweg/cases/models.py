@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
-from amtsweg.extensions import db
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 SUBMITTED = "submitted"
@@ -18,7 +18,7 @@ WITHDRAWN = "withdrawn"
 WITHDRAWABLE = ("submitted", "awaiting_payment", "in_progress", "waiting_for_citizen")
 
 
-class Case(TenantOwned, db.Model):
+class Case(TenantOwned, Model):
     """One application of a citizen, pinned to the process version it was submitted under."""
 
     # "case" is an SQL keyword; the table name avoids quoting in raw SQL and RLS policies.
@@ -66,7 +66,7 @@ class Case(TenantOwned, db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ReferenceCounter(TenantOwned, db.Model):
+class ReferenceCounter(TenantOwned, Model):
     """The last reference number given out per town and year (gap-free, locked on use)."""
 
     __tablename__ = "reference_counter"
@@ -77,7 +77,7 @@ class ReferenceCounter(TenantOwned, db.Model):
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class Draft(TenantOwned, db.Model):
+class Draft(TenantOwned, Model):
     """An application being filled in, found by the hash of a random token in the citizen's session."""
 
     __tablename__ = "application_draft"
@@ -100,7 +100,7 @@ class Draft(TenantOwned, db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
 
 
-class CaseMessage(TenantOwned, db.Model):
+class CaseMessage(TenantOwned, Model):
     """A message on a case: from the clerk (possibly asking for information) or the citizen's reply."""
 
     __tablename__ = "case_message"
@@ -117,7 +117,7 @@ class CaseMessage(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class CaseAccessToken(TenantOwned, db.Model):
+class CaseAccessToken(TenantOwned, Model):
     """A secret status link of a case (stored as a hash): one from the submission and one per
     citizen mail, each valid until it is revoked or the case is deleted."""
 
@@ -133,7 +133,7 @@ class CaseAccessToken(TenantOwned, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class CaseNote(TenantOwned, db.Model):
+class CaseNote(TenantOwned, Model):
     """A clerk's internal note on a case (staff only, never shown to the citizen); append-only like
     the audit trail it accompanies."""
 

@@ -44,6 +44,7 @@ def cases_of_citizen(account_id: int) -> list[Case]:
 
 
 def case_by_idempotency_key(key: str) -> Case | None:
+    """The case a submission with this key created, if any (a repeated click finds it)."""
     return db.session.scalar(select(Case).where(Case.idempotency_key == key))
 
 
@@ -57,6 +58,7 @@ def draft_by_token(token: str, slug: str) -> Draft | None:
 
 
 def documents_of_case(case: Case) -> list[Document]:
+    """Every document of the case, oldest first (staff see all of them)."""
     return list(db.session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
 
 
@@ -75,16 +77,19 @@ def citizen_document(case: Case, document_id: int) -> Document | None:
 
 
 def documents_of_draft(draft: Draft) -> list[Document]:
+    """The uploads made so far for a draft."""
     return list(db.session.scalars(select(Document).where(Document.draft_id == draft.id)))
 
 
 def messages_of_case(case: Case) -> list[CaseMessage]:
+    """The messages between town and citizen on the case, oldest first."""
     return list(
         db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))
     )
 
 
 def open_information_request(case: Case) -> CaseMessage | None:
+    """The latest request for information the citizen has not answered yet."""
     return db.session.scalar(
         select(CaseMessage)
         .where(CaseMessage.case_id == case.id, CaseMessage.kind == "information_request",

@@ -15,6 +15,7 @@ from amtsweg.forms.display import answer_sections
 
 
 def receipt_filename(case: Case) -> str:
+    """The file name under which the receipt is downloaded."""
     return f"Eingangsbestaetigung-{case.reference}.pdf"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -126,7 +126,8 @@ def send_resume_link(draft: Draft, email: str, resume_url: str, process_title: s
 
 def delete_expired_drafts(now: datetime | None = None) -> int:
     """Delete the current town's expired drafts; their uploads become unlinked and are cleaned up."""
-    result = db.session.execute(delete(Draft).where(Draft.expires_at < (now or datetime.now(UTC))))
+    expired = delete(Draft).where(Draft.expires_at < (now or datetime.now(UTC)))
+    result = cast(CursorResult[Any], db.session.execute(expired))
     db.session.commit()
     return result.rowcount or 0
 
@@ -149,8 +150,9 @@ def _applicant(definition: ProcessDefinition, answers: dict[str, Any]) -> tuple[
             value = answers.get(fld.id)
             if not isinstance(value, str):
                 continue
-            if fld.autocomplete in names and not names[fld.autocomplete]:
-                names[fld.autocomplete] = value.strip()
+            autocomplete = getattr(fld, "autocomplete", None)
+            if autocomplete in names and not names[autocomplete]:
+                names[autocomplete] = value.strip()
             if isinstance(fld, EmailField) and not email:
                 email = value.strip()
     full = " ".join(part for part in (names["given-name"], names["family-name"]) if part)

@@ -40,14 +40,15 @@ def _events(contract: Contract, today: date, host: str, url: str) -> list[Event]
     events = [
         _event(
             f"contract-{contract.id}-notice-{deadline.notice_by.isoformat()}@{host}",
-            deadline.notice_by,  # type: ignore[arg-type]
+            deadline.notice_by,
             f"Kündigungsfrist: {label}",
             f"Die Kündigung muss bis zum {format_date(deadline.notice_by, 'de')} beim Vertragspartner "
             f"{contract.partner_name} eingegangen sein, damit der Vertrag zum "
             f"{format_date(deadline.ends_on, 'de')} endet.",
             url,
         )
-        for deadline in deadlines
+        # Every upcoming deadline has a notice day (the filter tells the type checker).
+        for deadline in deadlines if deadline.notice_by is not None
     ]
     if expiry is not None and expiry.notice_by is None:
         events.append(

@@ -53,6 +53,13 @@ class PeriodUnit(StrEnum):
     YEARS = "years"
 
 
+# A period is a multiple of one of these.
+_ONE: dict[PeriodUnit, relativedelta] = {
+    PeriodUnit.DAYS: relativedelta(days=1),
+    PeriodUnit.WEEKS: relativedelta(weeks=1),
+    PeriodUnit.MONTHS: relativedelta(months=1),
+    PeriodUnit.YEARS: relativedelta(years=1),
+}
 _UNIT_LABELS: dict[PeriodUnit, tuple[str, str]] = {
     PeriodUnit.DAYS: ("Tag", "Tage"),
     PeriodUnit.WEEKS: ("Woche", "Wochen"),
@@ -98,7 +105,7 @@ class Period:
 
     @property
     def delta(self) -> relativedelta:
-        return relativedelta(**{self.unit.value: self.count})
+        return _ONE[self.unit] * self.count
 
     @property
     def months(self) -> int | None:

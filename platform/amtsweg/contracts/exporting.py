@@ -70,7 +70,8 @@ def to_csv(contracts: Iterable[Contract]) -> bytes:
 def to_xlsx(contracts: Iterable[Contract]) -> bytes:
     """One sheet "Verträge"; dates and amounts as typed cells."""
     workbook = Workbook()
-    sheet = workbook.active
+    # A new workbook has exactly one worksheet.
+    sheet = workbook.worksheets[0]
     sheet.title = "Verträge"
     sheet.append([heading for heading, _ in COLUMNS])
     for contract in contracts:

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import magic
 from sqlalchemy import select
@@ -64,7 +64,7 @@ def clean_filename(name: str) -> str:
     return name[-200:]
 
 
-def _receive(stream: BinaryIO, staging: Path, max_bytes: int) -> tuple[Path, int, str]:
+def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, int, str]:
     """Stream into a staging file; returns its path, size and SHA-256. Too large: nothing kept."""
     digest = hashlib.sha256()
     size = 0
@@ -113,7 +113,7 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
 
 
 def store_upload(
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str,
     *,
     accept: Iterable[str],

@@ -234,6 +234,7 @@ def field_type(cls: _Type) -> _Type:
 
 
 def field_type_names() -> tuple[str, ...]:
+    """The ``type`` keys of every registered field type."""
     return tuple(FIELD_TYPES)
 
 

@@ -65,6 +65,7 @@ def with_initial_answers(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_field_ids(step: Step) -> set[str]:
+    """The ids of the step's top-level fields."""
     return {fld.id for fld in step.fields}
 
 
@@ -75,6 +76,7 @@ def errors_of_step(step: Step, errors: dict[str, str]) -> dict[str, str]:
 
 
 def step_answers_only(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers that belong to the step's fields."""
     ids = step_field_ids(step)
     return {key: value for key, value in answers.items() if key in ids}
 
@@ -151,11 +153,13 @@ def _file_container(step: Step, answers: dict[str, Any], path: str) -> tuple[dic
 
 
 def set_path(answers: dict[str, Any], step: Step, path: str, value: Any) -> None:
+    """Store ``value`` at a field of the step or a group item's field (``kinder.0.nachweis``); else UnknownAction."""
     container, key = _file_container(step, answers, path)
     container[key] = value
 
 
 def get_path(answers: dict[str, Any], path: str) -> Any:
+    """The answer at a dotted path (``kinder.0.name``), or None when it does not exist."""
     value: Any = answers
     for part in path.split("."):
         if isinstance(value, list) and part.isdigit() and int(part) < len(value):

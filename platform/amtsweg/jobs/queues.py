@@ -12,6 +12,7 @@ QUEUE_NAMES = ("mail", "documents", "default")
 
 
 def redis_url() -> str:
+    """The configured Redis address."""
     return str(current_app.config["REDIS_URL"])
 
 
@@ -22,6 +23,7 @@ def connection(url: str | None = None) -> redis.Redis:
 
 
 def queue(name: str, conn: redis.Redis | None = None) -> Queue:
+    """The RQ queue ``name`` (one of QUEUE_NAMES) with the JSON serializer."""
     if name not in QUEUE_NAMES:
         raise ValueError(f"unknown queue '{name}', expected one of {', '.join(QUEUE_NAMES)}")
     return Queue(name, connection=conn or connection(), serializer=JSONSerializer)

@@ -21,7 +21,7 @@ def _app() -> Flask:
     """The app of this worker process: the CLI's when started by ``flask jobs worker``."""
     global _process_app
     if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+        return current_app._get_current_object()  # type: ignore[attr-defined]
     if _process_app is None:
         module_name, _, factory = APP_FACTORY.partition(":")
         _process_app = getattr(importlib.import_module(module_name), factory)()

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
-from amtsweg.extensions import db
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 PENDING = "pending"
@@ -18,7 +18,7 @@ FAILED = "failed"
 STATUSES = (PENDING, DELIVERED, FAILED)
 
 
-class OutboxMessage(TenantOwned, db.Model):
+class OutboxMessage(TenantOwned, Model):
     """One side effect to deliver (today: a mail), redelivered by the sweeper until done."""
 
     __tablename__ = "outbox_message"

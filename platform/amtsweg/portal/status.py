@@ -82,7 +82,7 @@ def _timeline(case: Case) -> list[tuple[Any, str]]:
 
 
 def _definition(case: Case) -> Any:
-    return from_storable(db.session.get(ProcessVersion, case.process_version_id).definition)
+    return from_storable(db.session.get_one(ProcessVersion, case.process_version_id).definition)
 
 
 def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -> tuple[str, int]:

@@ -9,6 +9,7 @@ import bleach
 import markdown
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
@@ -27,7 +28,7 @@ def _tenant_folder() -> Path:
 
 
 @blueprint.route("/")
-def index() -> str | Response:
+def index() -> str | Response | WerkzeugResponse:
     site = g.site
     if site.kind == "admin":
         return redirect(url_for("admin.dashboard"))

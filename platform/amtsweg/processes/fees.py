@@ -67,6 +67,7 @@ def _rule_cents(fee_id: str, rule: dict[str, Any], data: dict[str, Any]) -> int:
 
 
 def total_cents(lines: list[FeeLine]) -> int:
+    """The sum of the fee lines."""
     return sum(line.cents for line in lines)
 
 

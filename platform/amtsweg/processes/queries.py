@@ -185,14 +185,17 @@ def enabled_towns(process: Process) -> dict[int, bool]:
 
 
 def process_by_slug(slug: str) -> Process | None:
+    """The library process with this slug, or None."""
     return db.session.scalar(select(Process).filter_by(slug=slug))
 
 
 def current_version(process: Process) -> ProcessVersion | None:
+    """The process's current version, or None before the first sync."""
     return db.session.get(ProcessVersion, process.current_version_id) if process.current_version_id else None
 
 
 def version_of(process: Process, version_id: int) -> ProcessVersion | None:
+    """One version of the process, or None (another process's version is not found)."""
     version = db.session.get(ProcessVersion, version_id)
     return version if version is not None and version.process_id == process.id else None
 

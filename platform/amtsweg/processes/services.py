@@ -120,6 +120,7 @@ def _names_any(problem: Problem, slugs: set[str]) -> bool:
 
 
 def offered(settings: Mapping[str, Any], slug: str) -> bool:
+    """Whether a town's ``[processes]`` settings offer the process ``slug``."""
     offer = settings.get("offer", [])
     return offer == "all" or slug in offer
 
@@ -181,7 +182,7 @@ def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
             select(Process.slug, ProcessVersion.version).join(
                 ProcessVersion, ProcessVersion.id == Process.current_version_id
             )
-        ).all()
+        ).tuples().all()
     )
     for slug, loaded in sorted(library.processes.items()):
         process = existing.get(slug)
@@ -295,7 +296,7 @@ def set_overrides(slug: str, overrides: Mapping[str, Any], actor: str) -> Proces
     """Replace the current town's overrides of a process (empty values are dropped; audited)."""
     row = _enablement(slug)
     cleaned = {k: v for k, v in overrides.items() if v not in (None, "", {})}
-    version = db.session.get(ProcessVersion, row.process.current_version_id)
+    version = db.session.get_one(ProcessVersion, row.process.current_version_id)
     problems = override_problems(from_storable(version.definition), cleaned)
     if problems:
         raise ValueError("; ".join(f"{key}: {message}" for key, message in problems))

@@ -10,10 +10,10 @@ from sqlalchemy import JSON, Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
-from amtsweg.extensions import db
+from amtsweg.extensions import Model
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     """A member town. Loaded from ``tenants/<slug>/tenant.toml`` by ``flask tenants sync``."""
 
     __tablename__ = "tenant"

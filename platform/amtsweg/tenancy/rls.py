@@ -72,6 +72,7 @@ def enable_rls(op: Any, table: str) -> None:
 
 
 def disable_rls(op: Any, table: str) -> None:
+    """Drop a table's row-level security policy (in a downgrade; PostgreSQL only)."""
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")

@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField  # type: ignore[attr-defined]  # not in the stubs yet
 from wtforms.validators import DataRequired, Length, Optional
 
 from amtsweg.auth.access import CONTRACTS_EDITOR, CONTRACTS_VIEWER, roles_required
@@ -125,17 +125,21 @@ class ContractForm(FlaskForm):
     def to_input(self) -> ContractInput | None:
         """The typed input, or None after adding an error to the amount field."""
         try:
-            value_cents = importing.parse_money(self.value.data) if self.value.data.strip() else None
+            amount = (self.value.data or "").strip()
+            value_cents = importing.parse_money(amount) if amount else None
         except ValueError as exc:
             self.value.errors = [str(exc)]
             return None
-        same_named = {name: self[name].data for name in SAME_NAMED}
+        same_named: dict[str, Any] = {}
+        for name in SAME_NAMED:
+            value = self[name].data
+            same_named[name] = value.strip() if isinstance(value, str) else value
         return ContractInput(
-            **{name: value.strip() if isinstance(value, str) else value for name, value in same_named.items()},
+            **same_named,
             responsible_id=int(self.responsible_id.data) if self.responsible_id.data else None,
             deputy_id=int(self.deputy_id.data) if self.deputy_id.data else None,
             value_cents=value_cents,
-            tags=[tag.strip() for tag in self.tags.data.split(",") if tag.strip()],
+            tags=[tag.strip() for tag in (self.tags.data or "").split(",") if tag.strip()],
         )
 
     def show_problems(self, problems: list[Problem]) -> None:

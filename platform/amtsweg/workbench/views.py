@@ -258,6 +258,7 @@ def intake_index() -> str:
 def record_application(slug: str) -> Any:
     """One page with every step of the process's form; the clerk types in what arrived on paper."""
     offered = digital_process_or_404(slug)
+    assert offered.definition.form is not None
     if request.method == "GET":
         return _render_intake(offered, inputs.parse_form(offered.definition.form, MultiDict()), {}, "", new_token())
     submission_key = request.form.get("einreichung", "")[:64] or new_token()

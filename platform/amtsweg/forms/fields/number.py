@@ -25,6 +25,7 @@ def parse_number(raw: str) -> int | float | str:
 
 
 def german_number(value: float) -> str:
+    """A number with a decimal comma and no needless digits: 2.5 → ``2,5``."""
     return f"{value:g}".replace(".", ",")
 
 

@@ -34,7 +34,16 @@ DEFINITION = {
     "processing_days": 5,
     "retention": {"years": 1, "after": "closed", "disposal": "delete"},
     "workflow": "standard",
-    "form": {"steps": [{"id": "fahrzeug", "title": {"de": "Fahrzeug", "en": "Vehicle"}, "fields": [PLATE]}]},
+    "form": {"steps": [{"id": "fahrzeug", "title": {"de": "Fahrzeug", "en": "Vehicle"}, "fields": [
+        PLATE,
+        # Conditions on typed numbers and dates, which the page's script converts as the server does.
+        {"id": "tage", "type": "number", "label": {"de": "Seit wie vielen Tagen?", "en": "For how many days?"}},
+        {"id": "lange", "type": "info", "text": {"de": "Schon lange.", "en": "A long time."},
+         "show_if": {">": [{"var": "tage"}, 2]}},
+        {"id": "gesehen", "type": "date", "label": {"de": "Zuerst gesehen am", "en": "First seen on"}},
+        {"id": "neu", "type": "info", "text": {"de": "Seit diesem Jahrtausend.", "en": "This millennium."},
+         "show_if": {">=": [{"var": "gesehen"}, "2000-01-01"]}},
+    ]}]},
 }
 
 
@@ -73,7 +82,7 @@ def _plate_step(app, language: str = "de"):
 
 def test_a_definition_uses_the_registered_type_and_its_keys_are_checked(tmp_path):
     definition = load_library(_library(tmp_path / "valid", DEFINITION, whole=False)).processes[SLUG].definition
-    [field] = definition.form.steps[0].fields
+    field = definition.form.steps[0].fields[0]
     assert isinstance(field, KennzeichenField)
     assert validate_answers(definition, valid_answers(definition)) == {}
 
@@ -104,6 +113,20 @@ def test_a_wrong_registration_number_is_refused_in_the_pages_language(app, langu
     assert response.status_code == 200
     assert f'<a class="kern-link" href="#feld-kennzeichen">{message}</a>' in html
     assert 'value="123-ABC"' in html and 'aria-invalid="true"' in html
+
+
+@pytest.mark.browser
+def test_the_pages_script_converts_typed_numbers_and_dates_like_the_server(app, live, page):
+    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
+    page.get_by_role("button", name="Antrag starten").click()
+    long_ago, this_millennium = page.get_by_text("Schon lange."), page.get_by_text("Seit diesem Jahrtausend.")
+    assert long_ago.is_hidden() and this_millennium.is_hidden()
+    page.fill("#feld-tage", "2,5")
+    page.fill("#feld-gesehen", "17.05.2021")
+    assert long_ago.is_visible() and this_millennium.is_visible()
+    page.fill("#feld-tage", "1,5")
+    page.fill("#feld-gesehen", "17.05.1999")
+    assert long_ago.is_hidden() and this_millennium.is_hidden()
 
 
 def test_a_registration_number_is_stored_normalised_and_shown_on_the_review_page(app):

@@ -340,6 +340,8 @@ LOGIC_OPERATORS = frozenset({
     "missing_some", "some", "all", "none", "map", "filter", "reduce",
 })
 _SCOPED = frozenset({"some", "all", "none", "map", "filter", "reduce"})
+# Operators that compare or compute with numbers: a list or a mapping as operand is a mistake.
+_NUMERIC = frozenset({">", ">=", "<", "<=", "+", "-", "*", "/", "%", "min", "max"})
 
 
 @dataclass(frozen=True)
@@ -389,7 +391,21 @@ def _check_logic(node: Any, path: str, scope: Scope, issues: list[Issue]) -> Non
         _check_logic(args_list[1], path, inner, issues)
         _check_logic(args_list[2:], path, scope, issues)
     else:
+        if operator in _NUMERIC:
+            _check_numeric_operands(operator, args_list, path, scope, issues)
         _check_logic(args_list, path, scope, issues)
+
+
+def _check_numeric_operands(operator: str, args: list[Any], path: str, scope: Scope, issues: list[Issue]) -> None:
+    """A field whose answer is a list or a mapping (its type's ``logic_type``) named directly as an
+    operand of a comparison or a computation: such a rule never holds."""
+    for arg in args:
+        name = arg.get("var") if isinstance(arg, dict) and len(arg) == 1 else None
+        name = name[0] if isinstance(name, list) and name else name
+        fld = scope.fields.get(name) if isinstance(name, str) and scope.reduce_item is None else None
+        if fld is not None and fld.logic_type in ("array", "object"):
+            issues.append(Issue(path, f"'{operator}' needs numbers or texts, but the answer of field '{name}'"
+                                      f" is a JSON {fld.logic_type}"))
 
 
 def _check_var(args: list[Any], path: str, scope: Scope, issues: list[Issue]) -> None:

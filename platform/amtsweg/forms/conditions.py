@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from json_logic import jsonLogic
 
 from amtsweg.forms.base import FieldDefinition, Logic
-
-if TYPE_CHECKING:
-    from amtsweg.forms.form import Form
+from amtsweg.forms.form import Form
 
 
 class LogicError(ValueError):

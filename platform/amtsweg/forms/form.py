@@ -18,9 +18,6 @@ class Step(Model):
     intro: Text | None = None
     fields: Annotated[list[AnyField], Field(min_length=1)]
 
-    def field_ids(self) -> set[str]:
-        return {fld.id for fld in self.fields}
-
 
 class Form(Model):
     steps: Annotated[list[Step], Field(min_length=1)]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from amtsweg.forms.conditions import prune_hidden
 from amtsweg.forms.validation import validate_answers
-from amtsweg.processes.conditions import prune_hidden
 from amtsweg.processes.fees import FeeError, FeeLine, compute_fees, total_cents
 from amtsweg.processes.queries import EnabledProcess
 

@@ -44,7 +44,9 @@ def _grant_app_role(connection: Connection) -> None:
         connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
         connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
     ops_role = _role_of("OPS_DATABASE_URL")
-    if ops_role and ops_role != owner_role:
+    # The key's schema exists from revision 0015 on.
+    has_key = connection.exec_driver_sql(f"SELECT to_regnamespace('{PRIVATE_SCHEMA}') IS NOT NULL").scalar()
+    if ops_role and ops_role != owner_role and has_key:
         connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA {PRIVATE_SCHEMA} TO {quote(ops_role)}")
         connection.exec_driver_sql(f"GRANT SELECT ON {PRIVATE_SCHEMA}.rls_key TO {quote(ops_role)}")
 

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from amtsweg.errors import DomainError
-from amtsweg.processes.conditions import LogicError, evaluate, holds, prune_hidden
+from amtsweg.forms.conditions import LogicError, evaluate, holds, prune_hidden
 from amtsweg.processes.schema import ProcessDefinition, Text
 
 

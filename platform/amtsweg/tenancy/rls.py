@@ -129,20 +129,20 @@ def apply_to_current_session() -> None:
 # InitPlan) instead of calling the function for every row; the comparison with tenant_id is then a
 # plain parameter comparison that indexes on (tenant_id, ...) serve.
 POLICY_CONDITION = f"(tenant_id = (SELECT {TENANT_FUNCTION}()))"
-# The policies of revision 0014 (before the proof): the app's settings, read once per statement.
-# Migration 0014 sets them and the downgrade of 0015 restores them.
+# The policies before revision 0015 (before the proof): the app's settings, read once per statement.
+# Tables created before 0015 get them, migration 0014 sets them and the downgrade of 0015 restores them.
 SETTINGS_POLICY_CONDITION = (
     "((SELECT current_setting('amtsweg.all_tenants', true)) = 'on' OR "
     "tenant_id = (SELECT NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer))"
 )
 
 
-def policy_sql(table: str) -> list[str]:
+def policy_sql(table: str, condition: str = POLICY_CONDITION) -> list[str]:
     """Statements that switch on row-level security for one tenant-owned table."""
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {POLICY_NAME} ON {table} USING {POLICY_CONDITION} WITH CHECK {POLICY_CONDITION}",
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING {condition} WITH CHECK {condition}",
     ]
 
 
@@ -165,11 +165,14 @@ def ensure_proof_function(op: Any) -> None:
 
 
 def enable_rls(op: Any, table: str) -> None:
-    """For migrations: switch on row-level security for ``table`` (PostgreSQL only)."""
-    if op.get_bind().dialect.name != "postgresql":
+    """For migrations: switch on row-level security for ``table`` (PostgreSQL only), in the form the
+    schema's other policies have at this revision: the proven town once 0015 has created its function,
+    the app's settings before (so the data steps of 0011 and 0014 still see every town's rows)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
         return
-    ensure_proof_function(op)
-    for statement in policy_sql(table):
+    proven = bind.execute(text(f"SELECT to_regprocedure('{TENANT_FUNCTION}()') IS NOT NULL")).scalar()
+    for statement in policy_sql(table, POLICY_CONDITION if proven else SETTINGS_POLICY_CONDITION):
         op.execute(statement)
 
 

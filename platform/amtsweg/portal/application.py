@@ -19,7 +19,6 @@ from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
 from amtsweg.cases.uploads import store_uploads
 from amtsweg.documents.services import delete_document
-from amtsweg.formatting import format_cents
 from amtsweg.forms import inputs
 from amtsweg.forms.base import page_locale
 from amtsweg.forms.conditions import field_states, page_conditions
@@ -95,7 +94,7 @@ def start(slug: str) -> str:
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
-        fees=offered.fees(), format_cents=format_cents, citizen=current_citizen(),
+        fees=offered.fees(), citizen=current_citizen(),
         citizen_login=citizen_provider() is not None,
     )
 
@@ -203,8 +202,7 @@ def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
     assessment = assess(offered, draft.answers)
     return {"definition": offered.definition,
             "sections": answer_sections(offered.definition, draft.answers, page_locale()),
-            "fees": assessment.fees, "fee_total": assessment.fee_cents, "fee_unknown": bool(assessment.fee_problem),
-            "format_cents": format_cents, "draft": draft}
+            "fees": assessment.fees, "fee_unknown": bool(assessment.fee_problem), "draft": draft}
 
 
 @blueprint.route("/<slug>/pruefen")

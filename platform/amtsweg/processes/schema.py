@@ -97,6 +97,8 @@ class Fee(Model):
     amount_cents: Annotated[int, Field(ge=0, strict=True)] | None = None
     amount_rule: Logic | None = None
     when: Logic | None = None
+    # A deposit (Kaution): paid with the fees but refunded later, so never part of the fee total.
+    refundable: bool = False
 
     @model_validator(mode="after")
     def _one_amount(self) -> Fee:

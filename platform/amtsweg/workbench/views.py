@@ -61,7 +61,7 @@ STAFF = (CLERK, TEAM_LEAD)
 
 
 def _actor() -> Actor:
-    return Actor(current_user.label, tuple(current_user.roles))
+    return Actor(current_user.label, tuple(current_user.roles), current_user.email)
 
 
 def _case_or_404(reference: str) -> Case:

@@ -35,6 +35,8 @@ VISITORS = {
     "anonymous on the admin host": (ADMIN_HOST, ()),
     "platform administrator": (ADMIN_HOST, PLATFORM_ROLES),
     "anonymous on the member list": (MEMBER_LIST_HOST, ()),
+    # Each town role alone meets the refusals of the pages the others open (fewer examples each).
+    **{f"town staff as {role}": (host_of(OWN), (role,)) for role in TOWN_ROLES},
 }
 HOSTS = [host_of(OWN), host_of(OTHER), ADMIN_HOST, MEMBER_LIST_HOST, "unbekannt.localhost", "evil.example"]
 WRONG_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -201,11 +203,14 @@ def _walk(app: Flask, towns: dict[str, TownObjects], visitor: str, examples: int
 
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_no_route_answers_hostile_input_with_a_server_error(database_app, towns, visitor):
-    examples = 6 if database_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 4
+    on_sqlite = database_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    examples = 2 if len(VISITORS[visitor][1]) == 1 else (6 if on_sqlite else 4)
     answers = list(_walk(database_app, towns, visitor, examples))
 
     assert [answer for answer in answers if answer[2] >= 500] == []
     assert {endpoint for endpoint, _, _ in answers} == {rule.endpoint for rule in _rules(database_app)}
-    # The walk reached the views, not only the router: pages, refusals and wrong methods all occur.
+    # The walk reached the views, not only the router: pages and refusals occur, and with more than
+    # two examples per route (the first ones use the route's own methods) wrong methods too.
     statuses = {status for _, _, status in answers}
-    assert 200 in statuses and 404 in statuses and 405 in statuses
+    assert {200, 404} <= statuses
+    assert 405 in statuses or examples == 2

@@ -72,6 +72,26 @@ def test_invalid_overrides_are_refused_with_german_messages(app, admin_usingen):
         assert queries.enabled_process("gewerbe-anmelden").fee_overrides == {"gebuehr": 3000}
 
 
+@pytest.mark.parametrize(("typed", "message"), [
+    ("1.000.000,00", "Eine Gebühr darf höchstens 999.999,99 € betragen."),
+    ("12.5", "Bitte geben Sie einen Betrag in Euro an, zum Beispiel 15,00."),
+])
+def test_an_amount_out_of_range_or_form_gets_its_own_message(app, admin_usingen, typed, message):
+    page = admin_usingen.get("/verwaltung/leistungen/gewerbe-anmelden").get_data(as_text=True)
+    html = admin_usingen.post("/verwaltung/leistungen/gewerbe-anmelden", data={
+        "csrf_token": csrf_token_of(page), "fee_gebuehr": typed}).get_data(as_text=True)
+    assert message in html
+    assert f'value="{typed}"' in html
+
+
+def test_thousands_separators_are_understood(app, admin_usingen):
+    page = admin_usingen.get("/verwaltung/leistungen/gewerbe-anmelden").get_data(as_text=True)
+    admin_usingen.post("/verwaltung/leistungen/gewerbe-anmelden", data={
+        "csrf_token": csrf_token_of(page), "fee_gebuehr": "1.250,00 €"})
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        assert queries.enabled_process("gewerbe-anmelden").fee_overrides == {"gebuehr": 125000}
+
+
 def test_a_post_without_csrf_token_is_refused(admin_usingen, client_for):
     response = admin_usingen.post("/verwaltung/leistungen/gewerbe-anmelden/freischaltung", data={"enabled": "0"})
     assert response.status_code == 400

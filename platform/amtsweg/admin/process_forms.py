@@ -13,16 +13,25 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from amtsweg.formatting import format_amount, format_cents
 from amtsweg.processes.schema import ProcessDefinition
 
-_EUROS = re.compile(r"^\s*(\d{1,6})(?:,(\d{1,2}))?\s*(?:€)?\s*$")
+_EUROS = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:€)?\s*$")
+# The largest fee a town can set: a typo with three zeros too many is refused, not charged.
+MAX_FEE_EUROS = 999_999
+
+
+class AmountTooLarge(ValueError):
+    """A well-formed amount above :data:`MAX_FEE_EUROS`."""
 
 
 def parse_euros(text: str) -> int:
-    """German euro amount ("15", "15,5", "1500,00 €") → cents; ValueError when not an amount."""
-    match = _EUROS.match(text.replace(".", ""))
+    """German euro amount ("15", "15,5", "1.500,00 €") → cents; ValueError when not an amount,
+    AmountTooLarge above the largest fee."""
+    match = _EUROS.match(text)
     if match is None:
         raise ValueError(text)
-    euros, cents = match.groups()
-    return int(euros) * 100 + int((cents or "0").ljust(2, "0"))
+    euros, cents = int(match.group(1).replace(".", "")), match.group(2)
+    if euros > MAX_FEE_EUROS:
+        raise AmountTooLarge(text)
+    return euros * 100 + int((cents or "0").ljust(2, "0"))
 
 
 class ToggleForm(FlaskForm):
@@ -44,6 +53,10 @@ class EuroField(StringField):
             return
         try:
             self.data = parse_euros(raw)
+        except AmountTooLarge:
+            self.data = None
+            raise ValueError(_l("Eine Gebühr darf höchstens %(amount)s betragen.",
+                                amount=format_cents(MAX_FEE_EUROS * 100 + 99))) from None
         except ValueError:
             self.data = None
             raise ValueError(_l("Bitte geben Sie einen Betrag in Euro an, zum Beispiel 15,00.")) from None

@@ -327,10 +327,23 @@ def enablement_counts(town_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def town_enablements() -> list[tuple[Process, ProcessEnablement | None]]:
-    """The current town's view of the whole library: every process with its enablement row."""
+def town_enablements(
+    search: str | None = None, area: str | None = None, offered: bool | None = None, locale: str = "de"
+) -> list[tuple[Process, ProcessEnablement | None]]:
+    """The current town's view of the library: each process with its enablement row, by title,
+    filtered by words (title, summary, keywords), area and whether the town offers it."""
     rows = {e.process_id: e for e in db.session.scalars(select(ProcessEnablement))}
-    return [(p, rows.get(p.id)) for p in db.session.scalars(select(Process).order_by(Process.slug))]
+    query = select(Process)
+    if area is not None:
+        query = query.where(Process.category == area)
+    terms = fold(search or "").split()
+    found = [
+        (process, rows.get(process.id)) for process in db.session.scalars(query)
+        if all(term in _haystack(process) for term in terms)
+    ]
+    if offered is not None:
+        found = [(p, e) for p, e in found if (e is not None and e.enabled) == offered]
+    return sorted(found, key=lambda row: fold(row[0].title.get(locale) or row[0].title.get("de", "")))
 
 
 def town_overrides(slug: str) -> dict[str, Any]:

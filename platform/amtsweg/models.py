@@ -3,6 +3,7 @@
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
+from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
 from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
 from amtsweg.contracts.models import (
     CalendarFeed,
@@ -26,6 +27,7 @@ __all__ = [
     "Case",
     "CaseMessage",
     "CaseNote",
+    "CitizenLogin",
     "Contract",
     "ContractChange",
     "ContractDocument",
@@ -40,6 +42,7 @@ __all__ = [
     "ProcessEnablement",
     "ProcessVersion",
     "ReferenceCounter",
+    "SeenAssertion",
     "Tenant",
     "User",
 ]

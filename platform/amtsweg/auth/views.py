@@ -13,6 +13,7 @@ from amtsweg.auth import oidc
 from amtsweg.auth.citizen_views import blueprint as citizen_blueprint
 from amtsweg.auth.forms import DevelopmentLoginForm
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES
+from amtsweg.auth.saml.views import blueprint as saml_blueprint
 from amtsweg.auth.services import DEV_ISSUER, Identity, sign_in_platform_user, sign_in_town_user
 from amtsweg.auth.sessions import end_session, establish_session
 from amtsweg.web import safe_next_path
@@ -20,6 +21,8 @@ from amtsweg.web import safe_next_path
 blueprint = Blueprint("auth", __name__, template_folder="templates")
 # The citizen account's pages (/buergerkonto/…) share this blueprint's host guard below.
 blueprint.register_blueprint(citizen_blueprint)
+# The SAML citizen login (/anmelden/saml/…) likewise.
+blueprint.register_blueprint(saml_blueprint)
 DEV_ENVIRONMENTS = ("development", "testing")
 
 

@@ -29,7 +29,6 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, samlp
 from saml2.assertion import Policy
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
-from saml2.s_utils import error_status_factory
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
 from saml2.sigver import get_pem_wrapped_unwrapped, make_temp, pre_encryption_part
@@ -49,6 +48,7 @@ BEHAVIOURS = {
     "falsche-zielgruppe": "Assertion für eine andere Stelle (falsche Audience)",
     "unsigniert": "Unsignierte Assertion",
     "manipuliert": "Nach dem Signieren veränderte Assertion",
+    "unverschluesselt": "Assertion unverschlüsselt senden",
     "wiederholt": "Die letzte Antwort an diese Stelle noch einmal senden (Replay)",
     "falsches-inresponseto": "Antwort auf eine andere Anfrage (falsches InResponseTo)",
     "niedrigeres-niveau": "Niedrigeres Vertrauensniveau bestätigen als angefordert",
@@ -232,7 +232,8 @@ class SimulatedIdp:
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=_pseudonym(person.key, pending.sp),
                            name_qualifier=self.entity_id, sp_name_qualifier=pending.sp),
             authn={"class_ref": class_ref, "authn_auth": self.entity_id},
-            sign_response=not unsigned, sign_assertion=not unsigned, encrypt_assertion=True,
+            sign_response=not unsigned, sign_assertion=not unsigned,
+            encrypt_assertion=behaviour != "unverschluesselt",
             encrypt_assertion_self_contained=True, release_policy=_ShiftedPolicy(server.metadata, behaviour),
         )
         message = PostMessage(pending.acs_url, "SAMLResponse", _b64(str(response)), pending.relay_state)
@@ -244,7 +245,7 @@ class SimulatedIdp:
         server = self.server()
         response = server.create_error_response(
             pending.request_id, pending.acs_url,
-            error_status_factory((samlp.STATUS_AUTHN_FAILED, "Die Anmeldung wurde abgebrochen.")), sign=True,
+            (samlp.STATUS_AUTHN_FAILED, "Die Anmeldung wurde abgebrochen."), sign=True,
         )
         return PostMessage(pending.acs_url, "SAMLResponse", _b64(str(response)), pending.relay_state)
 

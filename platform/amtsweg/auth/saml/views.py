@@ -18,7 +18,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizen_login import SamlCitizenLogin, town_citizen_login
-from amtsweg.auth.citizens import start_citizen_session
+from amtsweg.auth.citizens import citizen_login_token, start_citizen_session
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import FLOW_MAX_AGE
 from amtsweg.auth.saml import protocol, services
@@ -198,6 +198,10 @@ def result() -> Any:
     account = db.session.get(CitizenAccount, login.account_id) if login and login.account_id else None
     if login is None or account is None:
         return _refused(INCOMPLETE)
+    previous = citizen_login_token()
+    if previous and previous != token:
+        # A new login replaces the browser's earlier one: a copy of the old cookie must not outlive it.
+        services.end_login(previous)
     start_citizen_session(account, token)
     return redirect(safe_next_path(login.next_path))
 

@@ -20,10 +20,11 @@ SAML_TOWN = "neu-anspach"
 OTHER_SAML_TOWN = "glashuetten"
 
 
-def register_towns(app: Flask, simulator: SamlSimulator, *slugs: str) -> None:
-    """Register the towns' service provider metadata with the simulator (BundID's self-service portal)."""
+def register_towns(app: Flask, simulator: SamlSimulator, *slugs: str, port: int | None = None) -> None:
+    """Register the towns' service provider metadata with the simulator (BundID's self-service portal);
+    ``port`` when the app is served on one (a live server for the browser)."""
     for slug in slugs:
-        metadata = host_client(app, f"{slug}.localhost").get("/anmelden/saml/metadata.xml")
+        metadata = host_client(app, f"{slug}.localhost{f':{port}' if port else ''}").get("/anmelden/saml/metadata.xml")
         assert metadata.status_code == 200, metadata.get_data(as_text=True)[:500]
         simulator.register(metadata.get_data(as_text=True))
 

@@ -126,6 +126,7 @@ def test_the_authn_request_is_signed_and_asks_for_the_minimum_level_and_the_akdb
 
 def test_the_login_page_explains_the_level_and_lists_what_is_sent(registered, saml_simulator):
     response = town_client(registered, SAML_TOWN).get("/anmelden/saml/?niveau=4&weiter=/buergerkonto/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert "Anmelden mit BundID" in page and "Vertrauensniveau „hoch“" in page and "Online-Ausweis" in page
     assert "Geburtsdatum" in page and "Familienname (nötig)" in page
@@ -225,8 +226,11 @@ def test_a_bad_assertion_is_refused_with_a_clear_message_and_nothing_stored(
 
 def test_a_lower_level_person_is_refused_where_a_higher_level_is_required(registered):
     refused = saml_login(registered, town_client(registered, SAML_TOWN), "lena-konto", niveau=3)
+    page = refused.get_data(as_text=True)
     assert refused.status_code == 403
-    assert "mindestens das Vertrauensniveau „substanziell“ nötig" in refused.get_data(as_text=True)
+    assert "mindestens das Vertrauensniveau „substanziell“ nötig" in page
+    # "Noch einmal anmelden" asks for the same level and returns to the same page.
+    assert re.search(r'href="/anmelden/saml/\?[^"]*niveau=3[^"]*weiter=(/|%2F)buergerkonto(/|%2F)"', page), page
     assert _stored(registered)[0] == []
 
 

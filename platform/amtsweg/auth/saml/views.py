@@ -86,7 +86,7 @@ def _private(response: Response) -> Response:
 
 
 def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLevel | None = None,
-             params: dict[str, str] | None = None) -> tuple[str, int]:
+             params: dict[str, str] | None = None, weiter: str | None = None) -> tuple[str, int]:
     status, text = REFUSALS[code]
     params = params or {}
     idp = idp or _login().idps[0]
@@ -97,7 +97,7 @@ def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLeve
         "missing": ", ".join(idp.labels(key for key in params.get("fehlt", "").split(",")
                                           if key in {a.key for a in idp.attributes})) or "?",
     }
-    back = url_for(".login", konto=idp.key, niveau=level.number if level else None)
+    back = url_for(".login", konto=idp.key, niveau=level.number if level else None, weiter=weiter)
     return render_template("auth/refused.html", message=message, back_url=back,
                            back_label=gettext("Noch einmal anmelden")), status
 
@@ -147,7 +147,7 @@ def login() -> Any:
         "saml/login.html", idp=idp, level=level, weiter=safe_next_path(request.args.get("weiter")),
         attributes=[(idp.attribute(key), required) for key, required in wanted.items()],
     )
-    response = Response(page)
+    response = make_response(page)
     # The form's POST is answered with a redirect to the IdP, which the form-action rule must allow.
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", f"form-action 'self' {idp_metadata.sso_origin}")
@@ -193,7 +193,8 @@ def result() -> Any:
         pending = pending_login(token) if token else None
         idp = IDENTITY_PROVIDERS.get(pending.idp) if pending else None
         level = trust_level(pending.minimum_level) if pending else None
-        return _refused(code if code in REFUSALS else INCOMPLETE, idp=idp, level=level, params=request.args.to_dict())
+        return _refused(code if code in REFUSALS else INCOMPLETE, idp=idp, level=level, params=request.args.to_dict(),
+                        weiter=pending.next_path if pending else None)
     login = active_login(token) if token else None
     account = db.session.get(CitizenAccount, login.account_id) if login and login.account_id else None
     if login is None or account is None:

@@ -19,7 +19,8 @@ run: install assets database demo
 	@$(FLASK) saml metadata --port $(PORT) --out $(SAML_SIMULATOR_DIR)/sp
 	@echo "Citizen login with the BundID simulator: e.g. http://neu-anspach.localhost:$(PORT)/buergerkonto/"
 	@settings="$$($(SAML_SIMULATOR) settings --port $(SAML_SIMULATOR_PORT) --data-dir $(SAML_SIMULATOR_DIR))" || exit 1; \
-	$(SAML_SIMULATOR) serve --port $(SAML_SIMULATOR_PORT) --data-dir $(SAML_SIMULATOR_DIR) & simulator=$$!; \
+	$(SAML_SIMULATOR) serve --port $(SAML_SIMULATOR_PORT) --data-dir $(SAML_SIMULATOR_DIR) --exit-with-parent & \
+	simulator=$$!; \
 	trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
 	env $$settings $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

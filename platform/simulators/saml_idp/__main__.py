@@ -6,6 +6,8 @@ import argparse
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from amtsweg.settings import LOOPBACK_HOSTS, SAML_IDP_SETTINGS
@@ -26,12 +28,26 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def serve(host: str, port: int, data_dir: Path) -> None:
+def _exit_with_parent() -> None:
+    """Stop once the process that started us is gone (`make run` ended however it ended)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def serve(host: str, port: int, data_dir: Path, exit_with_parent: bool) -> None:
     # Bind first: with port 0 the address (and so every URL in the metadata) is known only then.
     server = make_server(host, port, None, threaded=True)  # type: ignore[arg-type]
     base_url = _base_url(host, server.server_port)
     server.app = create_app(base_url, data_dir)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if exit_with_parent:
+        _exit_with_parent()
     print(f"READY {base_url}", flush=True)
     try:
         server.serve_forever()
@@ -54,9 +70,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
     parser.add_argument("--data-dir", type=Path, required=True, help="keys and the sp/ folder of SP metadata")
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when the starting process ends")
     args = parser.parse_args()
     _refuse_production(args.host)
-    (serve if args.command == "serve" else settings)(args.host, args.port, args.data_dir)
+    if args.command == "serve":
+        serve(args.host, args.port, args.data_dir, args.exit_with_parent)
+    else:
+        settings(args.host, args.port, args.data_dir)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import logging
 import warnings
 
 # pysaml2 names a cipher mode that cryptography has deprecated (never used here), and its schema
-# library announces each schema it loads; neither is worth a line in the app's log.
+# library announces each schema it loads; neither is worth a line in the app's log. pysaml2 also
+# logs each person's NameID at INFO: a login is logged by the app without it.
 warnings.filterwarnings("ignore", message=".*CFB has been moved.*")
 logging.getLogger("xmlschema").setLevel(logging.WARNING)
+logging.getLogger("saml2").setLevel(logging.WARNING)

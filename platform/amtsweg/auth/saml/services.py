@@ -107,6 +107,7 @@ def _complete(sp: SpIdentity, saml_response: str) -> None:
     login.session_index = verified.session_index[:255]
     login.expires_at = now + timedelta(seconds=current_app.config["AUTH_ABSOLUTE_TIMEOUT"])
     db.session.commit()
+    current_app.logger.info("SAML login via %s completed, level %s (%s)", idp.key, level.number, login.source)
 
 
 def _lower(level: TrustLevel, attribute: str | None) -> TrustLevel:

@@ -144,7 +144,7 @@ def _production(tmp_path: Path, **overrides):
      "local SAML simulator or plain HTTP"),
     ({"SAML_MUK_METADATA": "https://localhost/muk/metadata.xml", "SAML_MUK_FINGERPRINTS": ["ab"]},
      "local SAML simulator or plain HTTP"),
-    ({"SAML_BUNDID_METADATA": "https://id.bund.de/idp/metadata.xml"}, "SAML_BUNDID_FINGERPRINTS is empty"),
+    ({"SAML_BUNDID_METADATA": "https://idp.example/metadata.xml"}, "SAML_BUNDID_FINGERPRINTS is empty"),
 ])
 def test_production_refuses_simulator_or_unpinned_idp_settings(tmp_path, overrides, problem):
     with pytest.raises(ConfigurationError, match=problem):
@@ -152,7 +152,7 @@ def test_production_refuses_simulator_or_unpinned_idp_settings(tmp_path, overrid
 
 
 def test_production_accepts_pinned_idp_metadata_over_https_or_from_a_file(tmp_path):
-    app = _production(tmp_path, SAML_BUNDID_METADATA="https://id.bund.de/idp/metadata.xml",
+    app = _production(tmp_path, SAML_BUNDID_METADATA="https://idp.example/metadata.xml",
                       SAML_BUNDID_FINGERPRINTS=["ab" * 32], SAML_MUK_METADATA="/etc/amtsweg/muk-metadata.xml",
                       SAML_MUK_FINGERPRINTS=["cd" * 32])
     assert app.config["SAML_BUNDID_FINGERPRINTS"] == ["ab" * 32]

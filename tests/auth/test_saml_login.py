@@ -182,7 +182,7 @@ def test_an_organisation_logs_in_with_mein_unternehmenskonto(registered):
     done = saml_login(registered, client, "beispiel-bau", konto="muk")
     assert done.status_code == 302
     page = client.get("/buergerkonto/").get_data(as_text=True)
-    assert "Angemeldet als Beispiel Bau GmbH." in page
+    assert "Angemeldet als Beispiel Bau GmbH." in page and "Für die Organisation handelt: Jan Muster." in page
     assert "Mein Unternehmenskonto: ELSTER-Organisationszertifikat (Mein Unternehmenskonto), Vertrauensniveau " \
            "„substanziell“" in page
     _, logins, _ = _stored(registered)

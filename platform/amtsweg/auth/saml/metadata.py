@@ -4,7 +4,7 @@ The metadata is trusted only when every signing certificate it names has one of 
 SHA-256 fingerprints (more than one during the IdP's key rollover): a changed or injected
 certificate makes the whole document unusable. It must describe exactly one identity provider; the
 local simulator's is refused in production. A fetched document is used for ``SAML_METADATA_TTL``
-seconds per process; after that, or when a refresh fails, it is fetched again.
+seconds per process, then fetched again; while it cannot be fetched, that IdP's login is unavailable.
 """
 
 from __future__ import annotations

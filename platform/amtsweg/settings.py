@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -188,8 +189,12 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def saml_production_problems(config: dict[str, Any]) -> list[str]:
-    """IdP metadata that is unpinned, fetched without TLS or from this machine (the local simulator)."""
+    """IdP metadata that is unpinned, fetched without TLS or from this machine (the local simulator),
+    or no xmlsec1 to check it with."""
     problems = []
+    configured = [metadata for metadata, _ in SAML_IDP_SETTINGS.values() if config[metadata]]
+    if configured and shutil.which("xmlsec1") is None:
+        problems.append(f"{configured[0]} is set but xmlsec1 is not installed (Debian package xmlsec1)")
     for metadata, fingerprints in SAML_IDP_SETTINGS.values():
         source = config[metadata]
         if not source:

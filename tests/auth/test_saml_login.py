@@ -358,6 +358,20 @@ def test_without_idp_metadata_the_town_offers_no_saml_login(registered):
     assert client.get("/buergerkonto/").status_code == 404
 
 
+def test_without_the_towns_keys_the_login_is_unavailable_not_broken(registered, caplog, tmp_path):
+    registered.config["SAML_KEY_DIR"] = str(tmp_path / "no-keys")
+    client = town_client(registered, SAML_TOWN)
+    assert client.get("/anmelden/saml/metadata.xml").status_code == 503
+    page = client.get("/anmelden/saml/")
+    response = client.post("/anmelden/saml/", data={"csrf_token": csrf_of(page.get_data(as_text=True)),
+                                                    "konto": "bundid", "niveau": "1"})
+    assert response.status_code == 503
+    assert "Die Anmeldung ist zurzeit nicht möglich" in response.get_data(as_text=True)
+    assert "SAML key files missing" in caplog.text
+    acs = client.post("/anmelden/saml/acs", data={"SAMLResponse": "x"})
+    assert acs.status_code == 303 and "fehler=nicht-verfuegbar" in acs.headers["Location"]
+
+
 def test_metadata_whose_certificate_is_not_pinned_makes_the_login_unavailable(registered, caplog):
     registered.config["SAML_BUNDID_FINGERPRINTS"] = ["00" * 32]
     response = town_client(registered, SAML_TOWN).get("/anmelden/saml/")

@@ -17,10 +17,9 @@ from flask import current_app, g, url_for
 
 from amtsweg.auth import oidc
 from amtsweg.auth.citizens import citizen_login_token, oidc_citizen_config
+from amtsweg.auth.saml import SamlUnavailable
 from amtsweg.auth.saml import services as saml_services
 from amtsweg.auth.saml.idps import IDENTITY_PROVIDERS, IdentityProvider
-from amtsweg.auth.saml.keys import KeysMissing
-from amtsweg.auth.saml.metadata import MetadataUnavailable
 from amtsweg.auth.saml.site import sp_identity
 from amtsweg.tenancy.models import TenantInfo
 
@@ -72,7 +71,7 @@ class SamlCitizenLogin:
             return None
         try:
             target = saml_services.logout_url(sp_identity(), token)
-        except (MetadataUnavailable, KeysMissing) as exc:
+        except SamlUnavailable as exc:
             # The platform session ends anyway; only the IdP's own session outlives it.
             current_app.logger.warning("SAML single logout not possible: %s", exc)
             target = None

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from amtsweg.auth.saml import protocol
-from amtsweg.auth.saml.keys import KeysMissing, create_missing_keys, key_folder
+from amtsweg.auth.saml import SamlUnavailable, protocol
+from amtsweg.auth.saml.keys import create_missing_keys, key_folder
 from amtsweg.auth.saml.site import sp_identity
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
@@ -58,7 +58,7 @@ def metadata_command(out: Path, port: int | None, slugs: tuple[str, ...]) -> Non
         with current_app.test_request_context("/", base_url=base_url), tenant_context(town):
             try:
                 xml = protocol.sp_metadata(sp_identity())
-            except KeysMissing as exc:
+            except SamlUnavailable as exc:
                 raise click.ClickException(f"{town.slug}: {exc} (create them with `flask saml keys`)") from exc
         (out / f"{town.slug}.xml").write_text(xml, encoding="utf-8")
         click.echo(f"{town.slug}: {out / f'{town.slug}.xml'}")

@@ -21,3 +21,8 @@ import warnings
 warnings.filterwarnings("ignore", message=".*CFB has been moved.*")
 logging.getLogger("xmlschema").setLevel(logging.WARNING)
 logging.getLogger("saml2").setLevel(logging.WARNING)
+
+
+class SamlUnavailable(RuntimeError):
+    """The town's SAML login cannot work right now (keys, IdP metadata or xmlsec1 missing); the message is
+    for the log, people are told to try later."""

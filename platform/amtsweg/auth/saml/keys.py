@@ -19,11 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import current_app
 
+from amtsweg.auth.saml import SamlUnavailable
+
 KEY_BITS = 3072
 CERTIFICATE_DAYS = 3 * 365
 
 
-class KeysMissing(RuntimeError):
+class KeysMissing(SamlUnavailable):
     """The town's key folder lacks a file the service provider needs (message for the log)."""
 
 

@@ -21,6 +21,7 @@ from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import Config
 from saml2.mdstore import MetadataStore
 
+from amtsweg.auth.saml import SamlUnavailable
 from amtsweg.auth.saml.idps import SIMULATOR_ENTITY_PREFIX, IdentityProvider
 from amtsweg.auth.saml.keys import certificate_fingerprint, normalise_fingerprint
 
@@ -28,7 +29,7 @@ HTTP_TIMEOUT = 10
 MAX_METADATA_BYTES = 2 * 1024 * 1024
 
 
-class MetadataUnavailable(RuntimeError):
+class MetadataUnavailable(SamlUnavailable):
     """The IdP's metadata cannot be used (message for the log; people see "not available")."""
 
 

@@ -30,6 +30,7 @@ from saml2.samlp import Extensions, RequestedAuthnContext
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from amtsweg.auth.saml import SamlUnavailable
 from amtsweg.auth.saml.idps import IdentityProvider
 from amtsweg.auth.saml.keys import SpKeys
 from amtsweg.auth.saml.metadata import IdpMetadata
@@ -95,7 +96,7 @@ class VerifiedAssertion:
 def xmlsec_binary() -> str:
     path = shutil.which("xmlsec1")
     if path is None:
-        raise RuntimeError("xmlsec1 is not installed (Debian package xmlsec1); SAML logins need it")
+        raise SamlUnavailable("xmlsec1 is not installed (Debian package xmlsec1); SAML logins need it")
     return path
 
 

@@ -41,7 +41,7 @@ def begin_login(
 ) -> LoginStart:
     """Record a pending login and build the signed AuthnRequest for it.
 
-    Raises MetadataUnavailable when the IdP's metadata cannot be used.
+    Raises SamlUnavailable when the IdP's metadata, the town's keys or xmlsec1 are missing.
     """
     metadata = metadata_cache.get(idp)
     wanted = requested or idp.default_request()

@@ -26,7 +26,7 @@ def on_town_host() -> bool:
 
 
 def sp_identity() -> SpIdentity:
-    """Raises KeysMissing when the town's key files are not there."""
+    """Raises KeysMissing (a SamlUnavailable) when the town's key files are not there."""
     tenant = current_tenant()
     origin = town_origin()
     endpoints = SpEndpoints(

@@ -21,10 +21,9 @@ from amtsweg.auth.citizen_login import SamlCitizenLogin, town_citizen_login
 from amtsweg.auth.citizens import citizen_login_token, start_citizen_session
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import FLOW_MAX_AGE
-from amtsweg.auth.saml import protocol, services
+from amtsweg.auth.saml import SamlUnavailable, protocol, services
 from amtsweg.auth.saml.idps import IDENTITY_PROVIDERS, IdentityProvider
-from amtsweg.auth.saml.keys import KeysMissing
-from amtsweg.auth.saml.metadata import MetadataUnavailable, metadata_cache
+from amtsweg.auth.saml.metadata import metadata_cache
 from amtsweg.auth.saml.protocol import ResponseRefused
 from amtsweg.auth.saml.queries import active_login, pending_login
 from amtsweg.auth.saml.site import on_town_host, sp_identity, town_origin
@@ -127,7 +126,7 @@ def _level(value: str | None) -> TrustLevel:
 def metadata() -> Any:
     try:
         xml = protocol.sp_metadata(sp_identity())
-    except KeysMissing as exc:
+    except SamlUnavailable as exc:
         return _unavailable(exc)
     return Response(xml, mimetype="application/samlmetadata+xml")
 
@@ -140,7 +139,7 @@ def login() -> Any:
     idp, level = _idp(request.args.get("konto")), _level(request.args.get("niveau"))
     try:
         idp_metadata = metadata_cache.get(idp)
-    except MetadataUnavailable as exc:
+    except SamlUnavailable as exc:
         return _unavailable(exc, idp)
     wanted = idp.default_request()
     page = render_template(
@@ -163,7 +162,7 @@ def start() -> Any:
     try:
         begun = services.begin_login(sp_identity(), idp, level, safe_next_path(request.form.get("weiter")),
                                      display=display)
-    except (MetadataUnavailable, KeysMissing) as exc:
+    except SamlUnavailable as exc:
         return _unavailable(exc, idp)
     session[FLOW_KEY] = {"token": begun.token, "started_at": int(time.time())}
     return redirect(begun.url, 303)
@@ -176,7 +175,7 @@ def acs() -> Response:
         services.complete_login(sp_identity(), request.form.get("SAMLResponse", ""))
     except ResponseRefused as refusal:
         return redirect(url_for(".result", fehler=refusal.code, **refusal.params), 303)
-    except (MetadataUnavailable, KeysMissing) as exc:
+    except SamlUnavailable as exc:
         current_app.logger.error("SAML response not checked: %s", exc)
         return redirect(url_for(".result", fehler=UNAVAILABLE), 303)
     return redirect(url_for(".result"), 303)
@@ -216,7 +215,7 @@ def slo() -> Response:
         for idp in _login().idps:
             try:
                 issuer = protocol.logout_response_issuer(sp_identity(), metadata_cache.get(idp), saml_response)
-            except (MetadataUnavailable, KeysMissing) as exc:
+            except SamlUnavailable as exc:
                 current_app.logger.warning("SAML LogoutResponse not checked: %s", exc)
                 continue
             if issuer:

@@ -88,7 +88,7 @@ class CitizenLogin(_Strict):
     provider: CitizenLoginKind = "oidc"
     # With SAML: where the town registered its service provider (BundID for people, Mein
     # Unternehmenskonto for organisations).
-    saml_idps: list[SamlIdpKey] = Field(default_factory=lambda: ["bundid"])
+    saml_idps: list[SamlIdpKey] = ["bundid"]
     # BundID's OnlineServiceId of the town's portal, shown by BundID during login; empty = not sent.
     online_service_id: str = Field(default="", max_length=100)
 

@@ -41,6 +41,7 @@ def _exit_with_parent() -> None:
 
 
 def serve(host: str, port: int, data_dir: Path, exit_with_parent: bool) -> None:
+    """Serve the simulated IdPs until stopped; prints ``READY <base URL>`` once listening."""
     # Bind first: with port 0 the address (and so every URL in the metadata) is known only then.
     server = make_server(host, port, None, threaded=True)  # type: ignore[arg-type]
     base_url = _base_url(host, server.server_port)
@@ -65,6 +66,7 @@ def settings(host: str, port: int, data_dir: Path) -> None:
 
 
 def main() -> None:
+    """The command line (see the package docstring)."""
     parser = argparse.ArgumentParser(prog="python -m simulators.saml_idp", description=__doc__)
     parser.add_argument("command", choices=["serve", "settings"])
     parser.add_argument("--host", default="127.0.0.1")

@@ -21,6 +21,7 @@ MAX_PENDING = 1000
 
 
 def create_app(base_url: str, data_dir: Path) -> Flask:
+    """The simulator's Flask app for IdPs at ``base_url``, keys and SP metadata in ``data_dir``."""
     app = Flask(__name__)
     idps = simulated_idps(base_url, data_dir)
     pending: dict[str, PendingRequest] = {}

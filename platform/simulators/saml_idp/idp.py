@@ -57,6 +57,7 @@ BEHAVIOURS = {
 
 
 def entity_id(idp_key: str) -> str:
+    """The simulated IdP's entity ID (marked as the simulator's)."""
     return f"{SIMULATOR_ENTITY_PREFIX}{idp_key}"
 
 

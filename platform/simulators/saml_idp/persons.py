@@ -43,4 +43,5 @@ PERSONS = (
 
 
 def persons_of(idp: str) -> list[TestPerson]:
+    """The test persons (or organisations) one simulated IdP offers."""
     return [person for person in PERSONS if person.idp == idp]

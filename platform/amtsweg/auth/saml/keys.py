@@ -44,11 +44,13 @@ class SpKeys:
 
 
 def key_folder(slug: str) -> Path:
+    """The folder of a town's keys (``SAML_KEY_DIR``, default ``<INSTANCE_DIR>/saml``)."""
     config = current_app.config
     return Path(config["SAML_KEY_DIR"] or Path(config["INSTANCE_DIR"]) / "saml") / slug
 
 
 def load_sp_keys(folder: Path) -> SpKeys:
+    """The key pairs in ``folder``; KeysMissing names what is not there."""
     signing = KeyPair(folder / "signing.key", folder / "signing.crt")
     encryption = tuple(
         KeyPair(key, key.with_suffix(".crt")) for key in sorted(folder.glob("encryption*.key"))

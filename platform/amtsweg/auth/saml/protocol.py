@@ -94,6 +94,7 @@ class VerifiedAssertion:
 
 
 def xmlsec_binary() -> str:
+    """The xmlsec1 program pysaml2 signs, verifies, encrypts and decrypts with."""
     path = shutil.which("xmlsec1")
     if path is None:
         raise SamlUnavailable("xmlsec1 is not installed (Debian package xmlsec1); SAML logins need it")
@@ -142,6 +143,7 @@ def _sp_config(sp: SpIdentity, idp_metadata_xml: str | None, clock_skew: int) ->
 
 
 def client(sp: SpIdentity, metadata: IdpMetadata) -> Saml2Client:
+    """pysaml2's service provider for one town and one IdP."""
     # A new client per use: pysaml2 clients remember every person they saw, which would grow forever.
     return Saml2Client(config=_sp_config(sp, metadata.xml, current_app.config["SAML_CLOCK_SKEW"]))
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, or_, update
+from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from amtsweg.auth.citizens import update_citizen_account
@@ -90,11 +91,11 @@ def _complete(sp: SpIdentity, saml_response: str) -> None:
                               {"fehlt": ",".join(missing)})
     _remember(verified)
     now = utcnow()
-    consumed = db.session.execute(
+    consumed = cast(CursorResult[Any], db.session.execute(
         update(CitizenLogin).where(CitizenLogin.id == login.id, CitizenLogin.completed_at.is_(None))
         .values(completed_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if consumed != 1:
+    ))
+    if consumed.rowcount != 1:
         raise ResponseRefused(protocol.UNKNOWN_REQUEST, f"request {request_id} was answered already")
     db.session.refresh(login)
     account = update_citizen_account(verified.issuer, _claims(idp, str(subject), values))

@@ -22,6 +22,7 @@ def town_origin() -> str:
 
 
 def on_town_host() -> bool:
+    """Whether this request came to the town's own host (not an alias)."""
     return request.host_url.rstrip("/") == town_origin()
 
 

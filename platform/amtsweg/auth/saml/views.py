@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
@@ -124,6 +125,7 @@ def _level(value: str | None) -> TrustLevel:
 
 @blueprint.route("/metadata.xml")
 def metadata() -> Any:
+    """The town's service provider metadata (its entity ID is this address)."""
     try:
         xml = protocol.sp_metadata(sp_identity())
     except SamlUnavailable as exc:
@@ -155,6 +157,7 @@ def login() -> Any:
 
 @blueprint.route("/", methods=["POST"])
 def start() -> Any:
+    """Record the pending login and send the browser to the IdP with the signed AuthnRequest."""
     idp, level = _idp(request.form.get("konto")), _level(request.form.get("niveau"))
     tenant = current_tenant()
     display = {"OrganizationDisplayName": tenant.official_name, "Lang": "de",
@@ -171,10 +174,11 @@ def start() -> Any:
 @blueprint.route("/acs", methods=["POST"])
 @csrf.exempt  # The IdP's signed response is the proof; the browser's session is not available here.
 def acs() -> Response:
+    """The IdP's response: verified and recorded here, finished by /ergebnis in the browser's session."""
     try:
         services.complete_login(sp_identity(), request.form.get("SAMLResponse", ""))
     except ResponseRefused as refusal:
-        return redirect(url_for(".result", fehler=refusal.code, **refusal.params), 303)
+        return redirect(url_for(".result") + "?" + urlencode({"fehler": refusal.code, **refusal.params}), 303)
     except SamlUnavailable as exc:
         current_app.logger.error("SAML response not checked: %s", exc)
         return redirect(url_for(".result", fehler=UNAVAILABLE), 303)

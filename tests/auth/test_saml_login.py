@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,8 +15,11 @@ import requests
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.saml.keys import KeyPair, write_key_pair
 from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
+from amtsweg.auth.tasks import cleanup
 from amtsweg.extensions import db
+from amtsweg.jobs.schedule import discover
 from amtsweg.tenancy import all_tenants_context
+from amtsweg.tenancy.models import utcnow
 from auth.saml_flow import OTHER_SAML_TOWN, SAML_TOWN, finish, post_as_idp, register_towns, saml_login, start_login
 from cases.applying import csrf_of
 from conftest import build_app, host_client, town_client
@@ -401,3 +405,27 @@ def test_logout_ends_the_session_even_for_a_copied_cookie_and_leaves_the_idp_too
     action, fields = only_form(requests.get(single_logout, timeout=10))
     confirmed = post_as_idp(registered, action, fields)
     assert confirmed.status_code == 303 and urlsplit(confirmed.headers["Location"]).path == "/"
+
+
+# --------------------------------------------------------------------------- clean-up
+
+
+def test_the_daily_cleanup_forgets_expired_logins_and_used_assertions_only(registered):
+    assert "citizen_logins.cleanup" in {job.name for job in discover()}
+    saml_login(registered, town_client(registered, SAML_TOWN), "erika-eid")
+    saml_login(registered, town_client(registered, OTHER_SAML_TOWN), "max-elster")
+    start_login(town_client(registered, SAML_TOWN))  # never answered
+    with registered.app_context(), all_tenants_context():
+        logins = db.session.scalars(db.select(CitizenLogin).order_by(CitizenLogin.id)).all()
+        assert len(logins) == 3
+        logins[0].expires_at = utcnow() - timedelta(minutes=1)
+        logins[2].created_at = utcnow() - timedelta(hours=1)
+        for seen in db.session.scalars(db.select(SeenAssertion)):
+            seen.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    with registered.app_context():
+        cleanup()
+    _, completed, seen = _stored(registered)
+    assert [login.level for login in completed] == [3] and seen == []
+    with registered.app_context(), all_tenants_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(CitizenLogin)) == 1

@@ -47,7 +47,7 @@ def begin_login(
     metadata = metadata_cache.get(idp)
     wanted = requested or idp.default_request()
     request_id, url = protocol.authn_request_url(sp, metadata, idp, minimum, wanted, display or {})
-    _sweep()
+    _delete_expired()
     token = secrets.token_urlsafe(32)
     db.session.add(CitizenLogin(
         request_id=request_id, token_hash=hash_token(token), idp=idp.key, minimum_level=minimum.number,
@@ -160,8 +160,13 @@ def logout_url(sp: SpIdentity, token: str) -> str | None:
     return protocol.logout_request_url(sp, metadata, login.name_id, login.session_index)
 
 
-def _sweep() -> None:
-    """Forget this town's unanswered and expired logins and every expired assertion ID."""
+def delete_expired_logins() -> None:
+    """Forget the current town's unanswered and expired logins and every expired assertion ID."""
+    _delete_expired()
+    db.session.commit()
+
+
+def _delete_expired() -> None:
     now = utcnow()
     db.session.execute(
         delete(CitizenLogin).where(or_(

@@ -19,7 +19,8 @@ from amtsweg.auth.tasks import cleanup
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import discover
 from amtsweg.tenancy import all_tenants_context
-from amtsweg.tenancy.models import utcnow
+from amtsweg.tenancy.models import Tenant, utcnow
+from amtsweg.tenancy.resolution import directory
 from auth.saml_flow import OTHER_SAML_TOWN, SAML_TOWN, finish, post_as_idp, register_towns, saml_login, start_login
 from cases.applying import csrf_of
 from conftest import build_app, host_client, town_client
@@ -429,3 +430,15 @@ def test_the_daily_cleanup_forgets_expired_logins_and_used_assertions_only(regis
     assert [login.level for login in completed] == [3] and seen == []
     with registered.app_context(), all_tenants_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(CitizenLogin)) == 1
+
+
+def test_a_login_started_on_an_alias_host_moves_to_the_towns_own_host(registered):
+    """Each town is registered with the IdPs once, under its own host: an alias hands the login over."""
+    with registered.app_context():
+        town = db.session.scalars(db.select(Tenant).filter_by(slug=SAML_TOWN)).one()
+        town.aliases = ["rathaus.neu-anspach.example"]
+        db.session.commit()
+    directory.invalidate()
+    response = host_client(registered, "rathaus.neu-anspach.example").get("/anmelden/saml/?niveau=3")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "http://neu-anspach.localhost/anmelden/saml/?niveau=3"

@@ -47,7 +47,7 @@ class OidcCitizenLogin:
     def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False) -> str | None:
         if minimum_level > 1 or organisation:
             return None
-        return oidc.begin(self.config, url_for("auth.citizen.callback", _external=True), next_path)
+        return oidc.begin(self.config, url_for("account.callback", _external=True), next_path)
 
     def log_out(self, home: str) -> str | None:
         return oidc.end_session_url(self.config, home)

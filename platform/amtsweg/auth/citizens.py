@@ -24,10 +24,10 @@ from amtsweg.audit.services import record
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import ProviderConfig
 from amtsweg.auth.saml.queries import active_login
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.processes.schema import AddressField, ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.resolution import normalise_host
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ def start_citizen_session(account: CitizenAccount, login_token: str | None = Non
 
 
 def end_citizen_session() -> None:
+    """Log the citizen account out of this session."""
     session.pop(SESSION_KEY, None)
     _forget_loaded()
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class CitizenLogin(TenantOwned, db.Model):
+class CitizenLogin(TenantOwned, Model):
     """One login through a SAML identity provider, from the request to the end of the session.
 
     Created pending when the login starts (with the AuthnRequest's ID and the hash of a secret the
@@ -47,7 +47,7 @@ class CitizenLogin(TenantOwned, db.Model):
     session_index: Mapped[str] = mapped_column(String(255), nullable=False, default="")
 
 
-class SeenAssertion(db.Model):
+class SeenAssertion(Model):
     """An assertion ID already accepted, kept until the assertion expires: a replay is refused by
     every worker, whichever town's host it is sent to."""
 

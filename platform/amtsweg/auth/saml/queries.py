@@ -1,21 +1,18 @@
-"""Looking up the current town's SAML logins (the ORM adds the town to every query)."""
+"""Looking up the current town's SAML logins (the ORM adds the town to every query).
+
+Logins are found by the hash of the browser's secret; the secret itself is never stored."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from amtsweg.auth.oidc import FLOW_MAX_AGE
 from amtsweg.auth.saml.models import CitizenLogin
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
-
-
-def hash_token(token: str) -> str:
-    """Logins are found by the hash of the browser's secret; the secret itself is never stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+from amtsweg.tokens import hash_token
 
 
 def active_login(token: str) -> CitizenLogin | None:

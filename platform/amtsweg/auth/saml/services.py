@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -18,10 +17,11 @@ from amtsweg.auth.saml.idps import IDENTITY_PROVIDERS, IdentityProvider
 from amtsweg.auth.saml.metadata import metadata_cache
 from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
 from amtsweg.auth.saml.protocol import ResponseRefused, SpIdentity
-from amtsweg.auth.saml.queries import active_login, hash_token, pending_login_for_request
+from amtsweg.auth.saml.queries import active_login, pending_login_for_request
 from amtsweg.auth.trust import TrustLevel, level_of_class_ref, source_of_proved_by
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.tokens import hash_token, new_token
 
 # The attributes an account keeps as its address (the shape of the OIDC address claim).
 _ADDRESS = ("street_address", "postal_code", "locality", "country")
@@ -48,7 +48,7 @@ def begin_login(
     wanted = requested or idp.default_request()
     request_id, url = protocol.authn_request_url(sp, metadata, idp, minimum, wanted, display or {})
     _delete_expired()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.session.add(CitizenLogin(
         request_id=request_id, token_hash=hash_token(token), idp=idp.key, minimum_level=minimum.number,
         requested=wanted, next_path=next_path,

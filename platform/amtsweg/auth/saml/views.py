@@ -98,7 +98,7 @@ def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLeve
                                           if key in {a.key for a in idp.attributes})) or "?",
     }
     back = url_for(".login", konto=idp.key, niveau=level.number if level else None, weiter=weiter)
-    return render_template("auth/refused.html", message=message, back_url=back,
+    return render_template("login_refused.html", message=message, back_url=back,
                            back_label=gettext("Noch einmal anmelden")), status
 
 

@@ -1,7 +1,7 @@
 """SAML citizen logins (pending and active, per town) and used assertion IDs
 
-Revision ID: 0011_saml
-Revises: 0010
+Revision ID: 0018
+Revises: 0014
 Create Date: 2026-12-04 09:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls
 
-revision = "0011_saml"
-down_revision = "0010"
+revision = "0018"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,7 @@ from amtsweg.portal.status import STATUS_TEXT
 from amtsweg.sites import restrict_to
 from amtsweg.web import safe_next_path
 
-blueprint = Blueprint("citizen", __name__, url_prefix="/buergerkonto", template_folder="templates")
+blueprint = Blueprint("account", __name__, url_prefix="/buergerkonto", template_folder="templates")
 restrict_to(blueprint, "tenant")
 
 
@@ -52,7 +52,7 @@ def _provider() -> CitizenLoginProvider:
 
 
 def _refused(refusal: oidc.LoginRefused) -> tuple[str, int]:
-    return render_template("auth/refused.html", message=refusal.message, back_url=url_for("auth.citizen.index"),
+    return render_template("login_refused.html", message=refusal.message, back_url=url_for("account.index"),
                            back_label=gettext("Zurück zum Bürgerkonto")), refusal.status
 
 
@@ -65,7 +65,7 @@ def _logged_in() -> CitizenAccount:
 
 @blueprint.route("/anmelden")
 def login() -> Any:
-    weiter = safe_next_path(request.args.get("weiter") or url_for("auth.citizen.index"))
+    weiter = safe_next_path(request.args.get("weiter") or url_for("account.index"))
     provider = _provider()
     try:
         return redirect(provider.login_url(weiter) or provider.login_url(weiter, organisation=True) or weiter)

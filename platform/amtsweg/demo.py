@@ -1,7 +1,7 @@
 """Demo data for development: a handful of cases and contracts per town, made through the real services.
 
-Every case is submitted like an application received by the office (a draft with valid answers
-through the submission service) and moved through its workflow by the workflow engine; contracts
+Every case is submitted like an application received by the office (valid answers through the
+submission core) and moved through its workflow by the workflow engine; contracts
 go through the contract service. Each demo case has a fixed submission key and each demo contract
 a fixed title per town, so seeding again (also after an interrupted run) creates nothing twice.
 """
@@ -18,8 +18,9 @@ from sqlalchemy import insert, select, text
 
 from amtsweg.auth.models import User
 from amtsweg.cases import services as case_services
+from amtsweg.cases.assessment import assess
 from amtsweg.cases.deadlines import initial_due_date
-from amtsweg.cases.models import Case, Draft
+from amtsweg.cases.models import Case
 from amtsweg.cases.queries import case_by_idempotency_key
 from amtsweg.cases.search import CaseSearchTerm, terms_of
 from amtsweg.cases.workflow import Actor, perform
@@ -28,14 +29,12 @@ from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import ContractInput, create_contract
 from amtsweg.extensions import db
 from amtsweg.forms.validation import validate_answers
-from amtsweg.notifications.mail import town_context
 from amtsweg.processes.models import Process
 from amtsweg.processes.queries import EnabledProcess, enabled_process
 from amtsweg.processes.sample_answers import valid_answers
 from amtsweg.processes.schema import AddressField, EmailField, FileField
 from amtsweg.tenancy import current_tenant
 from amtsweg.text import fold
-from amtsweg.tokens import hash_token, new_token
 
 # Who the demo's workflow steps and contracts are recorded as in the audit log and the histories.
 DEMO_CLERK = Actor("Demo-Sachbearbeitung", ("clerk",))
@@ -223,16 +222,9 @@ def _seed_case(demo: DemoCase, key: str) -> str | None:
     assert offered.definition.form is not None
     arrived = utcnow() - timedelta(days=demo.days_ago)
     answers = _answers(offered, samples, demo, arrived.date())
-    draft = Draft(
-        token_hash=hash_token(new_token()), process_slug=offered.process.slug,
-        process_version_id=offered.version.id, answers=answers,
-        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=utcnow(),
-    )
-    db.session.add(draft)
-    status_url = town_context(current_tenant())["town_url"] + "vorgang/{}"
     office = demo.channel != "online"
-    case = case_services.submit_draft(draft, offered, key, "de", status_url.format, channel=demo.channel,
-                                      actor=DEMO_CLERK.label if office else case_services.CITIZEN).case
+    case = case_services.submit(assess(offered, answers), [], idempotency_key=key, locale="de", channel=demo.channel,
+                                actor=DEMO_CLERK.label if office else case_services.CITIZEN).case
     # The demo needs a history: the application arrived ``days_ago`` days ago, with the due date
     # that arrival gives (no service back-dates a case, so the demo does it before any step).
     case.submitted_at = arrived

@@ -22,7 +22,7 @@ from amtsweg.auth.citizens import (
 from amtsweg.auth.identity import current_identity
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.cases.queries import cases_of_citizen
-from amtsweg.cases.services import account_status_token
+from amtsweg.cases.tokens import account_status_token
 from amtsweg.cases.workflow import definition_of
 from amtsweg.portal.application import localized
 from amtsweg.portal.status import STATUS_TEXT

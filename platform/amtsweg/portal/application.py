@@ -15,17 +15,17 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
-from amtsweg.cases import services
+from amtsweg.cases import drafts
+from amtsweg.cases.assessment import assess
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
 from amtsweg.documents.models import Document
-from amtsweg.documents.services import UploadRejected, store_upload
+from amtsweg.documents.services import UploadRejected, delete_document, store_upload
 from amtsweg.formatting import format_cents
 from amtsweg.forms import inputs
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import EMAIL_RE, validate_answers
 from amtsweg.processes.conditions import field_states, prune_hidden
-from amtsweg.processes.fees import FeeError, compute_fees, total_cents
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.processes.schema import AnyField, Form, Step
 from amtsweg.sites import restrict_to
@@ -93,11 +93,6 @@ def _draft_for(offered: EnabledProcess) -> Draft:
     if draft is None:
         flash(gettext("Ihr Antrag wurde nicht gefunden oder ist abgelaufen. Bitte beginnen Sie neu."), "warning")
         raise _Restart(redirect(url_for("application.start", slug=slug)))
-    if draft.process_version_id != offered.version.id:
-        services.rebase_draft(draft, offered)
-        flash(gettext("Das Antragsformular wurde inzwischen geändert. Bitte prüfen Sie Ihre Angaben noch einmal."),
-              "warning")
-        raise _Restart(redirect(url_for("application.step", slug=slug, number=1)))
     return draft
 
 
@@ -108,9 +103,10 @@ def _steps(offered: EnabledProcess) -> list[Step]:
 
 def _continue_url(offered: EnabledProcess, draft: Draft) -> str:
     """Where a citizen picks the draft up again: the first unfinished step, or the review."""
-    if draft.completed_steps >= len(_steps(offered)):
+    done = drafts.progress(draft, offered)
+    if done >= len(_steps(offered)):
         return url_for("application.review", slug=offered.process.slug)
-    return url_for("application.step", slug=offered.process.slug, number=draft.completed_steps + 1)
+    return url_for("application.step", slug=offered.process.slug, number=done + 1)
 
 
 @blueprint.route("/<slug>/")
@@ -129,7 +125,7 @@ def start(slug: str) -> str:
 def begin(slug: str) -> Response:
     offered = digital_process_or_404(slug)
     citizen = current_citizen()
-    _, token = services.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
+    _, token = drafts.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
     _remember(slug, token)
     return redirect(url_for("application.step", slug=slug, number=1))
 
@@ -230,13 +226,9 @@ def store_uploads(
     return stored, errors
 
 
-def _store_uploads(offered: EnabledProcess, draft: Draft, step: Step, answers: dict[str, Any]) -> dict[str, str]:
-    """Stores the files sent with a step for the draft; returns messages for refused ones."""
-    assert offered.definition.form is not None
-    stored, errors = store_uploads(offered.definition.form, step, answers, request.files, draft_id=draft.id)
-    if stored:
-        services.add_uploads(draft, answers, stored)
-    return errors
+def _flash_changed() -> None:
+    flash(gettext("Das Antragsformular wurde inzwischen geändert. Bitte prüfen Sie Ihre Angaben noch einmal."),
+          "warning")
 
 
 @blueprint.route("/<slug>/schritt/<int:number>", methods=["GET", "POST"])
@@ -246,12 +238,16 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
     steps = _steps(offered)
     if not 1 <= number <= len(steps):
         abort(404)
-    if number > draft.completed_steps + 1:
+    done = drafts.progress(draft, offered)
+    if number > done + 1:
         # Steps are answered in order; a later one cannot be opened (or sent) before.
-        return redirect(url_for("application.step", slug=slug, number=draft.completed_steps + 1))
+        return redirect(url_for("application.step", slug=slug, number=done + 1))
     current = steps[number - 1]
     answers = dict(draft.answers)
     if request.method == "GET":
+        if not drafts.is_current(draft, offered):
+            # The draft moves onto the new version with the step the citizen sends next.
+            _flash_changed()
         for fld in current.fields:
             if fld.type == "group" and fld.id not in answers:
                 answers[fld.id] = inputs.initial_items(fld, fld.required)
@@ -259,25 +255,26 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
 
     kept = {k: v for k, v in draft.answers.items() if k not in inputs.step_field_ids(current)}
     answers = {**kept, **inputs.parse_step(current, request.form, draft.answers)}
-    upload_errors = _store_uploads(offered, draft, current, answers)
+    assert offered.definition.form is not None
+    stored, upload_errors = store_uploads(offered.definition.form, current, answers, request.files, draft_id=draft.id)
     action = request.form.get("aktion", "weiter")
     if action not in ("weiter", "speichern"):
         try:
             removed = inputs.apply_action(current, answers, action)
         except inputs.UnknownAction:
+            for document in stored:
+                delete_document(document)
             abort(400)
-        if removed:
-            services.discard_document(draft, removed, answers)
-        services.save_answers(draft, answers, min(draft.completed_steps, number - 1))
+        drafts.save_step(draft, offered, answers, min(done, number - 1), discarded=removed)
         return redirect(url_for("application.step", slug=slug, number=number))
     if action == "speichern":
-        services.save_answers(draft, answers)
+        drafts.save_step(draft, offered, answers, done)
         return redirect(url_for("application.save_for_later", slug=slug))
     errors = {**inputs.errors_of_step(current, validate_answers(offered.definition, answers)), **upload_errors}
     if errors:
-        services.save_answers(draft, answers, min(draft.completed_steps, number - 1))
+        drafts.save_step(draft, offered, answers, min(done, number - 1))
         return _render_step(offered, draft, number, answers, errors)
-    services.save_answers(draft, answers, max(draft.completed_steps, number))
+    drafts.save_step(draft, offered, answers, max(done, number))
     if number == len(steps):
         return redirect(url_for("application.review", slug=slug))
     return redirect(url_for("application.step", slug=slug, number=number + 1))
@@ -293,10 +290,7 @@ def save_for_later(slug: str) -> Response | str:
         if not EMAIL_RE.match(email) or len(email) > 254:
             error = gettext("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.")
         else:
-            token = session[SESSION_DRAFTS][slug]
-            link = url_for("application.resume", slug=slug, token=token, _external=True)
-            title = offered.definition.title.en if _locale() == "en" else offered.definition.title.de
-            services.send_resume_link(draft, email, link, title, _locale())
+            drafts.send_resume_link(draft, offered, session[SESSION_DRAFTS][slug], email, _locale())
             return render_template("application/saved.html", definition=offered.definition, email=email,
                                    draft=draft, continue_url=_continue_url(offered, draft))
     return render_template("application/save.html", definition=offered.definition, error=error, slug=slug,
@@ -304,22 +298,19 @@ def save_for_later(slug: str) -> Response | str:
 
 
 def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
-    fee_unknown = False
-    try:
-        fees = compute_fees(offered.definition, draft.answers, offered.fee_overrides)
-    except FeeError:
-        fees, fee_unknown = [], True
+    assessment = assess(offered, draft.answers)
     return {"definition": offered.definition, "sections": answer_sections(offered.definition, draft.answers, _locale()),
-            "fees": fees, "fee_total": total_cents(fees), "fee_unknown": fee_unknown, "format_cents": format_cents,
-            "draft": draft}
+            "fees": assessment.fees, "fee_total": assessment.fee_cents, "fee_unknown": bool(assessment.fee_problem),
+            "format_cents": format_cents, "draft": draft}
 
 
 @blueprint.route("/<slug>/pruefen")
 def review(slug: str) -> Response | str:
     offered = digital_process_or_404(slug)
     draft = _draft_for(offered)
-    if draft.completed_steps < len(_steps(offered)):
-        return redirect(url_for("application.step", slug=slug, number=draft.completed_steps + 1))
+    done = drafts.progress(draft, offered)
+    if done < len(_steps(offered)):
+        return redirect(url_for("application.step", slug=slug, number=done + 1))
     return render_template("application/review.html", errors={}, **_review_context(offered, draft))
 
 
@@ -341,24 +332,21 @@ def submit(slug: str) -> Response | tuple[str, int]:
         errors["wahrheit"] = gettext("Bitte versichern Sie, dass Ihre Angaben richtig und vollständig sind.")
     if errors:
         return render_template("application/review.html", errors=errors, **_review_context(offered, draft)), 200
-    citizen = current_citizen()
-    try:
-        submission = services.submit_draft(
-            draft, offered, key, _locale(),
-            status_url_for=lambda token: url_for("status.show", token=token, _external=True),
-            citizen_account_id=citizen.id if citizen else None,
-        )
-    except services.DefinitionChanged:
-        services.rebase_draft(draft, offered)
-        flash(gettext("Das Antragsformular wurde inzwischen geändert. Bitte prüfen Sie Ihre Angaben noch einmal."),
-              "warning")
+    if not drafts.is_current(draft, offered):
+        # Step 1 says why and moves the draft onto the new version when it is sent.
         return redirect(url_for("application.step", slug=slug, number=1))
-    except services.AnswersIncomplete as exc:
-        first = next(iter(exc.errors)).split(".", 1)[0]
+    assessment = assess(offered, draft.answers)
+    if assessment.errors:
+        first = next(iter(assessment.errors)).split(".", 1)[0]
         number = next(i for i, s in enumerate(_steps(offered), 1) if first in inputs.step_field_ids(s))
-        services.save_answers(draft, draft.answers, number - 1)
+        drafts.save_step(draft, offered, draft.answers, number - 1)
         flash(gettext("Bitte vervollständigen Sie Ihre Angaben."), "error")
         return redirect(url_for("application.step", slug=slug, number=number))
+    citizen = current_citizen()
+    try:
+        submission = drafts.submit_draft(draft, assessment, _locale(), citizen.id if citizen else None)
+    except drafts.DefinitionChanged:
+        return redirect(url_for("application.step", slug=slug, number=1))
     if submission.status_token is not None:
         session[SESSION_RECEIPT] = {"slug": slug, "reference": submission.case.reference,
                                     "token": submission.status_token}

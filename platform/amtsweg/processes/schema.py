@@ -573,6 +573,9 @@ def workflow_issues(workflow: Workflow, prefix: str) -> list[Issue]:
             issues.append(Issue(f"{path}.to", f"a workflow cannot move a case to '{transition.to}'"))
         if transition.to in transition.from_:
             issues.append(Issue(f"{path}.to", f"transition leads from '{transition.to}' to itself"))
+        # The close action starts the retention period; a closed case without it would never be disposed of.
+        if any(action.type == "close" for action in transition.actions) != (transition.to == "closed"):
+            issues.append(Issue(f"{path}.actions", "every transition to 'closed' has the action 'close', no other has"))
     if not any("submitted" in t.from_ for t in transitions):
         issues.append(Issue(base, "no transition leaves 'submitted'"))
     return issues

@@ -12,11 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from amtsweg.audit.services import record
 from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
 from amtsweg.cases import casework as services
+from amtsweg.cases import services as case_services
+from amtsweg.cases.assessment import assess
 from amtsweg.cases.deadlines import is_overdue
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import (
@@ -46,7 +47,6 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
 from amtsweg.forms.display import answer_sections
-from amtsweg.forms.validation import validate_answers
 from amtsweg.portal.application import condition_context, localized, option_pairs
 from amtsweg.processes.conditions import field_states
 from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
@@ -140,8 +140,7 @@ def _assignee_from_form() -> User | None:
 def case_page(reference: str) -> str:
     case = _case_or_404(reference)
     _, definition = definition_of(case)
-    record(current_user.label, "case.viewed", "case", case.id)
-    db.session.commit()
+    case_services.note_access(case, current_user.label, "case.viewed")
     return render_template(
         "workbench/case.html",
         case=case,
@@ -166,7 +165,6 @@ def claim(reference: str) -> Any:
     try:
         services.claim(case, current_user._get_current_object())
     except services.NotAllowed:
-        db.session.rollback()
         flash(gettext("Der Vorgang ist bereits einer anderen Person zugewiesen. Nur die Teamleitung kann ihn "
                       "neu zuweisen."), "error")
         return redirect(url_for("workbench.case_page", reference=reference), 303)
@@ -213,10 +211,8 @@ def transition(reference: str, transition_id: str) -> Any:
     case = _case_or_404(reference)
     try:
         done = perform(case, transition_id, _actor(), request.form.get("nachricht", "")[:10000])
-    except IllegalTransition:
-        db.session.rollback()
-        flash(gettext("Dieser Schritt ist im aktuellen Bearbeitungsstand oder mit Ihrer Rolle nicht möglich. "
-                      "Es wurde nichts geändert."), "error")
+    except IllegalTransition as refused:
+        flash(str(refused), "error")
         return redirect(url_for("workbench.case_page", reference=reference)), 303
     flash(gettext("Ausgeführt: %(label)s", label=done.label.de), "success")
     return redirect(url_for("workbench.case_page", reference=reference), 303)
@@ -229,8 +225,7 @@ def document(reference: str, document_id: int) -> Response:
     stored = db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
     if stored is None:
         abort(404)
-    record(current_user.label, "document.downloaded", "case", case.id, document=stored.id)
-    db.session.commit()
+    case_services.note_access(case, current_user.label, "document.downloaded", document=stored.id)
     with get_storage().open(stored.storage_key) as handle:
         return attachment(handle.read(), stored.content_type, stored.filename)
 
@@ -278,16 +273,15 @@ def record_application(slug: str) -> Any:
                 abort(400)
         return _render_intake(offered, answers, {}, channel, submission_key)
     recorded, documents, upload_errors = intake.store_uploads(offered, answers, request.files)
-    errors = {**validate_answers(offered.definition, recorded), **upload_errors}
+    assessment = assess(offered, recorded)
+    errors = {**assessment.errors, **upload_errors}
     if channel not in intake.CHANNELS:
         errors = {"kanal": gettext("Bitte wählen Sie aus, wie der Antrag eingegangen ist."), **errors}
     if errors:
         intake.discard_uploads(documents)
         return _render_intake(offered, answers, errors, channel, submission_key, 400)
-    submission = intake.record_application(
-        offered, recorded, channel, submission_key, current_user.label,
-        lambda token: url_for("status.show", token=token, _external=True), documents,
-    )
+    submission = case_services.submit(assessment, documents, idempotency_key=submission_key, locale="de",
+                                      channel=channel, actor=current_user.label)
     flash(gettext("Antrag erfasst: %(reference)s", reference=submission.case.reference), "success")
     return redirect(url_for("workbench.case_page", reference=submission.case.reference), 303)
 
@@ -298,6 +292,5 @@ def receipt(reference: str) -> Response:
     """The citizen flow's receipt, to print and hand over or post for an application taken in here."""
     case = _case_or_404(reference)
     pdf = receipt_pdf(case)
-    record(current_user.label, "case.receipt_printed", "case", case.id)
-    db.session.commit()
+    case_services.note_access(case, current_user.label, "case.receipt_printed")
     return attachment(pdf, "application/pdf", receipt_filename(case))

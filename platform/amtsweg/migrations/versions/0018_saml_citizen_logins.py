@@ -1,7 +1,7 @@
 """SAML citizen logins (pending and active, per town) and used assertion IDs
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0019
 Create Date: 2026-12-04 09:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,7 +33,6 @@ from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.models import Process
 from amtsweg.processes.queries import EnabledProcess, enabled_process
 from amtsweg.processes.sample_answers import valid_answers
-from amtsweg.processes.schema import AddressField, EmailField, FileField
 from amtsweg.tenancy import current_tenant
 from amtsweg.text import fold
 
@@ -169,7 +169,7 @@ def _offered(preferred: str) -> tuple[EnabledProcess, dict[str, Any]] | None:
         if offered is None or offered.definition.form is None:
             continue
         # Uploads are not part of the demo: the answers keep no file entries without a stored file.
-        files = {fld.id for fld in offered.definition.form.top_fields() if isinstance(fld, FileField)}
+        files = {fld.id for fld in offered.definition.form.top_fields() if fld.accepts_files}
         answers = {key: value for key, value in valid_answers(offered.definition).items() if key not in files}
         if not validate_answers(offered.definition, answers):
             return offered, answers
@@ -188,21 +188,23 @@ def _answers(offered: EnabledProcess, samples: dict[str, Any], demo: DemoCase, a
     asks for them; if a later version of the form rejects them, the plainer answers are used."""
     assert offered.definition.form is not None
     contact = current_tenant().contact
+    by_autocomplete = {"given-name": demo.given_name, "family-name": demo.family_name}
+    # The demo person's own values for the field types that hold personal data, from the sample.
+    by_type: dict[str, Callable[[Any], Any]] = {
+        "email": lambda sample: _email_of(demo),
+        "address": lambda sample: {**sample, "street": demo.street, "house_number": demo.house_number,
+                                   "postal_code": contact.get("postal_code", "61267"),
+                                   "city": contact.get("city", current_tenant().name)},
+    }
     personal = dict(samples)
     for fld in offered.definition.form.top_fields():
         if fld.id not in personal:
             continue
-        autocomplete = getattr(fld, "autocomplete", None)
-        if autocomplete == "given-name":
-            personal[fld.id] = demo.given_name
-        elif autocomplete == "family-name":
-            personal[fld.id] = demo.family_name
-        elif isinstance(fld, EmailField):
-            personal[fld.id] = _email_of(demo)
-        elif isinstance(fld, AddressField):
-            personal[fld.id] = {**personal[fld.id], "street": demo.street, "house_number": demo.house_number,
-                                "postal_code": contact.get("postal_code", "61267"),
-                                "city": contact.get("city", current_tenant().name)}
+        token = getattr(fld, "autocomplete", None)
+        if token in by_autocomplete:
+            personal[fld.id] = by_autocomplete[token]
+        elif fld.type_name() in by_type:
+            personal[fld.id] = by_type[fld.type_name()](personal[fld.id])
     detailed = dict(personal)
     if offered.process.slug == demo.process:
         detailed.update({key: (arrived - value).isoformat() if isinstance(value, timedelta) else value

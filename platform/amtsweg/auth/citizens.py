@@ -26,7 +26,8 @@ from amtsweg.auth.oidc import ProviderConfig
 from amtsweg.auth.saml.queries import active_login
 from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.processes.schema import AddressField, ProcessDefinition
+from amtsweg.forms.fields.address import AddressField
+from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
 from amtsweg.tenancy.resolution import normalise_host
 

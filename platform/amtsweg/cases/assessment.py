@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from amtsweg.forms.conditions import prune_hidden
 from amtsweg.forms.validation import validate_answers
-from amtsweg.processes.conditions import prune_hidden
-from amtsweg.processes.fees import FeeError, FeeLine, compute_fees, total_cents
+from amtsweg.processes.fees import FeeError, FeeLine, compute_fees, deposit_cents, total_cents
 from amtsweg.processes.queries import EnabledProcess
 
 
@@ -28,6 +28,10 @@ class Assessment:
     @property
     def fee_cents(self) -> int:
         return total_cents(self.fees)
+
+    @property
+    def deposit_cents(self) -> int:
+        return deposit_cents(self.fees)
 
 
 def assess(offered: EnabledProcess, answers: dict[str, Any]) -> Assessment:

@@ -32,8 +32,9 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
+from amtsweg.forms.fields.email import EmailField
 from amtsweg.notifications.services import queue_mail
-from amtsweg.processes.schema import EmailField, ProcessDefinition
+from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tokens import new_token
 
 CITIZEN = "citizen"

@@ -6,12 +6,10 @@ groups grow and shrink with submit buttons (``aktion``), uploads go with the ste
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext
-from werkzeug.datastructures import FileStorage, MultiDict
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
@@ -19,15 +17,16 @@ from amtsweg.cases import drafts
 from amtsweg.cases.assessment import assess
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
-from amtsweg.documents.models import Document
-from amtsweg.documents.services import UploadRejected, delete_document, store_upload
-from amtsweg.formatting import format_cents
+from amtsweg.cases.uploads import store_uploads
+from amtsweg.documents.services import delete_document
 from amtsweg.forms import inputs
+from amtsweg.forms.base import page_locale
+from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
-from amtsweg.forms.validation import EMAIL_RE, validate_answers
-from amtsweg.processes.conditions import field_states, prune_hidden
+from amtsweg.forms.fields.email import is_email
+from amtsweg.forms.form import Step
+from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
-from amtsweg.processes.schema import AnyField, Form, Step
 from amtsweg.sites import restrict_to
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
@@ -35,27 +34,6 @@ restrict_to(blueprint, "tenant")
 
 SESSION_DRAFTS = "antraege"
 SESSION_RECEIPT = "eingang"
-
-
-def _locale() -> str:
-    return str(get_locale() or "de")
-
-
-def localized(text: Any) -> str:
-    """A definition's text (``{de, en}``) in the page's language, German when missing."""
-    if text is None:
-        return ""
-    values = text if isinstance(text, dict) else text.model_dump()
-    return values.get(_locale()) or values.get("de", "")
-
-
-def option_pairs(fld: Any) -> list[tuple[str, str]]:
-    return [(option.value, localized(option.label)) for option in fld.options]
-
-
-@blueprint.context_processor
-def _template_helpers() -> dict[str, Any]:
-    return {"localized": localized, "field_id": inputs.field_id, "option_pairs": option_pairs}
 
 
 def _session_draft(slug: str) -> Draft | None:
@@ -116,7 +94,7 @@ def start(slug: str) -> str:
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
-        fees=offered.fees(), format_cents=format_cents, citizen=current_citizen(),
+        fees=offered.fees(), citizen=current_citizen(),
         citizen_login=citizen_provider() is not None,
     )
 
@@ -140,45 +118,6 @@ def resume(slug: str, token: str) -> Response | tuple[str, int]:
     return redirect(_continue_url(offered, draft))
 
 
-# Field types whose typed text becomes another JSON type in the answers (see forms.inputs).
-_CONVERTED_TYPES = frozenset({"yesno", "number", "money", "date", "iban", "address"})
-
-
-def _var_names(rule: Any) -> Iterable[str]:
-    """The top-level answer ids a JSON Logic rule reads (``var`` and ``missing`` names)."""
-    if isinstance(rule, list):
-        for item in rule:
-            yield from _var_names(item)
-    elif isinstance(rule, dict):
-        for operator, args in rule.items():
-            names = args if isinstance(args, list) else [args]
-            if operator in ("var", "missing", "missing_some"):
-                listed = names[1] if operator == "missing_some" and len(names) > 1 else names
-                for name in listed if isinstance(listed, list) else [listed]:
-                    if isinstance(name, str) and name:
-                        yield name.split(".", 1)[0]
-            yield from _var_names(args)
-
-
-def condition_context(form: Form, fields: list[AnyField], answers: dict[str, Any]) -> dict[str, Any] | None:
-    """What the page's script needs to evaluate the ``show_if`` rules of ``fields`` as the server
-    does: the types whose text it converts (``group.sub`` inside groups) and the answers of fields
-    on other pages that the rules read (hidden ones left out). None when nothing is conditional."""
-    rules, types = [], {}
-    for fld in fields:
-        for sub in [fld, *getattr(fld, "fields", [])]:
-            if sub.show_if is not None:
-                rules.append(sub.show_if)
-            if sub.type in _CONVERTED_TYPES:
-                types[fld.id if sub is fld else f"{fld.id}.{sub.id}"] = sub.type
-    if not rules:
-        return None
-    on_page = {fld.id for fld in fields}
-    read = set(_var_names(rules)) - on_page
-    outside = {key: value for key, value in prune_hidden(form, answers).items() if key in read}
-    return {"types": types, "answers": outside}
-
-
 def _render_step(offered: EnabledProcess, draft: Draft, number: int, answers: dict[str, Any],
                  errors: dict[str, str], status: int = 200) -> tuple[str, int]:
     assert offered.definition.form is not None
@@ -187,43 +126,8 @@ def _render_step(offered: EnabledProcess, draft: Draft, number: int, answers: di
     return render_template(
         "application/step.html", offered=offered, definition=offered.definition, step=step,
         number=number, total=len(_steps(offered)), answers=answers, errors=errors, states=states,
-        inputs=inputs, draft=draft, conditions=condition_context(offered.definition.form, step.fields, answers),
+        draft=draft, conditions=page_conditions(offered.definition.form, step.fields, answers),
     ), status
-
-
-def store_uploads(
-    form: Form, step: Step, answers: dict[str, Any], files: MultiDict[str, FileStorage], *,
-    draft_id: int | None = None, source: str = "citizen",
-) -> tuple[list[Document], dict[str, str]]:
-    """Checks and stores the files sent for ``step``'s visible file fields and adds their entries to
-    ``answers``; returns the stored documents (flushed, not committed) and German messages per
-    field path for refused ones. The citizen's form and the clerk's intake share it."""
-    errors: dict[str, str] = {}
-    visible = {s.path for s in field_states(form, answers)}
-    stored = []
-    for path, fld in inputs.file_fields(step, answers):
-        uploads = [f for f in files.getlist(path) if isinstance(f, FileStorage) and f.filename]
-        if not uploads or path not in visible:
-            continue
-        entries = list(inputs.get_path(answers, path) or [])
-        for upload in uploads:
-            if len(entries) >= fld.max_files:
-                errors[path] = gettext("Bitte laden Sie höchstens %(count)d Datei(en) hoch.", count=fld.max_files)
-                break
-            try:
-                document = store_upload(
-                    upload.stream, upload.filename or "", accept=fld.accept,
-                    max_bytes=fld.max_size_mb * 1024 * 1024, draft_id=draft_id, source=source,
-                )
-            except UploadRejected as exc:
-                errors[path] = str(exc)
-                continue
-            stored.append(document)
-            entries.append({"document": document.id, "name": document.filename, "size": document.size,
-                            "sha256": document.sha256})
-        if entries:
-            inputs.set_path(answers, step, path, entries)
-    return stored, errors
 
 
 def _flash_changed() -> None:
@@ -248,10 +152,7 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
         if not drafts.is_current(draft, offered):
             # The draft moves onto the new version with the step the citizen sends next.
             _flash_changed()
-        for fld in current.fields:
-            if fld.type == "group" and fld.id not in answers:
-                answers[fld.id] = inputs.initial_items(fld, fld.required)
-        return _render_step(offered, draft, number, answers, {})
+        return _render_step(offered, draft, number, inputs.with_initial_answers(current, answers), {})
 
     kept = {k: v for k, v in draft.answers.items() if k not in inputs.step_field_ids(current)}
     answers = {**kept, **inputs.parse_step(current, request.form, draft.answers)}
@@ -287,10 +188,10 @@ def save_for_later(slug: str) -> Response | str:
     error = None
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
-        if not EMAIL_RE.match(email) or len(email) > 254:
+        if not is_email(email):
             error = gettext("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.")
         else:
-            drafts.send_resume_link(draft, offered, session[SESSION_DRAFTS][slug], email, _locale())
+            drafts.send_resume_link(draft, offered, session[SESSION_DRAFTS][slug], email, page_locale())
             return render_template("application/saved.html", definition=offered.definition, email=email,
                                    draft=draft, continue_url=_continue_url(offered, draft))
     return render_template("application/save.html", definition=offered.definition, error=error, slug=slug,
@@ -299,9 +200,9 @@ def save_for_later(slug: str) -> Response | str:
 
 def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
     assessment = assess(offered, draft.answers)
-    return {"definition": offered.definition, "sections": answer_sections(offered.definition, draft.answers, _locale()),
-            "fees": assessment.fees, "fee_total": assessment.fee_cents, "fee_unknown": bool(assessment.fee_problem),
-            "format_cents": format_cents, "draft": draft}
+    return {"definition": offered.definition,
+            "sections": answer_sections(offered.definition, draft.answers, page_locale()),
+            "fees": assessment.fees, "fee_unknown": bool(assessment.fee_problem), "draft": draft}
 
 
 @blueprint.route("/<slug>/pruefen")
@@ -344,7 +245,7 @@ def submit(slug: str) -> Response | tuple[str, int]:
         return redirect(url_for("application.step", slug=slug, number=number))
     citizen = current_citizen()
     try:
-        submission = drafts.submit_draft(draft, assessment, _locale(), citizen.id if citizen else None)
+        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None)
     except drafts.DefinitionChanged:
         return redirect(url_for("application.step", slug=slug, number=1))
     if submission.status_token is not None:

@@ -24,8 +24,6 @@ from amtsweg.cases.queries import (
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
 from amtsweg.documents.services import UploadRejected
 from amtsweg.documents.storage import get_storage
-from amtsweg.forms.inputs import field_id
-from amtsweg.portal.application import localized
 from amtsweg.processes.queries import definition_of_version
 from amtsweg.sites import restrict_to
 from amtsweg.web import attachment
@@ -95,7 +93,7 @@ def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -
         status_text=STATUS_TEXT.get(shown, case.status), timeline=_timeline(case),
         messages=messages_of_case(case), awaits_reply=asked,
         documents=citizen_documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
-        localized=localized, field_id=field_id, reply_text=request.form.get("nachricht", ""),
+        reply_text=request.form.get("nachricht", ""),
     ), status
 
 
@@ -136,8 +134,7 @@ def withdraw(token: str) -> Response | str:
         services.withdraw(case)
         flash(gettext("Sie haben den Antrag zurückgezogen."), "success")
         return redirect(url_for("status.show", token=token))
-    return render_template("status/withdraw.html", case=case, token=token, definition=_definition(case),
-                           localized=localized)
+    return render_template("status/withdraw.html", case=case, token=token, definition=_definition(case))
 
 
 @blueprint.route("/<token>/eingangsbestaetigung.pdf")

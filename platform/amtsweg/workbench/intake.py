@@ -8,63 +8,24 @@ page with every step and records the answers through the submission core
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from amtsweg.cases.uploads import store_uploads as store_step_uploads
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import delete_document
-from amtsweg.forms import inputs
-from amtsweg.portal.application import store_uploads as store_step_uploads
 from amtsweg.processes.queries import EnabledProcess
-from amtsweg.processes.schema import GroupField
 
 CHANNELS = {"phone": _l("Telefon"), "post": _l("Post"), "in_person": _l("Persönlich vor Ort")}
-
-
-def _group_sizes(offered: EnabledProcess, form: MultiDict[str, str]) -> dict[str, list[dict[str, Any]]]:
-    """How many items each group had on the sent page (the page itself carries that state)."""
-    assert offered.definition.form is not None
-    sizes: dict[str, list[dict[str, Any]]] = {}
-    for fld in offered.definition.form.top_fields():
-        if isinstance(fld, GroupField):
-            item = re.compile(rf"^{re.escape(fld.id)}\.(\d+)\.")
-            indexes = {int(m.group(1)) for key in form if (m := item.match(key))}
-            if indexes:
-                sizes[fld.id] = [{} for _ in range(max(indexes) + 1)]
-            else:
-                sizes[fld.id] = inputs.initial_items(fld, fld.required)
-    return sizes
-
-
-def parse_answers(offered: EnabledProcess, form: MultiDict[str, str]) -> dict[str, Any]:
-    """The answers of every step from one sent intake page."""
-    assert offered.definition.form is not None
-    previous = _group_sizes(offered, form)
-    answers: dict[str, Any] = {}
-    for step in offered.definition.form.steps:
-        answers.update(inputs.parse_step(step, form, previous))
-    return answers
-
-
-def apply_group_action(offered: EnabledProcess, answers: dict[str, Any], action: str) -> None:
-    """Add or remove a group item (``hinzufuegen:<group>``, ``entfernen:<group>:<index>``)."""
-    assert offered.definition.form is not None
-    group_id = action.partition(":")[2].partition(":")[0]
-    for step in offered.definition.form.steps:
-        if any(fld.id == group_id for fld in step.fields):
-            inputs.apply_action(step, answers, action)
-            return
-    raise inputs.UnknownAction(action)
 
 
 def store_uploads(
     offered: EnabledProcess, answers: dict[str, Any], files: MultiDict[str, FileStorage],
 ) -> tuple[dict[str, Any], list[Document], dict[str, str]]:
     """Scanned paper documents sent with the intake page, checked and stored like a citizen's
-    uploads (same limits, same German messages). Returns the answers with their entries (``answers``
+    uploads (same limits, same messages). Returns the answers with their entries (``answers``
     stays as it is, for a page shown again), the stored documents and messages for refused files."""
     assert offered.definition.form is not None
     with_files = copy.deepcopy(answers)

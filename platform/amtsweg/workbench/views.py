@@ -46,9 +46,8 @@ from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
+from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
-from amtsweg.portal.application import condition_context, localized, option_pairs
-from amtsweg.processes.conditions import field_states
 from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
@@ -62,7 +61,7 @@ STAFF = (CLERK, TEAM_LEAD)
 
 
 def _actor() -> Actor:
-    return Actor(current_user.label, tuple(current_user.roles))
+    return Actor(current_user.label, tuple(current_user.roles), current_user.email)
 
 
 def _case_or_404(reference: str) -> Case:
@@ -236,9 +235,8 @@ def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dic
     states = {s.path: s for s in field_states(offered.definition.form, answers)}
     return render_template(
         "workbench/intake.html", offered=offered, definition=offered.definition, answers=answers, errors=errors,
-        states=states, inputs=inputs, channels=intake.CHANNELS, channel=channel, submission_key=submission_key,
-        localized=localized, option_pairs=option_pairs, field_id=inputs.field_id,
-        conditions=condition_context(offered.definition.form, list(offered.definition.form.top_fields()), answers),
+        states=states, channels=intake.CHANNELS, channel=channel, submission_key=submission_key,
+        conditions=page_conditions(offered.definition.form, list(offered.definition.form.top_fields()), answers),
     ), status
 
 
@@ -247,7 +245,7 @@ def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dic
 def intake_index() -> str:
     """The town's online services, each to be recorded for an application received another way."""
     services_offered = [entry for entry in catalogue().entries if entry.kind == "digital"]
-    return render_template("workbench/intake_index.html", entries=services_offered, localized=localized)
+    return render_template("workbench/intake_index.html", entries=services_offered)
 
 
 @blueprint.route("/erfassen/<slug>", methods=["GET", "POST"])
@@ -255,20 +253,21 @@ def intake_index() -> str:
 def record_application(slug: str) -> Any:
     """One page with every step of the process's form; the clerk types in what arrived on paper."""
     offered = digital_process_or_404(slug)
+    assert offered.definition.form is not None
     if request.method == "GET":
-        return _render_intake(offered, intake.parse_answers(offered, MultiDict()), {}, "", new_token())
+        return _render_intake(offered, inputs.parse_form(offered.definition.form, MultiDict()), {}, "", new_token())
     submission_key = request.form.get("einreichung", "")[:64] or new_token()
     existing = case_by_idempotency_key(submission_key)
     if existing is not None:
         return redirect(url_for("workbench.case_page", reference=existing.reference), 303)
-    answers = intake.parse_answers(offered, request.form)
+    answers = inputs.parse_form(offered.definition.form, request.form)
     channel = request.form.get("kanal", "")
     action = request.form.get("aktion", "erfassen")
     if action != "erfassen":
         # "aktualisieren" only shows the fields that the answers so far make visible.
         if action != "aktualisieren":
             try:
-                intake.apply_group_action(offered, answers, action)
+                inputs.apply_form_action(offered.definition.form, answers, action)
             except inputs.UnknownAction:
                 abort(400)
         return _render_intake(offered, answers, {}, channel, submission_key)

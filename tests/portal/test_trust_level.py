@@ -1,5 +1,6 @@
 """A service that asks for a trust level: the start page says which login it needs, the application
-starts only after such a login, and a town may raise the level of the library but not lower it."""
+starts only after such a login, the case keeps how well the applicant was identified for the clerk,
+and a town may raise the level of the library but not lower it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from amtsweg.cases.models import Draft
+from amtsweg.cases.models import Case, Draft
 from amtsweg.extensions import db
 from amtsweg.processes import queries, services
 from amtsweg.processes.loader import load_library
 from amtsweg.tenancy import all_tenants_context, tenant_context
 from auth.saml_flow import SAML_TOWN, register_towns, saml_login
-from cases.applying import SLUG, csrf_of, start
+from cases.applying import SLUG, csrf_of, fill_all_steps, start, submit
 from conftest import tenant_info, town_client
 from flask import Flask
 from sqlalchemy import func, select
+from support.logins import login_as
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared_processes"
 
@@ -86,6 +88,35 @@ def test_a_weaker_login_cannot_start_the_application_and_a_substanziell_one_can(
     assert begun.headers["Location"] == f"/antrag/{SLUG}/schritt/1"
     assert "Angaben" in client.get(f"/antrag/{SLUG}/schritt/1").get_data(as_text=True)
     assert _drafts(substanziell) == 1
+
+
+def _clerk_sees(app: Flask, town: str) -> str:
+    """The identity line of the town's only case on the clerk's case page."""
+    with app.app_context(), all_tenants_context():
+        case = db.session.scalars(select(Case)).one()
+    clerk = town_client(app, town)
+    login_as(clerk, "clerk")
+    page = clerk.get(f"/sachbearbeitung/vorgang/{case.reference}").get_data(as_text=True)
+    return page.split('id="identitaet">', 1)[1].split("</dd>", 1)[0]
+
+
+def test_the_case_keeps_how_the_applicant_was_identified_and_the_clerk_sees_it(substanziell):
+    client = town_client(substanziell, SAML_TOWN)
+    saml_login(substanziell, client, "max-elster", niveau=3, weiter=f"/antrag/{SLUG}/")
+    fill_all_steps(client)
+    assert submit(client).status_code == 302
+    with substanziell.app_context(), all_tenants_context():
+        case = db.session.scalars(select(Case)).one()
+        assert (case.identity_level, case.identity_source) == (3, "elster")
+    assert _clerk_sees(substanziell, SAML_TOWN) == \
+        "Identität geprüft: ELSTER-Zertifikat, Vertrauensniveau „substanziell“"
+
+
+def test_a_case_without_a_login_is_shown_to_the_clerk_as_not_verified(app):
+    client = town_client(app, "usingen")
+    fill_all_steps(client)
+    assert submit(client).status_code == 302
+    assert _clerk_sees(app, "usingen") == "nicht geprüft (ohne Anmeldung mit Vertrauensniveau)"
 
 
 def test_a_town_whose_login_names_no_level_explains_that_it_cannot_offer_the_service_online(app):

@@ -19,6 +19,7 @@ from amtsweg.cases import drafts
 from amtsweg.cases.assessment import assess
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
+from amtsweg.cases.services import Identification
 from amtsweg.cases.uploads import store_uploads
 from amtsweg.documents.services import delete_document
 from amtsweg.forms import inputs
@@ -266,8 +267,12 @@ def submit(slug: str) -> Response | tuple[str, int]:
         flash(gettext("Bitte vervollständigen Sie Ihre Angaben."), "error")
         return redirect(url_for("application.step", slug=slug, number=number))
     citizen = current_citizen()
+    identity = current_identity()
+    identification = Identification(identity.level.number, identity.source.key) \
+        if identity is not None and identity.level is not None else None
     try:
-        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None)
+        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None,
+                                         identification)
     except drafts.DefinitionChanged:
         return redirect(url_for("application.step", slug=slug, number=1))
     if submission.status_token is not None:

@@ -1,4 +1,5 @@
-"""SAML citizen logins (pending and active, per town) and used assertion IDs
+"""SAML citizen logins (pending and active, per town), used assertion IDs and the applicant's
+identification on the case
 
 Revision ID: 0018
 Revises: 0019
@@ -61,8 +62,15 @@ def upgrade():
     )
     op.create_index("ix_saml_seen_assertion_expires_at", "saml_seen_assertion", ["expires_at"])
 
+    with op.batch_alter_table("case_file") as batch:
+        batch.add_column(sa.Column("identity_level", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("identity_source", sa.String(length=40), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table("case_file") as batch:
+        batch.drop_column("identity_source")
+        batch.drop_column("identity_level")
     op.drop_index("ix_saml_seen_assertion_expires_at", table_name="saml_seen_assertion")
     op.drop_table("saml_seen_assertion")
     disable_rls(op, "citizen_login")

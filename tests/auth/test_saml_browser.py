@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from amtsweg.processes import queries, services
+from amtsweg.tenancy import tenant_context
 from auth.saml_flow import SAML_TOWN, register_towns
+from cases.applying import SLUG
+from conftest import tenant_info
 from support.browser import axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
@@ -53,3 +57,22 @@ def test_the_login_works_without_javascript(app, live, page, saml_simulator):
     page.get_by_role("button", name="Weiter").click()
     page.wait_for_url(re.compile(r".*/buergerkonto/$"))
     assert "Vertrauensniveau „substanziell“" in page.content()
+
+
+def test_a_service_asking_for_substanziell_leads_through_the_login_into_the_form(app, live, page, saml_simulator):
+    register_towns(app, saml_simulator, SAML_TOWN, port=live.port)
+    with app.app_context(), tenant_context(tenant_info(app, SAML_TOWN)):
+        services.set_overrides(SLUG, {**queries.town_overrides(SLUG), "trust_level": 3}, actor="test")
+    page.goto(live.town_url(SAML_TOWN, f"/antrag/{SLUG}/"))
+    assert "mindestens mit dem Vertrauensniveau „substanziell“" in page.locator("#vertrauensniveau").inner_text()
+    _accessible(page)
+    page.get_by_role("button", name="Anmelden und Antrag starten").click()
+    page.wait_for_url(re.compile(r".*/anmelden/saml/\?.*niveau=3.*"))
+    page.get_by_role("button", name="Weiter zu BundID").click()
+    page.get_by_label("Max Mustermann – ELSTER-Zertifikat (Vertrauensniveau substanziell)").check()
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(re.compile(rf".*/antrag/{SLUG}/$"))
+    assert "Ihre Anmeldung erfüllt das." in page.locator("#vertrauensniveau").inner_text()
+    _accessible(page)
+    page.get_by_role("button", name="Antrag starten").click()
+    page.wait_for_url(re.compile(rf".*/antrag/{SLUG}/schritt/1$"))

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from amtsweg.auth.trust import LEVELS, trust_level
 from amtsweg.formatting import format_amount, format_cents
 from amtsweg.processes.schema import ProcessDefinition
 
@@ -107,6 +108,8 @@ class OverridesForm(FlaskForm):
         _l("Einleitung (Englisch)"),
         validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))],
     )
+    # Choices per definition (:func:`overrides_form`): only levels above the library's.
+    trust_level = SelectField(_l("Nötige Anmeldung (Vertrauensniveau)"), choices=[])
 
     fee_fields: list[tuple[str, str]]
 
@@ -119,6 +122,8 @@ class OverridesForm(FlaskForm):
         }
         if self.processing_days.data is not None:
             data["processing_days"] = self.processing_days.data
+        if self.trust_level.data:
+            data["trust_level"] = int(self.trust_level.data)
         fees = {fee_id: self[name].data for name, fee_id in self.fee_fields if self[name].data is not None}
         if fees:
             data["fees"] = fees
@@ -145,10 +150,23 @@ def overrides_form(definition: ProcessDefinition, current: dict[str, Any], **kwa
         data={
             **{k: current.get(k) for k in ("department", "contact", "intro_de", "intro_en", "processing_days")},
             **{name: current.get("fees", {}).get(fee_id) for name, fee_id in fee_fields},
+            "trust_level": str(current.get("trust_level") or ""),
         },
         **kwargs,
     )
+    form.trust_level.choices = _trust_level_choices(definition)
     return form
+
+
+def _trust_level_choices(definition: ProcessDefinition) -> list[tuple[str, str]]:
+    """Keep the library's level (the empty choice), or raise it; a town never lowers it."""
+    library = definition.trust_level
+    keep = (_l("wie in der Bibliothek: Vertrauensniveau „%(level)s“", level=trust_level(library).name) if library
+            else _l("wie in der Bibliothek: keine Anmeldung nötig"))
+    return [("", str(keep))] + [
+        (str(level.number), str(_l("Vertrauensniveau „%(level)s“", level=level.name)))
+        for level in LEVELS if level.number > (library or 0)
+    ]
 
 
 class EditorForm(FlaskForm):

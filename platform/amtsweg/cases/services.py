@@ -56,6 +56,14 @@ class AnswersIncomplete(DomainError):
 
 
 @dataclass(frozen=True)
+class Identification:
+    """How well the applicant's login identified them: trust level (1, 3, 4) and identity source key."""
+
+    level: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Submission:
     case: Case
     # The status link's token; None when the form had already been submitted (double submission).
@@ -78,14 +86,15 @@ def _file_entries(value: Any) -> Iterable[dict[str, Any]]:
 def submit(
     assessment: Assessment, documents: Sequence[Document], *, idempotency_key: str, locale: str,
     channel: str = ONLINE, actor: str = CITIZEN, citizen_account_id: int | None = None,
-    within: Callable[[], None] | None = None,
+    identification: Identification | None = None, within: Callable[[], None] | None = None,
 ) -> Submission:
     """Turn assessed answers into a case — in one transaction with its reference number, fees,
     documents, status link, audit event and confirmation mail.
 
     ``documents`` are the stored uploads the answers may refer to: those the answers use are filed
     with the case, the others deleted. ``channel`` and ``actor`` say how the application came in
-    and who recorded it (a clerk for phone, post or counter). Submitting the same
+    and who recorded it (a clerk for phone, post or counter); ``identification`` how well the
+    applicant's login identified them (kept with the case for the clerk). Submitting the same
     ``idempotency_key`` twice (double click, reload) returns the first case with no token.
     ``within`` runs inside the transaction (the portal deletes its draft there). Raises
     :class:`AnswersIncomplete` (nothing stored) when the assessment found errors.
@@ -96,7 +105,7 @@ def submit(
     token = new_token()
     try:
         case, unused_keys = _create_case(assessment, documents, idempotency_key, locale, token, channel, actor,
-                                         citizen_account_id)
+                                         citizen_account_id, identification)
         if within is not None:
             within()
         db.session.commit()
@@ -133,7 +142,7 @@ def _delete_unfiled(keys: list[str]) -> None:
 
 def _create_case(
     assessment: Assessment, documents: Sequence[Document], idempotency_key: str, locale: str, token: str,
-    channel: str, actor: str, citizen_account_id: int | None,
+    channel: str, actor: str, citizen_account_id: int | None, identification: Identification | None,
 ) -> tuple[Case, list[str]]:
     """The writes of a submission (not committed); returns the case and the storage keys of
     uploads the answers do not use, to delete once the transaction has committed."""
@@ -151,6 +160,8 @@ def _create_case(
         locale=locale,
         idempotency_key=idempotency_key,
         citizen_account_id=citizen_account_id,
+        identity_level=identification.level if identification else None,
+        identity_source=identification.source if identification else None,
     )
     settle_on_submission(case, assessment.fees)
     db.session.add(case)

@@ -70,6 +70,12 @@ class EnabledProcess:
     def contact(self) -> str | None:
         return self.overrides.get("contact")
 
+    @property
+    def trust_level(self) -> int | None:
+        """The trust level a login needs to apply: the definition's, or the town's when it is higher."""
+        levels = [level for level in (self.definition.trust_level, self.overrides.get("trust_level")) if level]
+        return max(levels) if levels else None
+
     def intro(self, locale: str) -> str | None:
         return self.overrides.get(f"intro_{locale}") or self.overrides.get("intro_de")
 

@@ -2,7 +2,7 @@
 identification on the case
 
 Revision ID: 0018
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-04 09:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls
 
 revision = "0018"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

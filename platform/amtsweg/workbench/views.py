@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
+from amtsweg.auth.trust import identity_source, trust_level
 from amtsweg.cases import casework as services
 from amtsweg.cases import services as case_services
 from amtsweg.cases.assessment import assess
@@ -154,6 +155,8 @@ def case_page(reference: str) -> str:
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         is_team_lead=current_user.has_role(TEAM_LEAD),
         overdue=is_overdue(case.due_date) and case.status not in FINISHED_STATUSES,
+        identification=(identity_source(case.identity_source or "").label, trust_level(case.identity_level).name)
+        if case.identity_level else None,
     )
 
 

@@ -1,7 +1,7 @@
 """hardening: proven-town row-level security, 64-bit money columns, revocable staff sessions
 
 Revision ID: 0015
-Revises: 0019
+Revises: 0018
 Create Date: 2026-12-04 08:00:00
 
 - Every tenant_isolation policy now compares rows with amtsweg_current_tenant(), which accepts a town
@@ -15,7 +15,7 @@ from alembic import op
 from amtsweg.tenancy.rls import POLICY_CONDITION, SETTINGS_POLICY_CONDITION, ensure_proof_function, set_all_policies
 
 revision = "0015"
-down_revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,37 @@ STATUS_LABELS = {
     "archived": lazy_gettext("Archiviert"),
 }
 
+# How a status badge looks (KERN's feedback colours; "neutral" for cases that are done with).
+STATUS_TONES = {
+    "submitted": "info",
+    "awaiting_payment": "warning",
+    "in_progress": "info",
+    "waiting_for_citizen": "warning",
+    "approved": "success",
+    "rejected": "danger",
+    "closed": "neutral",
+    "withdrawn": "neutral",
+    "archived": "neutral",
+}
+
+# How an application reached the town; every channel but "online" is recorded by a clerk.
+CHANNEL_LABELS = {
+    "online": lazy_gettext("Online"),
+    "phone": lazy_gettext("Telefon"),
+    "post": lazy_gettext("Post"),
+    "in_person": lazy_gettext("Persönlich vor Ort"),
+}
+
+
+def channel_label(channel: str) -> str:
+    """The name of an intake channel in the page's language (the key when unknown)."""
+    return str(CHANNEL_LABELS.get(channel, channel))
+
+
+def status_tone(status: str) -> str:
+    """The badge colour of a case status ("neutral" when unknown)."""
+    return STATUS_TONES.get(status, "neutral")
+
 
 def status_label(status: str) -> str:
     """The staff's name of a case status in the page's language (the key when unknown)."""

@@ -24,7 +24,7 @@ from jinja2 import DictLoader
 from jinja2.sandbox import SandboxedEnvironment
 
 from amtsweg.audit.services import record
-from amtsweg.cases.deadlines import add_working_days, initial_due_date, working_days_between
+from amtsweg.cases.deadlines import add_working_days, initial_due_date, is_overdue, working_days_between
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
@@ -47,6 +47,11 @@ PAUSED_STATUSES = frozenset({"waiting_for_citizen", "awaiting_payment"})
 LETTER_LOCALE = "de"
 # Statuses after which a case no longer appears as work to do.
 FINISHED_STATUSES = frozenset({"approved", "rejected", "closed", "archived", "withdrawn", "deleted"})
+
+
+def case_is_overdue(case: Case, today: date | None = None) -> bool:
+    """The case is still open and its due date has passed (a decided or closed case never is)."""
+    return case.status not in FINISHED_STATUSES and is_overdue(case.due_date, today)
 
 
 class IllegalTransition(NotAllowed):

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -18,7 +18,6 @@ from amtsweg.auth.queries import staff_member, town_staff
 from amtsweg.cases import casework as services
 from amtsweg.cases import services as case_services
 from amtsweg.cases.assessment import assess
-from amtsweg.cases.deadlines import is_overdue
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import (
     NEWEST,
@@ -34,14 +33,16 @@ from amtsweg.cases.queries import (
     queue_page,
 )
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
+from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.cases.workflow import (
-    FINISHED_STATUSES,
     Actor,
     IllegalTransition,
     available_transitions,
+    case_is_overdue,
     definition_of,
     perform,
 )
+from amtsweg.clock import today_in_germany
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
@@ -100,13 +101,22 @@ def _queue_filter(args: MultiDict[str, str]) -> QueueFilter:
 @blueprint.route("/")
 @roles_required(*STAFF)
 def queue() -> str:
-    today = date.today()
+    today = today_in_germany()
     staff = town_staff()
+    selected = _queue_filter(request.args)
+    services_offered = [entry for entry in catalogue(locale=str(get_locale())).entries if entry.kind == "digital"]
     return render_template(
-        "workbench/queue.html", page=queue_page(_queue_filter(request.args), today), today=today,
+        "workbench/queue.html", page=queue_page(selected, today), today=today, selected=selected,
         args=request.args, staff=staff, names={u.id: u.label for u in staff}, areas=AREAS,
-        is_team_lead=current_user.has_role(TEAM_LEAD),
+        services_offered=services_offered, channels=CHANNEL_LABELS, overdue=case_is_overdue,
+        is_team_lead=current_user.has_role(TEAM_LEAD), more_filters=_has_more_filters(request.args),
+        filtering=any(value for name, value in request.args.items() if name not in ("sortierung", "vor")),
     )
+
+
+def _has_more_filters(args: MultiDict[str, str]) -> bool:
+    """Whether a filter of the folded part of the filter bar is set (it is then shown open)."""
+    return any(args.get(name) for name in ("bereich", "kanal", "von", "bis", "ueberfaellig"))
 
 
 @blueprint.route("/zuweisen", methods=["POST"])
@@ -153,7 +163,7 @@ def case_page(reference: str) -> str:
         staff=town_staff(),
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         is_team_lead=current_user.has_role(TEAM_LEAD),
-        overdue=is_overdue(case.due_date) and case.status not in FINISHED_STATUSES,
+        overdue=case_is_overdue(case),
     )
 
 

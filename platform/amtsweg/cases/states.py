@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 
+# The actor of what the applicant did themselves (in messages and audit events).
+CITIZEN = "citizen"
+
 STATUS_LABELS = {
     "submitted": lazy_gettext("Eingegangen"),
     "awaiting_payment": lazy_gettext("Wartet auf Zahlung"),
@@ -41,6 +44,21 @@ CHANNEL_LABELS = {
 def channel_label(channel: str) -> str:
     """The name of an intake channel in the page's language (the key when unknown)."""
     return str(CHANNEL_LABELS.get(channel, channel))
+
+# Who wrote a message on the case, and what kind of message it is.
+MESSAGE_LABELS = {
+    ("clerk", "information_request"): lazy_gettext("Sachbearbeitung – Nachforderung"),
+    ("clerk", "message"): lazy_gettext("Sachbearbeitung – Nachricht"),
+    (CITIZEN, "reply"): lazy_gettext("Antragsteller/in – Antwort"),
+}
+
+
+def message_label(author: str, kind: str) -> str:
+    """The heading of a message on the clerk's case page."""
+    label = MESSAGE_LABELS.get((author, kind))
+    if label is not None:
+        return str(label)
+    return str(lazy_gettext("Antragsteller/in")) if author == CITIZEN else str(lazy_gettext("Sachbearbeitung"))
 
 
 def status_tone(status: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from jinja2 import DictLoader
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -33,6 +33,7 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.errors import NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
+from amtsweg.forms.base import localized
 from amtsweg.notifications.services import queue_mail
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
@@ -47,6 +48,36 @@ PAUSED_STATUSES = frozenset({"waiting_for_citizen", "awaiting_payment"})
 LETTER_LOCALE = "de"
 # Statuses after which a case no longer appears as work to do.
 FINISHED_STATUSES = frozenset({"approved", "rejected", "closed", "archived", "withdrawn", "deleted"})
+
+
+# How a step's button looks on the case page; other steps are secondary buttons.
+_STEP_TONES = {"in_progress": "primary", "approved": "primary", "rejected": "danger"}
+# What the clerk's text is for, by the kind of message a step sends.
+_MESSAGE_PROMPTS = {
+    "information_request": lazy_gettext("Was fehlt? Ihre Nachforderung an die antragstellende Person (erforderlich)"),
+}
+
+
+def step_tone(transition: Transition) -> str:
+    """"primary", "secondary" or "danger": how the step's button looks."""
+    return _STEP_TONES.get(transition.to, "secondary")
+
+
+def needs_confirmation(transition: Transition) -> bool:
+    """A step that decides or ends the case is confirmed on a page of its own before it is done."""
+    return transition.to in FINISHED_STATUSES
+
+
+def message_prompt(transition: Transition) -> str:
+    """The label of the text field a step sends to the applicant, saying what the text is for."""
+    for spec in transition.actions:
+        kind = ACTIONS[spec.type].message_kind if spec.type in ACTIONS else None
+        if kind in _MESSAGE_PROMPTS:
+            return str(_MESSAGE_PROMPTS[kind])
+    if transition.to in ("approved", "rejected"):
+        return gettext("Begründung im Bescheid „%(step)s“ (freiwillig)", step=localized(transition.label))
+    return gettext("Nachricht an die antragstellende Person zu „%(step)s“ (freiwillig)",
+                   step=localized(transition.label))
 
 
 def case_is_overdue(case: Case, today: date | None = None) -> bool:

@@ -46,7 +46,7 @@ def test_answers_documents_and_messages_on_the_left_status_assignment_and_steps_
     main = [_text(h) for h in tree.xpath("//div[@class='case-layout__main']//h2")]
     side = [_text(h) for h in tree.xpath("//aside[@class='case-layout__side']//h2")]
     assert main == ["Angaben", "Dokumente", "Nachrichten", "Interne Notizen", "Verlauf"]
-    assert side == ["Stand", "Zuständigkeit", "Bearbeitungsschritte"]
+    assert side == ["Überblick", "Zuständigkeit", "Bearbeitungsschritte"]
     facts = {_text(d.xpath("./dt")[0]): _text(d.xpath("./dd")[0])
              for d in tree.xpath("//aside//div[@class='kern-description-list-item']")}
     assert facts["Status"] == "In Bearbeitung" and facts["Eingang"] == "02.03.2026 (Online)"
@@ -70,9 +70,9 @@ def test_approve_and_reject_look_different_and_ask_for_confirmation_first(app):
     tree = _tree(client, reference)
     buttons = {_text(b): b for b in tree.xpath("//form[contains(@class, 'case-action')]//button")}
     assert "kern-btn--primary" in buttons["Genehmigen …"].get("class")
-    assert "case-action--danger" in buttons["Ablehnen …"].get("class")
-    assert "kern-btn--primary" not in buttons["Ablehnen …"].get("class")
-    form = buttons["Ablehnen …"].xpath("ancestor::form")[0]
+    assert "case-action--danger" in buttons["✕ Ablehnen …"].get("class")
+    assert "kern-btn--primary" not in buttons["✕ Ablehnen …"].get("class")
+    form = buttons["✕ Ablehnen …"].xpath("ancestor::form")[0]
     assert form.get("action").endswith("/schritt/reject/bestaetigen")
     token = csrf_token_of(client.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True))
     asked = client.post(form.get("action"), data={"csrf_token": token, "nachricht": "Hund nicht gemeldet."})

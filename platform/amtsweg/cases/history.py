@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.models import Case
+from amtsweg.cases.queries import ACCESS_ACTIONS
 from amtsweg.cases.states import CITIZEN, channel_label, status_label
 from amtsweg.extensions import db
 
-# Reading a case is logged for data protection, but it is not something that happened to the case.
-ACCESS_ACTIONS = ("case.viewed", "document.downloaded", "case.receipt_printed")
 HISTORY_PAGE_SIZE = 20
 
 

@@ -21,6 +21,8 @@ from amtsweg.extensions import db
 from amtsweg.processes.models import Process
 from amtsweg.tokens import hash_token, matches
 
+# Staff reading a case or its files: kept in the audit log, but nothing that happened to the case.
+ACCESS_ACTIONS = ("case.viewed", "document.downloaded", "case.receipt_printed")
 # Documents the citizen may open on the status page: their own uploads and the letters the
 # workflow wrote to them; a clerk's uploads are internal.
 CITIZEN_DOCUMENT_SOURCES = ("citizen", "system")
@@ -116,11 +118,13 @@ def awaits_reply(case: Case) -> bool:
 
 
 def case_events(case: Case) -> list[AuditEvent]:
-    """The case's audit events, oldest first (the status page shows them as a timeline)."""
+    """The case's audit events without staff's reads of it, oldest first (the status page shows
+    them as a timeline)."""
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
+            .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id),
+                   AuditEvent.action.not_in(ACCESS_ACTIONS))
             .order_by(AuditEvent.occurred_at, AuditEvent.id)
         )
     )

@@ -61,6 +61,10 @@ class Case(TenantOwned, Model):
     citizen_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("citizen_account.id", ondelete="SET NULL"), index=True
     )
+    # How well the applicant's login identified them when submitting (trust level 1, 3 or 4 and the
+    # identity source, keys of amtsweg.auth.trust); None without a login that names a level.
+    identity_level: Mapped[int | None] = mapped_column(Integer)
+    identity_source: Mapped[str | None] = mapped_column(String(40))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow

@@ -35,10 +35,14 @@ from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
 from amtsweg.forms.base import localized
 from amtsweg.notifications.services import queue_mail
+from amtsweg.pdf import render_pdf
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
+from amtsweg.processes.queries import town_overrides
 from amtsweg.processes.schema import Action, ProcessDefinition, TemplateAction, Transition
 from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.assets import logo_data_uri
+from amtsweg.text import with_dative_article
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +121,8 @@ class Actor:
 
     label: str
     roles: tuple[str, ...]
+    # Shown as the contact person's e-mail in letters; empty for automatic steps.
+    email: str = ""
 
 
 def definition_of(case: Case) -> tuple[ProcessVersion, ProcessDefinition]:
@@ -276,11 +282,8 @@ class CreateLetter(WorkflowAction):
     type = "create_letter"
 
     def apply(self, step: Step, spec: Action) -> None:
-        from weasyprint import HTML  # imported on use: loading WeasyPrint takes a moment
-
         case, template = step.case, _template(spec)
-        pdf = HTML(string=render_letter(step.version, step.definition, template, case, step.actor,
-                                        step.message)).write_pdf()
+        pdf = render_pdf(render_letter(step.version, step.definition, template, case, step.actor, step.message))
         storage = get_storage()
         staged = storage.staging_dir() / f"{uuid.uuid4().hex}.pdf"
         staged.write_bytes(pdf)
@@ -347,20 +350,32 @@ def render_letter(
 ) -> str:
     """The letter as HTML, from the templates stored with the case's definition version."""
     env = SandboxedEnvironment(loader=DictLoader(version.definition.get("templates", {})), autoescape=True)
+    env.filters["dative"] = with_dative_article
     tenant = current_tenant()
     contact = tenant.contact
+    overrides = town_overrides(case.process_slug)
     address = next((v for v in case.answers.values() if isinstance(v, dict) and "postal_code" in v), {})
-    fees = [{"label": line.get("label", ""), "amount": format_cents(line.get("cents", 0), LETTER_LOCALE)}
-            for line in case.fees]
+
+    def lines(refundable: bool) -> list[dict[str, str]]:
+        return [{"label": localized(line.get("label"), LETTER_LOCALE),
+                 "amount": format_cents(int(line.get("cents", 0)), LETTER_LOCALE)}
+                for line in case.fees if bool(line.get("refundable")) == refundable]
+
+    deposits_cents = sum(int(line.get("cents", 0)) for line in case.fees if line.get("refundable"))
     return env.get_template(f"letters/{template}.html").render(
         case={"reference": case.reference, "submitted_at": format_date(case.submitted_at, LETTER_LOCALE),
               "applicant_name": case.applicant_name, "applicant_address": address},
         tenant={"name": tenant.official_name, "authority": contact.get("authority", tenant.official_name),
-                "address": contact},
+                "address": contact, "phone": contact.get("phone", ""), "email": contact.get("email", ""),
+                "website": contact.get("website", ""), "logo": logo_data_uri(tenant)},
         process={"title": definition.title.de},
-        clerk={"name": actor.label},
+        clerk={"name": actor.label, "email": actor.email or contact.get("email", ""),
+               "department": overrides.get("department", ""),
+               "phone": overrides.get("contact", "") or contact.get("phone", "")},
         today=format_date(today_in_germany(), LETTER_LOCALE),
         decision_text=text.strip(),
-        fees=fees,
+        fees=lines(refundable=False),
         fees_total=format_cents(case.fee_cents, LETTER_LOCALE),
+        deposits=lines(refundable=True),
+        deposits_total=format_cents(deposits_cents, LETTER_LOCALE),
     )

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
+from amtsweg.auth.trust import identity_source, trust_level
 from amtsweg.cases import casework as services
 from amtsweg.cases import services as case_services
 from amtsweg.cases.assessment import assess
@@ -67,7 +68,7 @@ STAFF = (CLERK, TEAM_LEAD)
 
 
 def _actor() -> Actor:
-    return Actor(current_user.label, tuple(current_user.roles))
+    return Actor(current_user.label, tuple(current_user.roles), current_user.email)
 
 
 def _case_or_404(reference: str) -> Case:
@@ -169,6 +170,8 @@ def case_page(reference: str) -> str:
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         is_team_lead=current_user.has_role(TEAM_LEAD),
         overdue=case_is_overdue(case),
+        identification=(identity_source(case.identity_source or "").label, trust_level(case.identity_level).name)
+        if case.identity_level else None,
     )
 
 

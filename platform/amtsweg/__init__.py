@@ -139,9 +139,12 @@ def _register_assets(app: Flask) -> None:
 def _register_template_globals(app: Flask) -> None:
     """Names every face's templates use (the shared header asks whether citizens can log in)."""
     from amtsweg.auth.citizens import citizen_provider
-    from amtsweg.cases.states import STATUS_LABELS, status_label
+    from amtsweg.cases.states import STATUS_LABELS, channel_label, message_label, status_label, status_tone
 
+    app.add_template_global(channel_label)
+    app.add_template_global(message_label)
     app.add_template_global(status_label)
+    app.add_template_global(status_tone)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 

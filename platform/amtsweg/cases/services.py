@@ -16,13 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.cases.assessment import Assessment, applicant_of
-from amtsweg.cases.deadlines import initial_due_date
+from amtsweg.cases.deadlines import initial_due_date, start_of_local_day
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key
 from amtsweg.cases.references import next_reference
+from amtsweg.cases.states import CITIZEN
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.cases.workflow import definition_of, move_to
 from amtsweg.clock import today_in_germany, utcnow
@@ -35,7 +37,6 @@ from amtsweg.formatting import format_cents, format_date
 from amtsweg.notifications.services import queue_mail
 from amtsweg.tokens import new_token
 
-CITIZEN = "citizen"
 ONLINE = "online"
 # What a citizen may attach to a reply on the status page.
 REPLY_FILE_TYPES = ("pdf", "jpeg", "png")
@@ -203,9 +204,22 @@ def _create_case(
 def note_access(case: Case, actor: str, action: str, **details: Any) -> None:
     """Log that staff read the case or one of its files (``case.viewed``, ``document.downloaded``,
     ``case.receipt_printed``). The access log of personal data is the one write a staff member's
-    GET request makes; it changes nothing of the case."""
+    GET request makes; it changes nothing of the case. Opening the case page is logged once per
+    person, case and day, so that the log says who read the case without growing with every view."""
+    if action in LOGGED_ONCE_A_DAY and _noted_today(case, actor, action):
+        return
     record(actor, action, "case", case.id, **details)
     db.session.commit()
+
+
+LOGGED_ONCE_A_DAY = ("case.viewed",)
+
+
+def _noted_today(case: Case, actor: str, action: str) -> bool:
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id), AuditEvent.action == action,
+        AuditEvent.actor == actor, AuditEvent.occurred_at >= start_of_local_day(today_in_germany()),
+    ).limit(1)) is not None
 
 
 def withdraw(case: Case) -> None:

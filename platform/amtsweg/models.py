@@ -17,13 +17,16 @@ from amtsweg.contracts.models import (
 from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
+from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, ServiceOffer
 from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
+    "ApplicationStart",
     "ArchiveHandoff",
     "AuditEvent",
     "CalendarFeed",
     "Case",
+    "CaseFact",
     "CaseMessage",
     "CaseNote",
     "CaseSearchTerm",
@@ -41,6 +44,8 @@ __all__ = [
     "ProcessEnablement",
     "ProcessVersion",
     "ReferenceCounter",
+    "ReportOutlook",
+    "ServiceOffer",
     "Tenant",
     "TenantAlias",
     "User",

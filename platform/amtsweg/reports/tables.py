@@ -72,9 +72,11 @@ def localized(text: dict[str, str] | None, locale: str | None = None) -> str:
 
 
 def display(value: Any, kind: str, locale: str | None = None) -> str:
-    """One cell as people read it; an empty value is a dash."""
+    """One cell as people read it; an empty value is a dash, a text (a row's name) stays as it is."""
     if value is None or value == "":
         return "–"
+    if isinstance(value, str):
+        return value
     formats: dict[str, Callable[[Any], str]] = {
         "count": lambda v: format_number(v, locale),
         "share": lambda v: format_percent(v, locale),
@@ -345,7 +347,7 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([str(column.label) for column in table.columns])
     for row in [*table.rows, *([table.total] if table.total else [])]:
-        writer.writerow([spreadsheet_text(display(value, column.kind) if column.kind != "text" else str(value))
+        writer.writerow([spreadsheet_text(display(value, column.kind))
                          for value, column in zip(row, table.columns, strict=True)])
     if table.note:
         writer.writerow([spreadsheet_text(str(table.note))])
@@ -359,12 +361,12 @@ XLSX_FORMATS = {"share": "0.0%", "days": "0.0", "money": "#,##0.00 €", "date":
 def _cell(value: Any, kind: str) -> Any:
     if value is None:
         return None
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     if kind == "money":
         return Decimal(int(value)) / 100
     if kind == "month":
         return date(value.year, value.month, 1)
-    if isinstance(value, str):
-        return spreadsheet_text(value)
     return value
 
 
@@ -376,8 +378,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet.title = table.id[:31]
     sheet.append([str(column.label) for column in table.columns])
     for row in [*table.rows, *([table.total] if table.total else [])]:
-        sheet.append([_cell(value, column.kind) if column.kind != "text" or isinstance(value, str) else str(value)
-                      for value, column in zip(row, table.columns, strict=True)])
+        sheet.append([_cell(value, column.kind) for value, column in zip(row, table.columns, strict=True)])
         for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
             if column.kind in XLSX_FORMATS and not isinstance(cell.value, str):
                 cell.number_format = XLSX_FORMATS[column.kind]

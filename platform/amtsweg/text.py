@@ -27,3 +27,15 @@ def spreadsheet_text(text: str) -> str:
     """Text for a spreadsheet cell that a spreadsheet never runs as a formula (CSV injection): a
     leading = + - @ gets an apostrophe."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# Authorities whose name starts with a masculine or neuter noun; towns ("Stadt …", "Gemeinde …")
+# and most offices ("Verwaltung", "Stelle") are feminine.
+_DATIVE_DEM = ("Magistrat", "Gemeindevorstand", "Markt", "Kreis", "Landkreis", "Amt", "Bürgermeister", "Land ")
+
+
+def with_dative_article(name: str) -> str:
+    """``name`` after "bei"/"von" in German: "der Stadt Usingen", "dem Magistrat der Stadt Usingen"."""
+    if not name:
+        return name
+    return ("dem " if name.startswith(_DATIVE_DEM) else "der ") + name

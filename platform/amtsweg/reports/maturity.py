@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
-from amtsweg.processes.schema import FileField, GroupField, ProcessDefinition, TemplateAction
+from amtsweg.forms.fields.file import FileField
+from amtsweg.processes.schema import ProcessDefinition, TemplateAction
 
 HIGHEST_DERIVED = 3
 LEVELS = tuple(range(8))
@@ -117,9 +118,7 @@ class Rating:
 def capabilities(definition: ProcessDefinition, pays_online: bool) -> Capabilities:
     """What the digital service of ``definition`` does on this platform."""
     fields = list(definition.form.top_fields()) if definition.form else []
-    uploads = any(isinstance(f, FileField) or (isinstance(f, GroupField) and any(isinstance(s, FileField)
-                                                                                  for s in f.fields))
-                  for f in fields)
+    uploads = any(isinstance(f, FileField) for field in fields for f in (field, *field.item_fields))
     actions = [action for transition in (definition.workflow.transitions if definition.workflow else [])
                for action in transition.actions]
     # The trust level a service asks for, once definitions can name one (None: no identification).

@@ -4,19 +4,19 @@ town's branding, both from one template (``reports/council_report.html``)."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import get_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
 
+from amtsweg.pdf import render_pdf
 from amtsweg.reports import charts, maturity, queries, tables
 from amtsweg.reports.models import ReportOutlook
 from amtsweg.reports.queries import Selection, TownStatistics
-from amtsweg.tenancy.branding import logo_file
+from amtsweg.tenancy.assets import logo_data_uri
 from amtsweg.tenancy.context import current_tenant
 from amtsweg.tenancy.models import TenantInfo
 
@@ -55,15 +55,6 @@ class CouncilReport:
         return [part.strip() for part in text.split("\n\n") if part.strip()]
 
 
-def _logo_data_uri(town: TenantInfo) -> str:
-    """The logo inline, so that the page and the PDF need no further request or file access."""
-    path = logo_file(town, Path(current_app.config["TENANTS_DIR"]))
-    if not path.is_file():
-        return ""
-    kind = "image/svg+xml" if path.suffix == ".svg" else "image/png"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
-
-
 def council_report(period: queries.Period, today: date) -> CouncilReport:
     """The current town's report for ``period`` from live data (all processes)."""
     town = current_tenant()
@@ -72,7 +63,8 @@ def council_report(period: queries.Period, today: date) -> CouncilReport:
         town=town, stats=stats, tables=tables.town_tables(stats), charts=charts.town_charts(stats),
         outlook=queries.outlook(period),
         council=str(COUNCILS.get(town.settings.get("municipality_type", ""), DEFAULT_COUNCIL)),
-        logo=_logo_data_uri(town),
+        # Inline, so that the page and the PDF need no further request or file access.
+        logo=logo_data_uri(town),
     )
 
 
@@ -85,14 +77,7 @@ def render(report: CouncilReport, for_pdf: bool = False) -> str:
 
 def report_pdf(report: CouncilReport) -> bytes:
     """The report as a tagged PDF (PDF/UA-1: structure, language and title for screen readers)."""
-    from weasyprint import CSS, HTML  # imported on use: loading WeasyPrint takes a moment
-
-    branding = report.town.branding
-    primary = branding.get("primary_color", "#1b3a5c")
-    accent = branding.get("accent_color", primary)
-    colours = CSS(string=f":root {{ --town-primary: {primary}; --town-accent: {accent}; }}")
-    return HTML(string=render(report, for_pdf=True)).write_pdf(
-        stylesheets=[CSS(filename=str(STYLESHEET)), colours], pdf_variant="pdf/ua-1")
+    return render_pdf(render(report, for_pdf=True), [STYLESHEET])
 
 
 def filename(report: CouncilReport) -> str:

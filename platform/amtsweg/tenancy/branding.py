@@ -1,10 +1,6 @@
-"""The towns' branding: colour arithmetic for the design tokens (WCAG 2.1 contrast) and the logo file."""
+"""Colour arithmetic for the towns' design tokens (WCAG 2.1 contrast)."""
 
 from __future__ import annotations
-
-from pathlib import Path
-
-from amtsweg.tenancy.models import TenantInfo
 
 
 def _channel(value: int) -> float:
@@ -23,8 +19,3 @@ def contrast_ratio(first: str, second: str) -> float:
     """WCAG 2.1 contrast ratio between two ``#rrggbb`` colours (1 to 21)."""
     light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
-
-
-def logo_file(tenant: TenantInfo, tenants_dir: Path) -> Path:
-    """The town's logo (``[branding] logo`` in its tenant.toml, ``logo.svg`` by default)."""
-    return tenants_dir / tenant.slug / tenant.branding.get("logo", "logo.svg")

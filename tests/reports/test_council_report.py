@@ -88,7 +88,7 @@ def test_the_report_is_built_from_live_data_like_a_vorlage(app, neu_anspach):
     assert positions == sorted(positions)
     assert "Die Stadtverordnetenversammlung nimmt den Bericht" in html
     assert "Im Berichtszeitraum gingen 2 Anträge ein, 1 davon online (50 %)." in html
-    assert "Im Berichtszeitraum wurden 1 Anträge entschieden." in html
+    assert "Im Berichtszeitraum wurde 1 Antrag entschieden." in html
     assert "bot Stadt Neu-Anspach 88 Leistungen online an: 67 als eigene digitale Verfahren" in html
     assert 'alt="Logo: Stadt Neu-Anspach"' in html and 'src="data:image/svg+xml;base64,' in html
     assert "Für diesen Zeitraum wurde noch kein Ausblick geschrieben." in html

@@ -9,8 +9,8 @@ import statistics as py_statistics
 from datetime import date, timedelta
 
 import pytest
+from amtsweg.cases.drafts import delete_expired_drafts
 from amtsweg.cases.models import Draft
-from amtsweg.cases.services import delete_expired_drafts
 from amtsweg.clock import utcnow
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db

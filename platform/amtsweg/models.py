@@ -3,6 +3,7 @@
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
+from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
 from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
 from amtsweg.cases.search import CaseSearchTerm
 from amtsweg.contracts.models import (
@@ -30,6 +31,7 @@ __all__ = [
     "CaseMessage",
     "CaseNote",
     "CaseSearchTerm",
+    "CitizenLogin",
     "Contract",
     "ContractChange",
     "ContractDocument",
@@ -45,6 +47,7 @@ __all__ = [
     "ProcessVersion",
     "ReferenceCounter",
     "ReportOutlook",
+    "SeenAssertion",
     "ServiceOffer",
     "Tenant",
     "TenantAlias",

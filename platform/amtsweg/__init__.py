@@ -26,9 +26,9 @@ from amtsweg.tenancy.rls import OPS_BIND
 from amtsweg.tenancy.templating import TenantEnvironments
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# Domain modules that render pages of their own by name (the receipt PDF); the faces' templates
-# come with their blueprints, the form engine's with its field types.
-DOMAIN_TEMPLATE_MODULES = ("cases",)
+# Domain modules that render pages of their own by name (the receipt PDF, the council report); the
+# faces' templates come with their blueprints, the form engine's with its field types.
+DOMAIN_TEMPLATE_MODULES = ("cases", "reports")
 
 
 class AmtswegFlask(Flask):
@@ -140,11 +140,13 @@ def _register_template_globals(app: Flask) -> None:
     """Names every face's templates use (the shared header asks whether citizens can log in)."""
     from amtsweg.auth.citizens import citizen_provider
     from amtsweg.cases.states import STATUS_LABELS, channel_label, message_label, status_label, status_tone
+    from amtsweg.reports.tables import display
 
     app.add_template_global(channel_label)
     app.add_template_global(message_label)
     app.add_template_global(status_label)
     app.add_template_global(status_tone)
+    app.add_template_global(display, "stat_value")
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 
@@ -166,6 +168,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     from amtsweg import models  # noqa: F401 - registers every table with the metadata
+    from amtsweg.reports import recording  # noqa: F401 - keeps the statistics' facts in step with every flush
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
@@ -194,7 +197,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from amtsweg.admin.accounts import town_blueprint as town_accounts_blueprint
     from amtsweg.admin.library import blueprint as library_blueprint
     from amtsweg.admin.operations import blueprint as admin_operations_blueprint
+    from amtsweg.admin.statistics import blueprint as statistics_blueprint
     from amtsweg.admin.town_processes import blueprint as town_processes_blueprint
+    from amtsweg.admin.town_statistics import blueprint as town_statistics_blueprint
     from amtsweg.admin.views import blueprint as admin_blueprint
     from amtsweg.auth.views import blueprint as auth_blueprint
     from amtsweg.operations.views import blueprint as operations_blueprint
@@ -216,6 +221,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)
     app.register_blueprint(town_processes_blueprint)
+    app.register_blueprint(town_statistics_blueprint)
+    app.register_blueprint(statistics_blueprint)
     app.register_blueprint(town_accounts_blueprint)
     app.register_blueprint(platform_accounts_blueprint)
     app.register_blueprint(auth_blueprint)

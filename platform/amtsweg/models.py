@@ -18,13 +18,16 @@ from amtsweg.contracts.models import (
 from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
+from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, ServiceOffer
 from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
+    "ApplicationStart",
     "ArchiveHandoff",
     "AuditEvent",
     "CalendarFeed",
     "Case",
+    "CaseFact",
     "CaseMessage",
     "CaseNote",
     "CaseSearchTerm",
@@ -43,7 +46,9 @@ __all__ = [
     "ProcessEnablement",
     "ProcessVersion",
     "ReferenceCounter",
+    "ReportOutlook",
     "SeenAssertion",
+    "ServiceOffer",
     "Tenant",
     "TenantAlias",
     "User",

@@ -1,4 +1,5 @@
-"""Text helpers shared by the searches of the catalogue, the contracts and the demo data."""
+"""Text helpers shared by the searches of the catalogue, the contracts and the demo data, and by the
+spreadsheet exports."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def fold(text: str) -> str:
         text = text.replace(digraph, letter)
     decomposed = unicodedata.normalize("NFKD", text)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text for a spreadsheet cell that a spreadsheet never runs as a formula (CSV injection): a
+    leading = + - @ gets an apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # Authorities whose name starts with a masculine or neuter noun; towns ("Stadt …", "Gemeinde …")

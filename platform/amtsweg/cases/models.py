@@ -93,7 +93,11 @@ class Draft(TenantOwned, Model):
     """An application being filled in, found by the hash of a random token in the citizen's session."""
 
     __tablename__ = "application_draft"
-    __table_args__ = (UniqueConstraint("tenant_id", "token_hash"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "token_hash"),
+        # What the statistics' application_start refers to (foreign keys that include tenant_id).
+        UniqueConstraint("tenant_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -1,4 +1,5 @@
-"""Names of the case states as staff see them (the citizen's status page explains them in full)."""
+"""Names of the case states as staff see them (the citizen's status page explains them in full), and of
+the channels an application comes through."""
 
 from __future__ import annotations
 
@@ -69,3 +70,11 @@ def status_tone(status: str) -> str:
 def status_label(status: str) -> str:
     """The staff's name of a case status in the page's language (the key when unknown)."""
     return str(STATUS_LABELS.get(status, status))
+
+# How an application reached the town: online by the citizen, or recorded by a clerk.
+CHANNEL_LABELS = {
+    "online": lazy_gettext("Online"),
+    "phone": lazy_gettext("Telefon"),
+    "post": lazy_gettext("Post"),
+    "in_person": lazy_gettext("Persönlich vor Ort"),
+}

@@ -2,7 +2,7 @@
 offered, the council report's outlook per period; filled in for the data already there
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0021
 Create Date: 2026-12-10 09:00:00
 
 """
@@ -15,7 +15,7 @@ from amtsweg.reports.facts import CaseFigures, fact_values, local_day
 from amtsweg.tenancy.rls import disable_rls, enable_rls
 
 revision = "0016"
-down_revision = "0015"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,13 @@ AREAS: dict[str, LazyString] = {
     "soziales": lazy_gettext("Soziales"),
     "wirtschaft": lazy_gettext("Wirtschaft & Gewerbe"),
 }
+
+
+def area_label(area: str) -> str:
+    """An area's name in the current language (its key when unknown)."""
+    return str(AREAS.get(area, area))
+
+
 STATES = (
     "submitted",
     "awaiting_payment",

@@ -137,7 +137,7 @@ def services_by_area(period: Period) -> list[AreaRow]:
             .join(ServiceOffer, ServiceOffer.process_id == Process.id)
             .where(_offered_on(period.end)).group_by(Process.category, Process.kind))
     }
-    return [AreaRow(area, label, counts.get((area, "digital"), 0), counts.get((area, "external"), 0))
+    return [AreaRow(area, str(label), counts.get((area, "digital"), 0), counts.get((area, "external"), 0))
             for area, label in AREAS.items() if counts.get((area, "digital")) or counts.get((area, "external"))]
 
 

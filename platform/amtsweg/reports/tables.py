@@ -21,7 +21,7 @@ from openpyxl import Workbook
 
 from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.formatting import format_cents, format_date, format_month, format_number, format_percent
-from amtsweg.processes.schema import AREAS
+from amtsweg.processes.schema import AREAS, area_label
 from amtsweg.reports import maturity
 from amtsweg.reports.queries import AgeRow, LevelRow, TownRow, TownStatistics
 from amtsweg.tenancy.models import TenantInfo
@@ -133,7 +133,7 @@ def _new(stats: TownStatistics) -> Table:
         "neue-leistungen", lazy_gettext("Neue Leistungen im Zeitraum"),
         [Column(lazy_gettext("Leistung")), Column(lazy_gettext("Bereich")), Column(lazy_gettext("Art")),
          Column(lazy_gettext("Online seit"), "date")],
-        [[localized(row.title), AREAS.get(row.area, row.area), _kind(row.kind), row.since] for row in stats.new],
+        [[localized(row.title), area_label(row.area), _kind(row.kind), row.since] for row in stats.new],
         empty=lazy_gettext("Im Zeitraum kamen keine Leistungen hinzu."),
     )
 
@@ -185,7 +185,7 @@ def _processes(stats: TownStatistics) -> Table:
         [Column(lazy_gettext("Leistung")), Column(lazy_gettext("Bereich")),
          *(Column(_channel(c), "count") for c in channels), Column(lazy_gettext("Zusammen"), "count"),
          Column(lazy_gettext("Anteil online"), "share")],
-        [[localized(r.title), AREAS.get(r.area, r.area), *(r.by_channel.get(c, 0) for c in channels), r.total,
+        [[localized(r.title), area_label(r.area), *(r.by_channel.get(c, 0) for c in channels), r.total,
           r.online_share] for r in stats.processes],
         empty=lazy_gettext("Im gewählten Zeitraum sind keine Anträge eingegangen."),
     )
@@ -288,7 +288,7 @@ def _ratings(stats: TownStatistics) -> Table:
         "reifegrad-leistungen", lazy_gettext("Reifegrad je Leistung und Kriterien"),
         [Column(lazy_gettext("Leistung")), Column(lazy_gettext("Bereich")), Column(lazy_gettext("Reifegrad")),
          *(Column(criterion.name) for criterion in maturity.CRITERIA)],
-        [[localized(r.title), AREAS.get(r.area, r.area),
+        [[localized(r.title), area_label(r.area),
           r.rating.level if r.rating.level is not None else str(lazy_gettext("extern")),
           *(str(maturity.VERDICT_LABELS[v]) for v in r.rating.verdicts or ())]
          + (["–"] * len(maturity.CRITERIA) if r.rating.level is None else [])
@@ -329,7 +329,7 @@ def comparison_tables(rows: Sequence[TownRow], towns: Sequence[TenantInfo]) -> d
     areas = Table(
         "kommunen-bereiche", lazy_gettext("Online angebotene Leistungen nach Bereich und Kommune"),
         [Column(lazy_gettext("Bereich")), *(Column(names[r.town_id], "count") for r in rows)],
-        [[label, *(r.areas.get(area, 0) for r in rows)] for area, label in AREAS.items()
+        [[str(label), *(r.areas.get(area, 0) for r in rows)] for area, label in AREAS.items()
          if any(r.areas.get(area) for r in rows)],
         empty=lazy_gettext("Am letzten Tag des Zeitraums wurden keine Leistungen online angeboten."),
         total=[str(lazy_gettext("Zusammen")), *(r.digital + r.external for r in rows)] if rows else None,

@@ -193,6 +193,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(contracts_blueprint)
     app.register_blueprint(workbench_blueprint)
 
+    from amtsweg import api
+
+    api.init_app(app)
+
     from amtsweg.cli import register_commands
 
     register_commands(app)

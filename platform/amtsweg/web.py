@@ -1,17 +1,29 @@
 """The web kernel: what every page shares (template context, language switch, error pages) and small
-helpers of the faces (safe redirects, query-string numbers, downloads). Imports no domain module."""
+helpers of the faces (safe redirects, query-string numbers, downloads). Imports no domain module.
+
+A machine face (the JSON API) registers its path prefix with :func:`register_machine_face`: its
+errors, routing errors included, are rendered by the face's own function instead of the HTML error
+page, its requests have no cookie session (nothing is read from or written to a cookie), and their
+language comes from the ``Accept-Language`` header (:mod:`amtsweg.i18n`).
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, send_file, session
+from flask import Flask, Request, Response, current_app, g, redirect, render_template, request, send_file, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
+
+# Path prefix of a machine face → its error renderer (the HTTP error → the response).
+ErrorRenderer = Callable[[HTTPException], Any]
+_MACHINE_FACES: dict[str, ErrorRenderer] = {}
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -57,6 +69,26 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
     return response
 
 
+def register_machine_face(prefix: str, render: ErrorRenderer) -> None:
+    """Requests under ``prefix`` belong to a machine face: ``render(error)`` answers their errors."""
+    _MACHINE_FACES[prefix] = render
+
+
+def machine_face_renderer(path: str) -> ErrorRenderer | None:
+    """The error renderer of the machine face serving ``path``, None for pages."""
+    return next((render for prefix, render in _MACHINE_FACES.items() if path.startswith(prefix)), None)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session of the pages; a machine face's requests get none (a cookie sent
+    to the API is neither read nor refreshed, so a browser's login can never act there)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if machine_face_renderer(request.path) is not None:
+            return None  # Flask then uses a null session, which it never saves
+        return super().open_session(app, request)
+
+
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     """The error page for ``status``, with ``message`` instead of the standard text when given."""
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
@@ -64,7 +96,9 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Register the shared template context, the language switch and the error pages."""
+    """Register the shared template context, the language switch, the error pages and the session."""
+    app.session_interface = SessionInterface()
+
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")
@@ -94,9 +128,13 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        machine = machine_face_renderer(request.path)
+        if machine is not None:
+            return machine(error)
         return render_error(error.code if error.code in ERROR_TEXTS else 500)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
+    def unexpected_error(error: Exception) -> Any:
         current_app.logger.exception("unhandled error")
-        return render_error(500)
+        machine = machine_face_renderer(request.path)
+        return machine(InternalServerError()) if machine is not None else render_error(500)

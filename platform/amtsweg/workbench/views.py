@@ -26,7 +26,9 @@ from amtsweg.cases.queries import (
     QueueFilter,
     audit_page,
     case_by_idempotency_key,
+    case_by_reference,
     case_events,
+    document_of_case,
     documents_of_case,
     messages_of_case,
     notes_of_case,
@@ -41,7 +43,6 @@ from amtsweg.cases.workflow import (
     definition_of,
     perform,
 )
-from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
@@ -67,7 +68,7 @@ def _actor() -> Actor:
 
 def _case_or_404(reference: str) -> Case:
     # The ORM restricts the query to the current town: another town's reference is simply not found.
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    case = case_by_reference(reference)
     if case is None:
         abort(404)
     return case
@@ -226,7 +227,7 @@ def transition(reference: str, transition_id: str) -> Any:
 @roles_required(*STAFF)
 def document(reference: str, document_id: int) -> Response:
     case = _case_or_404(reference)
-    stored = db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
+    stored = document_of_case(case, document_id)
     if stored is None:
         abort(404)
     record(current_user.label, "document.downloaded", "case", case.id, document=stored.id)

@@ -165,6 +165,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     auth_sessions.init_app(app)
 
+    from amtsweg.admin.api_access import blueprint as town_api_blueprint
     from amtsweg.admin.library import blueprint as library_blueprint
     from amtsweg.admin.operations import blueprint as admin_operations_blueprint
     from amtsweg.admin.town_processes import blueprint as town_processes_blueprint
@@ -189,6 +190,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)
     app.register_blueprint(town_processes_blueprint)
+    app.register_blueprint(town_api_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(contracts_blueprint)
     app.register_blueprint(workbench_blueprint)

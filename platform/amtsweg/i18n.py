@@ -3,7 +3,7 @@ face's request (the JSON API, no session) asks for its language with ``Accept-La
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 
 from amtsweg.web import machine_face_renderer
 
@@ -11,6 +11,9 @@ from amtsweg.web import machine_face_renderer
 def select_locale() -> str:
     """The page's language: the visitor's choice, the town's default, or German."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Jobs and commands (domain messages raised there; a mail carries its own locale).
+        return languages[0]
     if machine_face_renderer(request.path) is not None:
         return request.accept_languages.best_match(languages) or languages[0]
     chosen = session.get("locale")

@@ -107,12 +107,15 @@ def _field_message(error_type: str) -> str:
 
 
 def field_errors(error: ValidationError, location: str) -> list[FieldError]:
-    """pydantic's faults as ``FieldError``s named ``<location>.<field path>``."""
-    return [
-        FieldError(field=".".join([location, *(str(part) for part in fault["loc"])]),
-                   message=_field_message(fault["type"]), code=fault["type"])
-        for fault in error.errors()
-    ]
+    """pydantic's faults as ``FieldError``s named ``<location>.<field path>``, one per field. Query
+    strings are flat: a parameter's fault is named by the parameter alone (an optional one would
+    otherwise report each type it may have)."""
+    found: dict[str, FieldError] = {}
+    for fault in error.errors():
+        path = fault["loc"][:1] if location == "query" else fault["loc"]
+        name = ".".join([location, *(str(part) for part in path)])
+        found.setdefault(name, FieldError(field=name, message=_field_message(fault["type"]), code=fault["type"]))
+    return list(found.values())
 
 
 def type_uri(slug: str) -> str:

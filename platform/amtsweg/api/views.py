@@ -219,7 +219,10 @@ def get_document_content(reference: str, document_id: int) -> Response:
     if document is None:
         abort(404)
     with get_storage().open(document.storage_key) as handle:
-        return attachment(handle.read(), document.content_type, document.filename)
+        download = attachment(handle.read(), document.content_type, document.filename)
+    # spectree reads the answer's body again after the view: it must be in memory, not a file wrapper.
+    download.direct_passthrough = False
+    return download
 
 
 @blueprint.post("/cases/<reference>/documents")

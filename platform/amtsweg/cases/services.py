@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from amtsweg.audit.services import record
+from amtsweg.cases import events
 from amtsweg.cases.deadlines import initial_due_date
+from amtsweg.cases.events import publish_case_event
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseAccessToken, CaseMessage, Draft
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key, documents_of_draft
@@ -247,6 +249,7 @@ def _create_case(
             db.session.delete(document)
     record(actor, "case.submitted", "case", case.id, reference=case.reference, channel=channel,
            process=offered.process.slug, version=offered.version.version, fee_problem=fee_problem)
+    publish_case_event(case, events.SUBMITTED, channel=channel)
     if email:
         queue_mail(
             to=email,
@@ -288,6 +291,7 @@ def withdraw(case: Case) -> None:
     previous = case.status
     case.status = WITHDRAWN
     record(CITIZEN, "case.withdrawn", "case", case.id, previous_status=previous)
+    publish_case_event(case, events.STATUS_CHANGED, previous_status=previous)
     db.session.commit()
 
 
@@ -310,5 +314,6 @@ def reply(case: Case, body: str, documents: Iterable[Document] = ()) -> CaseMess
         names.append(document.filename)
     db.session.flush()
     record(CITIZEN, "case.citizen_replied", "case", case.id, message=message.id, documents=names)
+    publish_case_event(case, events.MESSAGE_RECEIVED, message=message.id)
     db.session.commit()
     return message

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import add_working_days, initial_due_date, working_days_between
+from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
@@ -134,6 +135,7 @@ def perform(case: Case, transition_id: str, actor: Actor, message: str = "", tod
         db.session.flush()
         details["letters"] = [doc.id for doc in letters]
     event = record(actor.label, "case.transition", "case", case.id, **details)
+    publish_case_event(case, STATUS_CHANGED, previous_status=previous)
     mail_templates = [action.template for action in transition.actions
                       if action.type in CITIZEN_MAIL_ACTIONS and isinstance(action, TemplateAction)]
     if mail_templates and case.applicant_email:

@@ -27,6 +27,9 @@ PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
 STATUSES = (PENDING, DELIVERED, FAILED)
+# The kinds of side effect the outbox delivers (notifications.tasks.DELIVERIES).
+MAIL = "mail"
+WEBHOOK = "webhook"
 
 
 class OutboxMessage(TenantOwned, Model):
@@ -41,7 +44,7 @@ class OutboxMessage(TenantOwned, Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # mail | webhook (notifications.tasks.DELIVERIES)
+    # MAIL | WEBHOOK
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     # The inputs of the side effect (for a mail: to, template, context, locale), rendered at send time.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)

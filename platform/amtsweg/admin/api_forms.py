@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms import Field, RadioField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from amtsweg.auth.api_tokens import ACTING_ROLES, SCOPES
@@ -22,12 +22,12 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class DayField(StringField):
+class DayField(Field):
     """A calendar day (``<input type="date">``); ``data`` is None when empty or not a day, and the
     domain's check says what is wrong."""
 
     widget = DateInput()
-    data: date | None  # type: ignore[assignment]
+    data: date | None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
@@ -57,4 +57,4 @@ class SubscriptionForm(FlaskForm):
 def show_problems(form: FlaskForm, problems: list[Problem]) -> None:
     """Put the domain's refusal next to the fields it names."""
     for problem in problems:
-        form[problem.path].errors = [*form[problem.path].errors, str(problem.message)]  # type: ignore[index]
+        form[problem.path].errors = [*form[problem.path].errors, str(problem.message)]

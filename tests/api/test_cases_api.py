@@ -110,6 +110,12 @@ def test_bad_list_queries_are_problems_that_name_the_parameter(app):
         assert [error["field"] for error in body["errors"]] == [field], query
 
 
+def test_a_day_given_as_a_number_is_a_format_problem_not_a_unix_time(app):
+    body = _problem(api(app, "usingen").get("/cases", query_string={"submitted_since": "1700000000"}), 400)
+    assert body["errors"] == [{"field": "query.submitted_since", "message": "Der Wert hat nicht das erwartete Format.",
+                               "code": "pattern_mismatch"}]
+
+
 def test_problems_are_german_by_default_and_english_on_request(app):
     client = api(app, "usingen")
     german = _problem(client.get("/cases", query_string={"limit": 0}), 400)

@@ -6,11 +6,13 @@ turned into the OpenAPI document. Times are RFC 3339 in UTC, dates ISO 8601, amo
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import JsonDict, SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 PAGE_LIMIT = 100
 
@@ -45,24 +47,44 @@ class Problem(Schema):
 # --------------------------------------------------------------------------- cases
 
 
+def _iso_day(value: Any) -> Any:
+    """A day only as ISO 8601 (``2026-03-02``), as the document says: pydantic would also read a
+    number as a Unix time. A fault is a format fault, told as such."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("pattern_mismatch", "a day as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _without_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
+def _absent(**kwargs: Any) -> Any:
+    """An optional query parameter: absent is no filter. It is never null, so neither None nor a
+    null default goes into the document."""
+    return Field(None, json_schema_extra=_without_default, **kwargs)
+
+
 class CaseListQuery(Schema):
     """Filters and paging of the case list; every filter narrows it, omitted ones do not."""
 
-    # A query parameter is present or absent, never null: None stays out of the document.
-    status: str | SkipJsonSchema[None] = Field(None, pattern=r"^[a-z_]{1,30}$",
-                                               description="e.g. submitted, in_progress")
-    process: str | SkipJsonSchema[None] = Field(None, pattern=r"^[a-z0-9-]{1,80}$", description="Slug of the process")
-    submitted_since: date | SkipJsonSchema[None] = Field(
-        None, description="First day of submission (German time), inclusive")
-    submitted_until: date | SkipJsonSchema[None] = Field(
-        None, description="Last day of submission (German time), inclusive")
-    assignee: str | SkipJsonSchema[None] = Field(
-        None, pattern=r"^(none|[1-9][0-9]{0,8})$",
+    # The constraints sit on the type (not the field), so that they reach the document.
+    status: Annotated[str, Field(pattern=r"^[a-z_]{1,30}$")] | SkipJsonSchema[None] = _absent(
+        description="e.g. submitted, in_progress")
+    process: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,80}$")] | SkipJsonSchema[None] = _absent(
+        description="Slug of the process")
+    submitted_since: IsoDay | SkipJsonSchema[None] = _absent(
+        description="First day of submission (German time), inclusive")
+    submitted_until: IsoDay | SkipJsonSchema[None] = _absent(
+        description="Last day of submission (German time), inclusive")
+    assignee: Annotated[str, Field(pattern=r"^(none|[1-9][0-9]{0,8})$")] | SkipJsonSchema[None] = _absent(
         description="Account id of the clerk working on it, or `none` for unassigned")
     order: Literal["newest", "oldest"] = "newest"
     limit: int = Field(25, ge=1, le=PAGE_LIMIT, description="Cases per page")
-    cursor: str | SkipJsonSchema[None] = Field(
-        None, min_length=1, max_length=400,
+    cursor: Annotated[str, Field(min_length=1, max_length=400)] | SkipJsonSchema[None] = _absent(
         description="`next_cursor` of the previous page, only with the same filters")
 
 

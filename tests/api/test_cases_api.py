@@ -201,6 +201,9 @@ def test_a_message_to_the_citizen_is_stored_shown_and_mailed(app):
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "mail")).all()
         assert [m.payload["template"] for m in mails] == ["nachricht_der_verwaltung"]
+        # The mail belongs to the case: deleting the case deletes it.
+        case_id = db.session.scalar(select(Case.id).where(Case.reference == reference))
+        assert [m.case_id for m in mails] == [case_id]
     blank = client.post(f"/cases/{reference}/messages", json={"body": "   "})
     assert _problem(blank, 422)["detail"].startswith("Bitte schreiben Sie eine Nachricht")
     assert _problem(client.post(f"/cases/{reference}/messages", json={"body": ""}), 400)

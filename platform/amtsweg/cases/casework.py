@@ -108,7 +108,7 @@ def send_message(case: Case, actor: str, body: str) -> CaseMessage:
         queue_mail(
             to=case.applicant_email, template="nachricht_der_verwaltung", locale=case.locale,
             context={"reference": case.reference, "status_url": status_url(issue_case_token(case.id, "mail"))},
-            dedupe_key=f"nachricht-{message.id}",
+            dedupe_key=f"nachricht-{message.id}", case_id=case.id,
         )
     db.session.commit()
     return message

@@ -41,11 +41,15 @@ class OutboxMessage(TenantOwned, Model):
         # What a town's webhook deliveries refer to (foreign keys that include tenant_id, docs/scaling.md).
         UniqueConstraint("tenant_id", "id"),
         Index("ix_outbox_message_status_next_attempt", "status", "next_attempt_at"),
+        # The case by (tenant_id, id), like every key to a town's row (docs/scaling.md).
+        ForeignKeyConstraint(["tenant_id", "case_id"], ["case_file.tenant_id", "case_file.id"], ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # MAIL | WEBHOOK
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The case the side effect is about, if any: deleting the case deletes its mails.
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The inputs of the side effect (for a mail: to, template, context, locale), rendered at send time.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=PENDING)

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from amtsweg.audit.services import record
 from amtsweg.cases import events
-from amtsweg.cases.assessment import Assessment
+from amtsweg.cases.assessment import Assessment, applicant_of
 from amtsweg.cases.deadlines import initial_due_date
 from amtsweg.cases.events import publish_case_event
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage
@@ -34,9 +34,7 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
-from amtsweg.forms.fields.email import EmailField
 from amtsweg.notifications.services import queue_mail
-from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tokens import new_token
 
 CITIZEN = "citizen"
@@ -64,23 +62,6 @@ class Submission:
     case: Case
     # The status link's token; None when the form had already been submitted (double submission).
     status_token: str | None
-
-
-def _applicant(definition: ProcessDefinition, answers: dict[str, Any]) -> tuple[str, str]:
-    names = {"given-name": "", "family-name": "", "name": "", "organization": ""}
-    email = ""
-    if definition.form is not None:
-        for fld in definition.form.top_fields():
-            value = answers.get(fld.id)
-            if not isinstance(value, str):
-                continue
-            autocomplete = getattr(fld, "autocomplete", None)
-            if autocomplete in names and not names[autocomplete]:
-                names[autocomplete] = value.strip()
-            if isinstance(fld, EmailField) and not email:
-                email = value.strip()
-    full = " ".join(part for part in (names["given-name"], names["family-name"]) if part)
-    return (full or names["name"] or names["organization"])[:200], email[:254]
 
 
 def _file_entries(value: Any) -> Iterable[dict[str, Any]]:
@@ -160,7 +141,7 @@ def _create_case(
     uploads the answers do not use, to delete once the transaction has committed."""
     offered, answers = assessment.offered, assessment.answers
     definition = offered.definition
-    name, email = _applicant(definition, answers)
+    name, email = applicant_of(definition, answers)
     case = Case(
         reference=next_reference(),
         process_version_id=offered.version.id,

@@ -43,6 +43,7 @@ from amtsweg.processes.queries import town_overrides
 from amtsweg.processes.schema import Action, ProcessDefinition, TemplateAction, Transition
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.assets import logo_data_uri
+from amtsweg.text import with_dative_article
 
 log = logging.getLogger(__name__)
 
@@ -316,6 +317,7 @@ def render_letter(
 ) -> str:
     """The letter as HTML, from the templates stored with the case's definition version."""
     env = SandboxedEnvironment(loader=DictLoader(version.definition.get("templates", {})), autoescape=True)
+    env.filters["dative"] = with_dative_article
     tenant = current_tenant()
     contact = tenant.contact
     overrides = town_overrides(case.process_slug)

@@ -10,11 +10,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
 from amtsweg.cases import drafts
-from amtsweg.cases.assessment import assess
+from amtsweg.cases.assessment import applicant_of, assess
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
 from amtsweg.cases.uploads import store_uploads
@@ -28,6 +29,7 @@ from amtsweg.forms.form import Step
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.sites import restrict_to
+from amtsweg.web import choose_language, request_limit_mb
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -99,6 +101,17 @@ def start(slug: str) -> str:
     )
 
 
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Response:
+    """Files too large for one request: back to the page with a message, not a bare error page."""
+    flash(gettext("Die ausgewählten Dateien sind zusammen größer als %(size)d MB und wurden nicht gesendet. "
+                  "Bitte laden Sie sie einzeln nacheinander hoch.", size=request_limit_mb()), "error")
+    rule = request.url_rule
+    if rule is not None and "GET" in (rule.methods or ()):
+        return redirect(request.path, 303)
+    return redirect(url_for("portal.index"), 303)
+
+
 @blueprint.route("/<slug>/starten", methods=["POST"])
 def begin(slug: str) -> Response:
     offered = digital_process_or_404(slug)
@@ -159,6 +172,12 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
     assert offered.definition.form is not None
     stored, upload_errors = store_uploads(offered.definition.form, current, answers, request.files, draft_id=draft.id)
     action = request.form.get("aktion", "weiter")
+    if action.startswith("sprache:"):
+        # Switching the language keeps what was typed on the page, unchecked, as "save" does.
+        if not choose_language(action.partition(":")[2]):
+            abort(400)
+        drafts.save_step(draft, offered, answers, done)
+        return redirect(url_for("application.step", slug=slug, number=number))
     if action not in ("weiter", "speichern"):
         try:
             removed = inputs.apply_action(current, answers, action)
@@ -195,7 +214,8 @@ def save_for_later(slug: str) -> Response | str:
             return render_template("application/saved.html", definition=offered.definition, email=email,
                                    draft=draft, continue_url=_continue_url(offered, draft))
     return render_template("application/save.html", definition=offered.definition, error=error, slug=slug,
-                           email=request.form.get("email", ""), continue_url=_continue_url(offered, draft))
+                           email=request.form.get("email", applicant_of(offered.definition, draft.answers)[1]),
+                           continue_url=_continue_url(offered, draft))
 
 
 def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
@@ -250,7 +270,8 @@ def submit(slug: str) -> Response | tuple[str, int]:
         return redirect(url_for("application.step", slug=slug, number=1))
     if submission.status_token is not None:
         session[SESSION_RECEIPT] = {"slug": slug, "reference": submission.case.reference,
-                                    "token": submission.status_token}
+                                    "token": submission.status_token,
+                                    "mailed": bool(submission.case.applicant_email)}
     _forget(slug)
     return redirect(url_for("application.confirmation", slug=slug))
 
@@ -262,4 +283,5 @@ def confirmation(slug: str) -> str:
     if not isinstance(receipt, dict) or receipt.get("slug") != slug:
         abort(404)
     return render_template("application/confirmation.html", definition=offered.definition,
-                           reference=receipt["reference"], token=receipt["token"])
+                           reference=receipt["reference"], token=receipt["token"],
+                           mailed=receipt.get("mailed", False))

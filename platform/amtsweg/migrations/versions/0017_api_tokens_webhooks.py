@@ -1,7 +1,7 @@
 """JSON API keys, webhook subscriptions and their deliveries (through the outbox)
 
 Revision ID: 0017
-Revises: 0019
+Revises: 0015
 Create Date: 2026-12-04 10:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls
 
 revision = "0017"
-down_revision = "0019"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

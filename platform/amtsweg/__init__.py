@@ -195,6 +195,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from amtsweg.admin.accounts import platform_blueprint as platform_accounts_blueprint
     from amtsweg.admin.accounts import town_blueprint as town_accounts_blueprint
+    from amtsweg.admin.api_access import blueprint as town_api_blueprint
     from amtsweg.admin.library import blueprint as library_blueprint
     from amtsweg.admin.operations import blueprint as admin_operations_blueprint
     from amtsweg.admin.statistics import blueprint as statistics_blueprint
@@ -223,11 +224,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(town_processes_blueprint)
     app.register_blueprint(town_statistics_blueprint)
     app.register_blueprint(statistics_blueprint)
+    app.register_blueprint(town_api_blueprint)
     app.register_blueprint(town_accounts_blueprint)
     app.register_blueprint(platform_accounts_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(contracts_blueprint)
     app.register_blueprint(workbench_blueprint)
+
+    from amtsweg import api
+
+    api.init_app(app)
 
     from amtsweg import ratelimits
 

@@ -2,7 +2,7 @@
 
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
-from amtsweg.auth.models import PlatformUser, User
+from amtsweg.auth.models import ApiToken, PlatformUser, User
 from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
 from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
 from amtsweg.cases.search import CaseSearchTerm
@@ -16,12 +16,13 @@ from amtsweg.contracts.models import (
     ContractReminder,
 )
 from amtsweg.documents.models import Document
-from amtsweg.notifications.models import OutboxMessage
+from amtsweg.notifications.models import OutboxMessage, WebhookDelivery, WebhookSubscription
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, ServiceOffer
 from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
+    "ApiToken",
     "ApplicationStart",
     "ArchiveHandoff",
     "AuditEvent",
@@ -52,4 +53,6 @@ __all__ = [
     "Tenant",
     "TenantAlias",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

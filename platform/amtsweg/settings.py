@@ -127,6 +127,13 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 10,
     # seconds one delivery attempt holds its outbox row; longer than the SMTP timeout
     "OUTBOX_LEASE_SECONDS": 300,
+    # calls per API key (all of a key's calls together; calls without a key per client address);
+    # counted in Redis when REDIS_URL is set, else in memory
+    "API_RATE_LIMIT": "600 per minute",
+    # seconds a webhook call may take (connecting and answering) before it counts as failed
+    "WEBHOOK_TIMEOUT": 10,
+    # testing only: webhooks may go to loopback addresses over plain HTTP (ignored in other environments)
+    "WEBHOOK_ALLOW_LOOPBACK": False,
     # requests per client address to pages behind a secret token (status link, resume link, calendar
     # address), all together; counted in Redis when REDIS_URL is set (shared by all workers), else in memory
     "TOKEN_LOOKUP_LIMIT": "60 per minute",

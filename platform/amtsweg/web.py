@@ -1,22 +1,33 @@
 """The web kernel: what every page shares (template context, language switch, error pages) and small
-helpers of the faces (safe redirects, query-string numbers, downloads). Imports no domain module."""
+helpers of the faces (safe redirects, query-string numbers, downloads). Imports no domain module.
+
+A machine face (the JSON API) registers its path prefix with :func:`register_machine_face`: its
+errors, routing errors included, are rendered by the face's own function instead of the HTML error
+page, its requests have no cookie session (nothing is read from or written to a cookie), and their
+language comes from the ``Accept-Language`` header (:mod:`amtsweg.i18n`).
+"""
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, send_file, session
+from flask import Flask, Request, Response, current_app, g, redirect, render_template, request, send_file, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, ServiceUnavailable
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from amtsweg.extensions import db
+
+# Path prefix of a machine face → its error renderer (the HTTP error → the response).
+ErrorRenderer = Callable[[HTTPException], Any]
+_MACHINE_FACES: dict[str, ErrorRenderer] = {}
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -99,6 +110,26 @@ def leave_after_form(target: str) -> Response | WerkzeugResponse:
     return Response(render_template("forwarding.html", target=target), mimetype="text/html")
 
 
+def register_machine_face(prefix: str, render: ErrorRenderer) -> None:
+    """Requests under ``prefix`` belong to a machine face: ``render(error)`` answers their errors."""
+    _MACHINE_FACES[prefix] = render
+
+
+def machine_face_renderer(path: str) -> ErrorRenderer | None:
+    """The error renderer of the machine face serving ``path``, None for pages."""
+    return next((render for prefix, render in _MACHINE_FACES.items() if path.startswith(prefix)), None)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session of the pages; a machine face's requests get none (a cookie sent
+    to the API is neither read nor refreshed, so a browser's login can never act there)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if machine_face_renderer(request.path) is not None:
+            return None  # Flask then uses a null session, which it never saves
+        return super().open_session(app, request)
+
+
 def request_limit_mb() -> int:
     """How many megabytes one request (a form with its files) may carry."""
     return int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
@@ -145,7 +176,9 @@ def _forget_failed_transaction() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the shared template context, the language switch and the error pages."""
+    """Register the shared template context, the language switch, the error pages and the session."""
+    app.session_interface = SessionInterface()
+
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")
@@ -182,11 +215,18 @@ def init_app(app: Flask) -> None:
                           error.name, error.description)
         if error.code >= 500:
             _forget_failed_transaction()
+        machine = machine_face_renderer(request.path)
+        if machine is not None:
+            return machine(error)
         return _error_page(error.code, error.get_headers())
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> Response:
+    def unexpected_error(error: Exception) -> Any:
         error_log.exception("unhandled error")
         _forget_failed_transaction()
         # The database being unreachable (e.g. restarting) is a passing outage, not a fault.
-        return _error_page(503 if isinstance(error, OperationalError) else 500)
+        outage = isinstance(error, OperationalError)
+        machine = machine_face_renderer(request.path)
+        if machine is not None:
+            return machine(ServiceUnavailable() if outage else InternalServerError())
+        return _error_page(503 if outage else 500)

@@ -33,6 +33,7 @@ from amtsweg.archive import xdomea
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
+from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
 from amtsweg.cases.workflow import definition_of
 from amtsweg.clock import utcnow
@@ -135,9 +136,11 @@ def run_retention(today: date, *, dry_run: bool = False) -> RetentionReport:
 def archive_case(case: Case) -> None:
     """Closed → archived, keeping the closing date retention counts from (one transaction)."""
     case.closed_at = closed_at(case)
+    previous = case.status
     case.status = "archived"
     case.archived_at = utcnow()
     record(ACTOR, "case.archived", "case", case.id, reference=case.reference)
+    publish_case_event(case, STATUS_CHANGED, previous_status=previous)
     db.session.commit()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 
 from amtsweg.auth.models import PlatformUser, User
@@ -19,6 +21,13 @@ def staff_member(user_id: int) -> User | None:
     """An active clerk or team lead of the current town (another town's account is not found)."""
     user = db.session.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
     return user if user is not None and user.has_role(CLERK, TEAM_LEAD) else None
+
+
+def account_names(user_ids: Collection[int]) -> dict[int, str]:
+    """The names of the current town's accounts with these ids (as shown in the workbench)."""
+    if not user_ids:
+        return {}
+    return {user.id: user.label for user in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
 
 
 def town_users() -> list[User]:

@@ -63,6 +63,16 @@ def draft_by_token(token: str, slug: str) -> Draft | None:
     return draft if as_utc(draft.expires_at) > utcnow() else None
 
 
+def case_by_reference(reference: str) -> Case | None:
+    """The current town's case with this reference (another town's reference is not found)."""
+    return db.session.scalar(select(Case).where(Case.reference == reference))
+
+
+def document_of_case(case: Case, document_id: int) -> Document | None:
+    """One document of the case (staff may open all of them), or None."""
+    return db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
+
+
 def documents_of_case(case: Case) -> list[Document]:
     """Every document of the case, oldest first (staff see all of them)."""
     return list(db.session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
@@ -251,14 +261,22 @@ def status_counts() -> list[StatusCount]:
             for status, count in zip(STATUS_LABELS, row, strict=True) if count]
 
 
-def queue_page(selected: QueueFilter, today: date | None = None) -> QueuePage:
-    """One page of the current town's cases (the ORM adds the town filter) and its status counts."""
+def case_page(
+    selected: QueueFilter, limit: int = PAGE_SIZE, today: date | None = None
+) -> tuple[list[Case], int | None]:
+    """Up to ``limit`` of the current town's cases in the filter's order (the ORM adds the town
+    filter), and the id to continue after when there are more."""
     query = _ordered(_filtered(selected, today or date.today()), selected.sort, selected.before_id)
-    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
-    has_more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return QueuePage(rows, status_counts(), rows[-1].id if has_more else None,
-                     process_titles({case.process_slug for case in rows}))
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if has_more else None
+
+
+def queue_page(selected: QueueFilter, today: date | None = None) -> QueuePage:
+    """One page of the current town's cases, its status counts and the titles of its processes."""
+    rows, next_id = case_page(selected, PAGE_SIZE, today)
+    return QueuePage(rows, status_counts(), next_id, process_titles({case.process_slug for case in rows}))
 
 
 def process_titles(slugs: set[str]) -> dict[str, dict[str, str]]:

@@ -18,8 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
+from amtsweg.cases import events
 from amtsweg.cases.assessment import Assessment, applicant_of
 from amtsweg.cases.deadlines import initial_due_date, start_of_local_day
+from amtsweg.cases.events import publish_case_event
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key
@@ -180,6 +182,7 @@ def _create_case(
             db.session.delete(document)
     record(actor, "case.submitted", "case", case.id, reference=case.reference, channel=channel,
            process=offered.process.slug, version=offered.version.version, fee_problem=assessment.fee_problem)
+    publish_case_event(case, events.SUBMITTED, channel=channel)
     if email:
         queue_mail(
             to=email,
@@ -229,6 +232,7 @@ def withdraw(case: Case) -> None:
     previous, today = case.status, today_in_germany()
     move_to(case, WITHDRAWN, today)
     record(CITIZEN, "case.withdrawn", "case", case.id, previous_status=previous)
+    publish_case_event(case, events.STATUS_CHANGED, previous_status=previous)
     if case.applicant_email:
         definition = definition_of(case)[1]
         queue_mail(
@@ -274,5 +278,6 @@ def reply(case: Case, body: str, uploads: Sequence[tuple[IO[bytes], str]] = ()) 
     names = [document.filename for document in documents]
     db.session.flush()
     record(CITIZEN, "case.citizen_replied", "case", case.id, message=message.id, documents=names)
+    publish_case_event(case, events.MESSAGE_RECEIVED, message=message.id)
     db.session.commit()
     return message

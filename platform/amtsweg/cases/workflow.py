@@ -25,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import add_working_days, initial_due_date, is_overdue, working_days_between
+from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
@@ -342,6 +343,7 @@ def _perform(case: Case, transition_id: str, actor: Actor, message: str, today: 
     for action, spec in actions:
         action.apply(step, spec)
     record(actor.label, "case.transition", "case", case.id, **step.details)
+    publish_case_event(case, STATUS_CHANGED, previous_status=step.details["from"])
     db.session.commit()
     return transition
 

@@ -28,6 +28,8 @@ from amtsweg.cases.queries import (
     QueueFilter,
     audit_page,
     case_by_idempotency_key,
+    case_by_reference,
+    document_of_case,
     documents_of_case,
     messages_of_case,
     notes_of_case,
@@ -48,7 +50,6 @@ from amtsweg.cases.workflow import (
     transition_for,
 )
 from amtsweg.clock import today_in_germany
-from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
@@ -73,7 +74,7 @@ def _actor() -> Actor:
 
 def _case_or_404(reference: str) -> Case:
     # The ORM restricts the query to the current town: another town's reference is simply not found.
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    case = case_by_reference(reference)
     if case is None:
         abort(404)
     return case
@@ -265,7 +266,7 @@ def transition(reference: str, transition_id: str) -> Any:
 @roles_required(*STAFF)
 def document(reference: str, document_id: int) -> Response:
     case = _case_or_404(reference)
-    stored = db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
+    stored = document_of_case(case, document_id)
     if stored is None:
         abort(404)
     case_services.note_access(case, current_user.label, "document.downloaded", document=stored.id)

@@ -15,6 +15,7 @@ from amtsweg.contracts.models import (
 )
 from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage
+from amtsweg.payments.models import Payment, PaymentEvent
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.tenancy.models import Tenant
 from amtsweg.workbench.models import CaseNote
@@ -35,6 +36,8 @@ __all__ = [
     "Document",
     "Draft",
     "OutboxMessage",
+    "Payment",
+    "PaymentEvent",
     "PlatformUser",
     "Process",
     "ProcessEnablement",

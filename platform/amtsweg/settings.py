@@ -99,6 +99,13 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 10,
     # seconds one delivery attempt holds its outbox row; longer than the SMTP timeout
     "OUTBOX_LEASE_SECONDS": 300,
+    # days after its start an online payment that is not final is still asked about by reconciliation
+    "PAYMENT_RECONCILE_DAYS": 14,
+    # minutes after which an online payment whose start never reached the provider counts as failed
+    "PAYMENT_START_ABANDON_MINUTES": 30,
+    # development only: every town's online payment goes to this XBezahldienste simulator (no credentials);
+    # production refuses to start with it set
+    "PAYMENT_SIMULATOR_URL": "",
     # text | json (production: json)
     "LOG_FORMAT": "text",
     "LOG_LEVEL": "INFO",
@@ -157,5 +164,7 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append("BASE_DOMAIN is not set to the deployment's domain")
     if not config["TRUSTED_HOSTS"]:
         problems.append("TRUSTED_HOSTS is empty")
+    if config["PAYMENT_SIMULATOR_URL"]:
+        problems.append("PAYMENT_SIMULATOR_URL is set; the payment simulator is for development only")
     if problems:
         raise ConfigurationError("Production configuration refused: " + "; ".join(problems))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from amtsweg.extensions import db
-from amtsweg.tenancy.config import ConfigProblem, load_all
+from amtsweg.tenancy.config import ConfigProblem, SectionCheck, load_all
 from amtsweg.tenancy.models import Tenant
 from amtsweg.tenancy.resolution import directory
 
@@ -27,12 +28,13 @@ class SyncReport:
     deactivated: list[str] = field(default_factory=list)
 
 
-def sync_tenants(tenants_dir: Path) -> SyncReport:
-    """Bring the Tenant table in line with the folders; all or nothing.
+def sync_tenants(tenants_dir: Path, checks: Iterable[SectionCheck] = ()) -> SyncReport:
+    """Bring the Tenant table in line with the folders; all or nothing. ``checks`` validate the
+    sections that domain modules own (see ``load_all``).
 
     A town whose folder disappeared is deactivated, never deleted (its cases must stay).
     """
-    configs, problems = load_all(tenants_dir)
+    configs, problems = load_all(tenants_dir, checks)
     if problems:
         raise TenantConfigError(problems)
     report = SyncReport()

@@ -1,0 +1,217 @@
+"""Reading payments: by return token, per case, for reconciliation and for the cash office."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, or_, select
+
+from amtsweg.cases.tokens import hash_token
+from amtsweg.clock import TOWN_TIME
+from amtsweg.extensions import db
+from amtsweg.payments.models import Payment, PaymentEvent
+from amtsweg.payments.providers.base import CANCELLED, FAILED, OPEN, PAID, PENDING, STATUSES
+
+
+def payment_by_token(token: str) -> Payment | None:
+    """The current town's payment whose return address carries ``token`` (another town's: None)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Payment).where(Payment.return_token_hash == hash_token(token)))
+
+
+def payment_by_id(payment_id: int) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.id == payment_id))
+
+
+def latest_attempt(case_id: int) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.case_id == case_id).order_by(Payment.attempt.desc()))
+
+
+def payments_of_case(case_id: int) -> list[Payment]:
+    return list(db.session.scalars(select(Payment).where(Payment.case_id == case_id).order_by(Payment.attempt)))
+
+
+def history(payment: Payment) -> list[PaymentEvent]:
+    return list(db.session.scalars(
+        select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.id)))
+
+
+def due_for_check(payment: Payment, now: datetime) -> bool:
+    """Whether reconciliation asks the provider about ``payment`` now. Open payments every run; a
+    failed or cancelled one (which a provider rarely turns into paid) less often the older it is."""
+    if payment.status == OPEN or payment.checked_at is None:
+        return True
+    age = now - aware(payment.created_at)
+    interval = timedelta(0) if age < timedelta(hours=1) else timedelta(hours=1) if age < timedelta(days=1) \
+        else timedelta(days=1)
+    return now - aware(payment.checked_at) >= interval
+
+
+def to_reconcile(online_methods: Sequence[str], since: datetime, limit: int = 500) -> list[Payment]:
+    """The current town's online payments that are not final, have a transaction, and are younger
+    than ``since``; least recently checked first."""
+    return list(db.session.scalars(
+        select(Payment)
+        .where(Payment.method.in_(online_methods), Payment.status.in_((OPEN, FAILED, CANCELLED)),
+               Payment.transaction_id.is_not(None), Payment.created_at >= since)
+        .order_by(Payment.checked_at.is_not(None), Payment.checked_at, Payment.id)
+        .limit(limit)
+    ))
+
+
+def stale_starts(online_methods: Sequence[str], before: datetime) -> list[Payment]:
+    """Online payments whose start never reached the provider (no transaction) before ``before``."""
+    return list(db.session.scalars(
+        select(Payment).where(Payment.method.in_(online_methods), Payment.status == PENDING,
+                              Payment.transaction_id.is_(None), Payment.created_at < before)
+    ))
+
+
+def aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes (stored as UTC).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC bounds of the German calendar days ``first`` … ``last`` (the cash office's days)."""
+    start = datetime.combine(first, time.min, TOWN_TIME).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, TOWN_TIME).astimezone(UTC)
+    return start, end
+
+
+# --------------------------------------------------------------------------- cash office
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    status: str = ""
+    method: str = ""
+    process: str = ""
+    search: str = ""
+    # Days (German time) of the payment: when it was paid, or created if not paid.
+    since: date | None = None
+    until: date | None = None
+
+
+def _filtered(selected: PaymentFilter) -> Select[tuple[Payment]]:
+    query = select(Payment)
+    if selected.status in STATUSES:
+        query = query.where(Payment.status == selected.status)
+    if selected.method:
+        query = query.where(Payment.method == selected.method)
+    if selected.process:
+        query = query.where(Payment.process_slug == selected.process)
+    if selected.search:
+        needle = f"%{selected.search.strip()}%"
+        query = query.where(or_(Payment.case_reference.ilike(needle), Payment.kassenzeichen.ilike(needle),
+                                Payment.transaction_id.ilike(needle)))
+    if selected.since or selected.until:
+        start, end = day_bounds(selected.since or date(2000, 1, 1), selected.until or date(2999, 12, 31))
+        moment = func.coalesce(Payment.paid_at, Payment.created_at)
+        query = query.where(moment >= start, moment < end)
+    return query
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    payments: list[Payment]
+    next_before_id: int | None
+
+
+def payment_page(selected: PaymentFilter, before_id: int | None = None, size: int = 50) -> PaymentPage:
+    query = _filtered(selected).order_by(Payment.id.desc()).limit(size + 1)
+    if before_id is not None:
+        query = query.where(Payment.id < before_id)
+    rows = list(db.session.scalars(query))
+    return PaymentPage(rows[:size], rows[size - 1].id if len(rows) > size else None)
+
+
+@dataclass(frozen=True)
+class Total:
+    key: str
+    count: int
+    cents: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Money received (paid minus refunded) of the filtered payments, by day, month and process."""
+
+    by_day: list[Total]
+    by_month: list[Total]
+    by_process: list[Total]
+    cents: int
+    count: int
+
+
+def totals(selected: PaymentFilter) -> Totals:
+    received = _filtered(selected).where(Payment.paid_at.is_not(None)).with_only_columns(
+        Payment.paid_at, Payment.process_slug, Payment.amount_cents, Payment.refunded_cents)
+    days: dict[str, list[int]] = {}
+    months: dict[str, list[int]] = {}
+    processes: dict[str, list[int]] = {}
+    for paid_at, process, amount, refunded in db.session.execute(received):
+        local = aware(paid_at).astimezone(TOWN_TIME)
+        for bucket, key in ((days, local.strftime("%Y-%m-%d")), (months, local.strftime("%Y-%m")),
+                            (processes, process)):
+            entry = bucket.setdefault(key, [0, 0])
+            entry[0] += 1
+            entry[1] += amount - refunded
+
+    def listed(bucket: dict[str, list[int]], newest_first: bool) -> list[Total]:
+        return [Total(key, count, cents) for key, (count, cents) in sorted(bucket.items(), reverse=newest_first)]
+
+    return Totals(listed(days, True), listed(months, True), listed(processes, False),
+                  sum(v[1] for v in days.values()), sum(v[0] for v in days.values()))
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """One line of the booking export: a fee line received, or a refund (negative)."""
+
+    booked_on: date
+    kassenzeichen: str
+    haushaltsstelle: str
+    produkt: str
+    cents: int
+    reference: str
+    method: str
+    transaction_id: str
+    text: str
+
+
+def booking_rows(first: date, last: date) -> list[BookingRow]:
+    """Every fee line paid and every refund recorded on the days ``first`` … ``last`` (German time)."""
+    start, end = day_bounds(first, last)
+    rows: list[BookingRow] = []
+    for payment in db.session.scalars(
+        select(Payment).where(Payment.paid_at >= start, Payment.paid_at < end).order_by(Payment.paid_at, Payment.id)
+    ):
+        day = aware(payment.paid_at).astimezone(TOWN_TIME).date()  # type: ignore[arg-type]
+        rows += [
+            BookingRow(day, line["kassenzeichen"], line["haushaltsstelle"], line["produkt"], line["cents"],
+                       payment.case_reference, payment.method, payment.transaction_id or "", line["label"]["de"])
+            for line in payment.lines
+        ]
+    refunds = db.session.execute(
+        select(PaymentEvent, Payment).join(Payment, Payment.id == PaymentEvent.payment_id)
+        .where(PaymentEvent.source == "refund", PaymentEvent.occurred_at >= start, PaymentEvent.occurred_at < end)
+        .order_by(PaymentEvent.occurred_at, PaymentEvent.id)
+    )
+    for event, payment in refunds:
+        first_line = payment.lines[0] if payment.lines else {"haushaltsstelle": "", "produkt": ""}
+        rows.append(BookingRow(
+            aware(event.occurred_at).astimezone(TOWN_TIME).date(), payment.kassenzeichen,
+            first_line["haushaltsstelle"], first_line["produkt"], -event.amount_cents, payment.case_reference,
+            payment.method, payment.transaction_id or "", f"Erstattung: {event.note}"[:200],
+        ))
+    return rows
+
+
+def paid_payments(first: date, last: date) -> list[Payment]:
+    start, end = day_bounds(first, last)
+    return list(db.session.scalars(select(Payment).where(Payment.status.in_((PAID,)), Payment.paid_at >= start,
+                                                         Payment.paid_at < end)))

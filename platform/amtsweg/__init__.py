@@ -141,6 +141,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from amtsweg.operations.views import blueprint as operations_blueprint
     from amtsweg.portal.application import blueprint as application_blueprint
     from amtsweg.portal.catalogue import blueprint as catalogue_blueprint
+    from amtsweg.portal.payments import blueprint as payment_blueprint
     from amtsweg.portal.status import blueprint as status_blueprint
     from amtsweg.portal.views import blueprint as portal_blueprint
     from amtsweg.workbench.contracts import blueprint as contracts_blueprint
@@ -151,6 +152,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(catalogue_blueprint)
     app.register_blueprint(application_blueprint)
     app.register_blueprint(status_blueprint)
+    app.register_blueprint(payment_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)

@@ -34,8 +34,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from amtsweg.payments.base import ProviderSettings
 from amtsweg.payments.providers import PROVIDERS, PaymentProvider
-from amtsweg.payments.providers.base import ProviderSettings
 from amtsweg.tenancy.config import ConfigProblem, TenantConfig
 from amtsweg.tenancy.models import TenantInfo
 

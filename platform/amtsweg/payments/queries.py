@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, or_, select
 from amtsweg.cases.tokens import hash_token
 from amtsweg.clock import TOWN_TIME
 from amtsweg.extensions import db
+from amtsweg.payments.base import CANCELLED, FAILED, OPEN, PAID, PENDING, STATUSES
 from amtsweg.payments.models import Payment, PaymentEvent
-from amtsweg.payments.providers.base import CANCELLED, FAILED, OPEN, PAID, PENDING, STATUSES
 
 
 def payment_by_token(token: str) -> Payment | None:

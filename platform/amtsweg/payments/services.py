@@ -36,11 +36,9 @@ from amtsweg.cases.references import parse_reference
 from amtsweg.cases.tokens import hash_token, new_token
 from amtsweg.clock import TOWN_TIME, today_in_germany
 from amtsweg.extensions import db
+from amtsweg.jobs.dispatch import enqueue
 from amtsweg.notifications.mail import town_context
-from amtsweg.payments.config import TownPayments, town_payments
-from amtsweg.payments.models import Payment, PaymentEvent
-from amtsweg.payments.providers import PROVIDERS
-from amtsweg.payments.providers.base import (
+from amtsweg.payments.base import (
     CANCELLED,
     FAILED,
     FINAL_STATUSES,
@@ -59,6 +57,9 @@ from amtsweg.payments.providers.base import (
     ProviderUnavailable,
     RemoteStatus,
 )
+from amtsweg.payments.config import TownPayments, town_payments
+from amtsweg.payments.models import Payment, PaymentEvent
+from amtsweg.payments.providers import PROVIDERS
 from amtsweg.payments.queries import (
     aware,
     due_for_check,
@@ -68,6 +69,7 @@ from amtsweg.payments.queries import (
     to_reconcile,
 )
 from amtsweg.processes.fees import FeeLine, format_cents
+from amtsweg.processes.schema import Text
 from amtsweg.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -154,8 +156,6 @@ class PaymentDemand:
 
 def fee_lines_of(case: Case) -> list[FeeLine]:
     """The fee lines kept on the case (set at submission, or later with the decision)."""
-    from amtsweg.processes.schema import Text
-
     return [FeeLine(line["id"], Text.model_validate(line["label"]), int(line["cents"])) for line in case.fees]
 
 
@@ -195,10 +195,12 @@ def request_payment(case: Case, lines: Sequence[FeeLine]) -> PaymentDemand:
 
 @dataclass(frozen=True)
 class Started:
-    """A started payment: where to send the citizen (None: nowhere — transfer, town hall)."""
+    """A started payment: the provider's page to send the citizen to, or (transfer, town hall: None)
+    the token of our own page that shows how to pay. ``token`` is set whenever a new one was issued."""
 
     payment: Payment
     redirect_url: str | None
+    token: str | None = None
 
 
 def _return_url(endpoint: str, token: str) -> str:
@@ -299,7 +301,11 @@ def start_payment(case: Case, lines: Sequence[FeeLine] | None, return_endpoint: 
                 raise OnlinePaymentOpen()
             return Started(latest, latest.redirect_url)
         if latest is not None and latest.status == OPEN and latest.method == method:
-            return Started(latest, None)
+            # A transfer or town-hall payment already waits: a fresh link to its instructions.
+            token = new_token()
+            latest.return_token_hash = hash_token(token)
+            db.session.commit()
+            return Started(latest, None, token)
         token = None
         if latest is not None and latest.status == PENDING and latest.method == method:
             payment, token = latest, new_token()
@@ -318,20 +324,20 @@ def start_payment(case: Case, lines: Sequence[FeeLine] | None, return_endpoint: 
                 db.session.rollback()
                 continue
         try:
-            return _hand_over(payment, provider, _return_url(return_endpoint, token))
+            return _hand_over(payment, provider, _return_url(return_endpoint, token), token)
         except _AttemptLost:
             continue
     raise ProviderBusy("the attempt kept changing")
 
 
-def _hand_over(payment: Payment, provider: PaymentProvider, return_url: str) -> Started:
+def _hand_over(payment: Payment, provider: PaymentProvider, return_url: str, token: str) -> Started:
     order = order_of(payment, return_url)
     payment_id, created_at = payment.id, payment.created_at
     db.session.commit()  # no transaction is held while the provider is called
     try:
         checkout = provider.start(order)
     except PaymentExists as exc:
-        return _after_payment_exists(payment_id, created_at, provider, exc)
+        return _after_payment_exists(payment_id, created_at, provider, exc, token)
     except ProviderRefused as exc:
         _fail_start(payment_id, exc)
         log.error("payment %s refused by %s: %s %s", order.request_id, provider.key, exc.code, exc.detail)
@@ -351,7 +357,7 @@ def _hand_over(payment: Payment, provider: PaymentProvider, return_url: str) -> 
         # Transfer, town hall: the money is awaited; nobody is sent anywhere.
         _change(payment, OPEN, "start", SYSTEM)
         db.session.commit()
-        return Started(payment, None)
+        return Started(payment, None, token)
     # Conditional as every change: a parallel start of the same attempt may have stored it already.
     changed = db.session.execute(
         update(Payment)
@@ -369,11 +375,11 @@ def _hand_over(payment: Payment, provider: PaymentProvider, return_url: str) -> 
     else:
         db.session.rollback()
     db.session.refresh(payment)
-    return Started(payment, payment.redirect_url)
+    return Started(payment, payment.redirect_url, token)
 
 
 def _after_payment_exists(payment_id: int, created_at: datetime, provider: PaymentProvider,
-                          exc: PaymentExists) -> Started:
+                          exc: PaymentExists, token: str) -> Started:
     """The provider already has this request id. Either a parallel start of the same attempt is about
     to store the transaction (wait for it), or the answer to an earlier start was lost: then this
     attempt cannot be continued (its transaction id is unknown to us) and a new attempt takes over."""
@@ -381,7 +387,7 @@ def _after_payment_exists(payment_id: int, created_at: datetime, provider: Payme
     payment = db.session.get(Payment, payment_id)
     assert payment is not None
     if payment.status == OPEN and payment.redirect_url:
-        return Started(payment, payment.redirect_url)
+        return Started(payment, payment.redirect_url, token)
     # Longer than a parallel start can take (its connect and read timeouts).
     settings = provider.settings
     grace = timedelta(seconds=getattr(settings, "timeout_seconds", 10)
@@ -422,16 +428,79 @@ class Settled:
     problem: str = ""
 
 
-def handle_return(token: str) -> Payment | None:
-    """The citizen came back from the provider's page with ``token``. Nothing in the return address
-    is believed but the token (which payment); the provider is asked. None: no such payment here."""
+@dataclass(frozen=True)
+class ReturnOutcome:
+    """What to tell the citizen who came back: the provider's word if it answered, else the booked
+    state (``answered`` False: the provider could not be asked just now)."""
+
+    payment: Payment
+    status: str
+    answered: bool
+
+
+def handle_return(token: str) -> ReturnOutcome | None:
+    """The citizen came back from the provider's page with ``token`` (None: no such payment here).
+
+    Nothing in the return address is believed but the token: the provider is asked. This runs on
+    the provider's redirect, a GET, so it books nothing itself: a job (:func:`settle` via
+    ``payments.tasks.settle_payment``) does, once the request is over — once, however often the
+    citizen reloads."""
     payment = payment_by_token(token)
     if payment is None:
         return None
-    if payment.status not in FINAL_STATUSES:
-        settle(payment, source="return")
-        db.session.refresh(payment)
-    return payment
+    if payment.status in FINAL_STATUSES or not _online(payment):
+        return ReturnOutcome(payment, payment.status, True)
+    try:
+        provider = provider_of(payment)
+    except ProviderError:
+        return ReturnOutcome(payment, payment.status, False)
+    order, booked = order_of(payment), payment.status
+    db.session.commit()  # ends the read: no transaction is held while the provider is called
+    try:
+        remote = provider.handle_return(order)
+    except ProviderError as exc:
+        log.warning("payment %s: status query on return failed: %s", order.request_id, exc)
+        remote = None
+    if remote is None or remote.status != booked:
+        # Book it (or note the problem) in a job, outside any transaction so that it is sent when
+        # the request ends; its id keeps a queued one from being added twice.
+        enqueue("amtsweg.payments.tasks.settle_payment", order.payment_id, tenant_id=current_tenant().id,
+                job_id=f"payment-settle-{order.payment_id}")
+    return ReturnOutcome(payment, remote.status if remote else booked, remote is not None)
+
+
+@dataclass(frozen=True)
+class HowToPay:
+    """A payment's page: the methods the citizen may switch to, and (transfer, town hall) what to do."""
+
+    methods: list[str]
+    instructions: dict[str, Any]
+    online: bool
+
+
+def how_to_pay(payment: Payment) -> HowToPay:
+    tenant = current_tenant()
+    town = town_payments(tenant)
+    methods = town.offered(tenant.slug)
+    try:
+        provider = provider_of(payment)
+    except ProviderError:
+        return HowToPay(methods, {}, False)
+    return HowToPay(methods, provider.instructions(order_of(payment)), provider.online)
+
+
+def retry_payment(token: str, method: str, return_endpoint: str) -> Started | None:
+    """The citizen tries again from the page of a cancelled or failed payment (or picks another
+    method): a new attempt over the same fee lines. None: no such payment here."""
+    payment = payment_by_token(token)
+    if payment is None:
+        return None
+    case = db.session.get(Case, payment.case_id) if payment.case_id else None
+    if case is None:
+        raise PaymentNotPossible("the case no longer exists")
+    lines = [FeeLine(line["id"], Text(de=line["label"]["de"], en=line["label"]["en"]), line["cents"])
+             for line in payment.lines]
+    return start_payment(case, lines, return_endpoint, method or payment.method)
 
 
 def settle(payment: Payment, source: str = "reconcile") -> Settled:

@@ -41,11 +41,13 @@ from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
 from amtsweg.web import attachment, digital_process_or_404, small_int
 from amtsweg.workbench import intake, services
+from amtsweg.workbench.payments import blueprint as payments_blueprint
 from amtsweg.workbench.queries import AuditFilter, audit_page, notes_of_case, staff_member, town_staff
 from amtsweg.workbench.queue import NEWEST, SORTS, QueueFilter, queue_page
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/sachbearbeitung", template_folder="templates")
 restrict_to(blueprint, "tenant")
+blueprint.register_blueprint(payments_blueprint)
 STAFF = (CLERK, TEAM_LEAD)
 
 

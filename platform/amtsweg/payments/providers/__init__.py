@@ -4,7 +4,7 @@ Adding a provider: one module here with a class decorated ``@register("name")`` 
 ``start``, ``poll``/``handle_return`` if it keeps a status, ``health``), imported below.
 """
 
+from amtsweg.payments.base import PROVIDERS, PaymentProvider
 from amtsweg.payments.providers import town_hall, transfer, xbezahldienste
-from amtsweg.payments.providers.base import PROVIDERS, PaymentProvider
 
 __all__ = ["PROVIDERS", "PaymentProvider", "town_hall", "transfer", "xbezahldienste"]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from flask_babel import lazy_gettext
 from pydantic import Field
 
-from amtsweg.payments.providers.base import Checkout, Health, PaymentOrder, PaymentProvider, ProviderSettings, register
+from amtsweg.payments.base import Checkout, Health, PaymentOrder, PaymentProvider, ProviderSettings, register
 
 
 class TownHallSettings(ProviderSettings):

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from amtsweg.payments.providers.base import Checkout, Health, PaymentOrder, PaymentProvider, ProviderSettings, register
+from amtsweg.payments.base import Checkout, Health, PaymentOrder, PaymentProvider, ProviderSettings, register
 
 
 class TransferSettings(ProviderSettings):

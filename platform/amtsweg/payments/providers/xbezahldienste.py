@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext
 from pydantic import Field, field_validator, model_validator
 
-from amtsweg.payments.providers.base import (
+from amtsweg.payments.base import (
     CANCELLED,
     FAILED,
     OPEN,

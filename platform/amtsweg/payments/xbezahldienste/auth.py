@@ -24,7 +24,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from requests.auth import HTTPBasicAuth
 
-from amtsweg.payments.providers.base import ProviderMisconfigured, ProviderUnavailable
+from amtsweg.payments.base import ProviderMisconfigured, ProviderUnavailable
 
 
 def variable(kind: str, town_slug: str) -> str:
@@ -134,7 +134,8 @@ class ClientCredentialsProfile(AuthProfile):
             if session.token and not session.token.is_expired(leeway=60):
                 return
             try:
-                session.fetch_token(self.settings.token_url, grant_type="client_credentials", timeout=timeout)
+                session.fetch_token(self.settings.token_url, grant_type="client_credentials", timeout=timeout,
+                                    verify=session.verify)
             except OAuth2Error as exc:
                 raise ProviderMisconfigured(f"token endpoint refused the client: {exc.error}") from exc
             except (requests.RequestException, ValueError) as exc:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import requests
 from pydantic import BaseModel, ValidationError
 
-from amtsweg.payments.providers.base import (
+from amtsweg.payments.base import (
     PaymentExists,
     ProviderError,
     ProviderMisconfigured,
@@ -85,16 +85,19 @@ class XBezahldiensteClient:
         if self.profile is not None:
             self.profile.before_request(self.session, self.timeout)
         try:
+            # verify and cert given per call: requests would otherwise let REQUESTS_CA_BUNDLE and
+            # CURL_CA_BUNDLE of the environment replace the town's CA.
             return self.session.request(
                 method, self.base_url + path, timeout=self.timeout, allow_redirects=False,
-                headers={"Accept": "application/json, application/problem+json"}, **kwargs,
+                headers={"Accept": "application/json, application/problem+json"},
+                verify=self.session.verify, cert=self.session.cert, **kwargs,
             )
         except requests.exceptions.SSLError as exc:
-            raise ProviderMisconfigured(f"TLS connection refused: {_reason(exc)}") from exc
+            raise ProviderMisconfigured(f"TLS connection refused: {_reason(exc)}", code="TLS") from exc
         except requests.Timeout as exc:
-            raise ProviderUnavailable(f"no answer within {self.timeout[1]:g} s") from exc
+            raise ProviderUnavailable(f"no answer within {self.timeout[1]:g} s", code="TIMEOUT") from exc
         except requests.RequestException as exc:
-            raise ProviderUnavailable(f"not reachable: {_reason(exc)}") from exc
+            raise ProviderUnavailable(f"not reachable: {_reason(exc)}", code="UNREACHABLE") from exc
 
     def _error(self, response: requests.Response) -> ProviderError:
         problem = _problem(response)
@@ -103,15 +106,16 @@ class XBezahldiensteClient:
         kind = FUNCTIONAL_OUTCOMES.get(code) if code else STATUS_OUTCOMES.get(response.status_code)
         if kind is None:
             kind = ProviderUnavailable if response.status_code >= 500 or code else ProviderRefused
-        return kind(f"HTTP {response.status_code} {code or 'without functionalCode'}", code=code or "UNSPECIFIED",
-                    detail=detail)
+        return kind(f"HTTP {response.status_code} {code or 'without functionalCode'}",
+                    code=code or f"HTTP_{response.status_code}", detail=detail)
 
     def _parse(self, response: requests.Response, model: type[M]) -> M:
         try:
             return model.model_validate(response.json())
         except (json.JSONDecodeError, requests.JSONDecodeError, ValueError, ValidationError) as exc:
             log.warning("XBezahldienste answer of %s is unusable: %s", response.url, exc)
-            raise ProviderUnavailable("the answer does not follow XBezahldienste 1.0.0") from exc
+            raise ProviderUnavailable("the answer does not follow XBezahldienste 1.0.0",
+                                      code="UNUSABLE_ANSWER") from exc
 
 
 def _problem(response: requests.Response) -> SystemResponse | None:

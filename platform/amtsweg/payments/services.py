@@ -84,7 +84,8 @@ class PaymentNotPossible(Exception):
     message: Any = lazy_gettext("Die Zahlung ist gerade nicht möglich.")
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or str(self.message))
+        # The message stays lazy: it is translated where it is shown (the exception may arise in a job).
+        super().__init__(detail or type(self).__name__)
         self.detail = detail
 
 

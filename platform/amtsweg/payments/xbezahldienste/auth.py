@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
 from requests.auth import HTTPBasicAuth
 
 from amtsweg.payments.base import ProviderMisconfigured, ProviderUnavailable
@@ -136,8 +136,9 @@ class ClientCredentialsProfile(AuthProfile):
             try:
                 session.fetch_token(self.settings.token_url, grant_type="client_credentials", timeout=timeout,
                                     verify=session.verify)
-            except OAuth2Error as exc:
-                raise ProviderMisconfigured(f"token endpoint refused the client: {exc.error}") from exc
+            except AuthlibBaseError as exc:
+                raise ProviderMisconfigured(f"token endpoint refused the client: {exc.error}",
+                                            code="FORBIDDEN") from exc
             except (requests.RequestException, ValueError) as exc:
                 raise ProviderUnavailable(f"token endpoint not reachable: {type(exc).__name__}") from exc
 

@@ -105,7 +105,7 @@ class PaymentsConfig(_Strict):
     def _known_methods(cls, methods: list[str]) -> list[str]:
         for method in methods:
             if method not in PROVIDERS:
-                raise ValueError(f"unknown method '{method}' (allowed: {', '.join(PROVIDERS)})")
+                raise ValueError(f"unknown method '{method}' (allowed: {', '.join(sorted(PROVIDERS))})")
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods
@@ -162,7 +162,7 @@ def parse(raw: Mapping[str, Any]) -> TownPayments:
     for name in tables:
         if name not in PROVIDERS:
             problems.append((f"payments.{name}", f"unknown key (allowed: methods, kassenzeichen, booking, "
-                                                  f"{', '.join(PROVIDERS)})"))
+                                                  f"{', '.join(sorted(PROVIDERS))})"))
     for name, provider in PROVIDERS.items():
         table = tables.get(name)
         if table is None:

@@ -54,9 +54,9 @@ def test_the_cash_office_lists_the_towns_payments_with_totals(app, client_for, p
     assert page.status_code == 200
     text = page.text
     assert "US-2026-000001" in text and "US-2026-000002" in text and "SC-2026-000001" not in text
-    assert "Eingegangen (abzüglich Erstattungen): 37,84 € in 1 Zahlungen." in text
+    assert "Eingegangen (abzüglich Erstattungen): 37,84\u00a0€ in 1 Zahlung." in text
     assert "Online bezahlen" in text and "Überweisung mit Kassenzeichen" in text
-    assert "gewerbe-anmelden" in text
+    assert "Gewerbe anmelden" in text
     only_open = client.get(f"{BASE}/?status=open").text
     assert "US-2026-000002" in only_open and "US-2026-000001</a>" not in only_open
     assert client.get(f"{BASE}/?suche=000002").text.count(f'{BASE}/{open_id}"') == 1
@@ -108,10 +108,10 @@ def test_refunds_are_recorded_in_part_and_in_full(app, client_for):
     nonsense = _post(client, f"{BASE}/{payment_id}/erstattung", betrag="zehn", grund="x")
     assert "Bitte geben Sie den Betrag in Euro an" in client.get(nonsense.headers["Location"]).text
     part = _post(client, f"{BASE}/{payment_id}/erstattung", betrag="12,34", grund="Auskunft entfällt")
-    assert "Erstattung von 12,34 € vermerkt." in client.get(part.headers["Location"]).text
+    assert "Erstattung von 12,34\u00a0€ vermerkt." in client.get(part.headers["Location"]).text
     rest = _post(client, f"{BASE}/{payment_id}/erstattung", betrag="25,50", grund="Antrag abgelehnt")
     page = client.get(rest.headers["Location"]).text
-    assert "Erstattet" in page and "Erstattung 25,50 €" in page
+    assert "Erstattet" in page and "Erstattung 25,50\u00a0€" in page
     with in_town(app, "usingen"):
         payment = payments_of("US-2026-000001")[0]
         assert (payment.status, payment.refunded_cents) == ("refunded", TOTAL)
@@ -204,3 +204,22 @@ def test_asking_the_provider_from_the_cash_office_books_what_it_says(app, client
     assert "Stand beim Zahlungsdienst: Bezahlt" in client.get(response.headers["Location"]).text
     page = client.get(f"{BASE}/{payment_id}").text
     assert re.search(r"Offen → Bezahlt</td>\s*<td>Nachfrage der Kasse \(PAYED\)", page)
+
+
+def test_the_cash_office_and_the_payment_page_speak_english(app, client_for):
+    payment_id = _transfer(app, "usingen", 1)
+    client = _cashier(client_for)
+    client.get("/sprache/en")
+    listing = client.get(f"{BASE}/").text
+    assert "<h1 class=\"kern-heading-large\">Payments</h1>" in listing
+    assert "Received (less refunds): 0,00\u00a0€ in 0 payments." in listing and "Bank transfer with payment" in listing
+    detail = client.get(f"{BASE}/{payment_id}").text
+    for english in ("Book a received payment", "Date the payment was received", "Booking lines", "History of the"):
+        assert english in detail
+    with in_town(app, "usingen"):
+        token = services.start_payment(case_of("US-2026-000001"), None, "payment.show", "ueberweisung").token
+    citizen = client_for("usingen")
+    citizen.get("/sprache/en")
+    page = citizen.get(f"/zahlung/{token}").text
+    assert "How to pay" in page and "Payable by" in page and "Administrative fee" in page
+    assert "Gebühr" not in page.split("<main")[1].split("</main>")[0]

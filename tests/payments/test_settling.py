@@ -46,7 +46,7 @@ def test_a_paid_payment_is_booked_when_the_citizen_comes_back(app, usingen, clie
     url, _ = start(app, "usingen", reference)
     page = client_for("usingen").get(return_path(usingen.choose(url, "bezahlen")))
     assert page.status_code == 200
-    assert "Ihre Zahlung von 37,84 € ist eingegangen" in page.text
+    assert "Ihre Zahlung von 37,84\u00a0€ ist eingegangen" in page.text
     assert _status(app, reference) == ["paid"]
     with in_town(app, "usingen"):
         payment = payments_of(reference)[0]
@@ -154,7 +154,7 @@ def test_the_return_address_is_not_believed_only_the_provider(app, usingen, clie
                 f"&transactionId={other_transaction}&kassenzeichen=FAKE")
     page = client.get(tampered)
     assert page.status_code == 200
-    assert "noch nicht bestätigt" in page.text and "37,84 €" in page.text
+    assert "noch nicht bestätigt" in page.text and "37,84\u00a0€" in page.text
     assert _status(app, reference) == ["open"]
 
 
@@ -273,3 +273,22 @@ def test_reconciliation_of_one_town_does_not_touch_another(app, usingen, monkeyp
     assert _status(app, reference) == ["open"]
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         assert reconcile().changed == 1
+
+
+def test_operators_check_the_connections_and_reconcile_from_the_command_line(app, usingen, monkeypatch):
+    reference = make_case(app, "usingen")
+    url, _ = start(app, "usingen", reference)
+    usingen.choose(url)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert "usingen          1 checked, 1 changed, 0 checks failed, 0 starts abandoned" in result.output
+    assert _status(app, reference) == ["paid"]
+    check = runner.invoke(args=["payments", "check"])
+    assert check.exit_code == 0, check.output
+    assert "usingen          xbezahldienste   ok — Konfiguration aktiv" in check.output
+    assert "schmitten        xbezahldienste   not connected" in check.output
+    assert "usingen          ueberweisung     ok — bank transfer: no connection needed" in check.output
+    usingen.switch(down=True)
+    failing = runner.invoke(args=["payments", "check"])
+    assert failing.exit_code != 0 and "FAILING — HTTP 503" in failing.output

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
 from amtsweg.cases.tokens import hash_token
 from amtsweg.clock import TOWN_TIME
 from amtsweg.extensions import db
-from amtsweg.payments.base import CANCELLED, FAILED, OPEN, PAID, PENDING, STATUSES
+from amtsweg.payments.base import CANCELLED, FAILED, OPEN, PENDING, STATUSES
 from amtsweg.payments.models import Payment, PaymentEvent
+from amtsweg.processes.models import Process
 
 
 def payment_by_token(token: str) -> Payment | None:
@@ -131,7 +133,7 @@ def payment_page(selected: PaymentFilter, before_id: int | None = None, size: in
 
 @dataclass(frozen=True)
 class Total:
-    key: str
+    key: date | str  # the day, the month (its first day) or the process slug
     count: int
     cents: int
 
@@ -150,18 +152,17 @@ class Totals:
 def totals(selected: PaymentFilter) -> Totals:
     received = _filtered(selected).where(Payment.paid_at.is_not(None)).with_only_columns(
         Payment.paid_at, Payment.process_slug, Payment.amount_cents, Payment.refunded_cents)
-    days: dict[str, list[int]] = {}
-    months: dict[str, list[int]] = {}
+    days: dict[date, list[int]] = {}
+    months: dict[date, list[int]] = {}
     processes: dict[str, list[int]] = {}
     for paid_at, process, amount, refunded in db.session.execute(received):
-        local = aware(paid_at).astimezone(TOWN_TIME)
-        for bucket, key in ((days, local.strftime("%Y-%m-%d")), (months, local.strftime("%Y-%m")),
-                            (processes, process)):
-            entry = bucket.setdefault(key, [0, 0])
+        day = aware(paid_at).astimezone(TOWN_TIME).date()
+        for entry in (days.setdefault(day, [0, 0]), months.setdefault(day.replace(day=1), [0, 0]),
+                      processes.setdefault(process, [0, 0])):
             entry[0] += 1
             entry[1] += amount - refunded
 
-    def listed(bucket: dict[str, list[int]], newest_first: bool) -> list[Total]:
+    def listed(bucket: dict[Any, list[int]], newest_first: bool) -> list[Total]:
         return [Total(key, count, cents) for key, (count, cents) in sorted(bucket.items(), reverse=newest_first)]
 
     return Totals(listed(days, True), listed(months, True), listed(processes, False),
@@ -211,7 +212,6 @@ def booking_rows(first: date, last: date) -> list[BookingRow]:
     return rows
 
 
-def paid_payments(first: date, last: date) -> list[Payment]:
-    start, end = day_bounds(first, last)
-    return list(db.session.scalars(select(Payment).where(Payment.status.in_((PAID,)), Payment.paid_at >= start,
-                                                         Payment.paid_at < end)))
+def process_titles() -> dict[str, dict[str, str]]:
+    """The title ({de, en}) of every process of the library, by slug (for lists of payments)."""
+    return dict(db.session.execute(select(Process.slug, Process.title)).tuples().all())

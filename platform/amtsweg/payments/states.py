@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext
 
+from amtsweg.clock import TOWN_TIME
 from amtsweg.payments.providers import PROVIDERS
+from amtsweg.payments.queries import aware
+from amtsweg.processes.fees import format_cents
 
 STATUS_LABELS = {
     "pending": lazy_gettext("Wird eingerichtet"),
@@ -16,6 +21,25 @@ STATUS_LABELS = {
 }
 
 
+# XBezahldienste's paymentMethod, as the provider reported how the citizen paid.
+PAID_WITH_LABELS = {
+    "CREDITCARD": lazy_gettext("Kreditkarte"),
+    "GIROPAY": "giropay",
+    "PAYDIRECT": "paydirekt",
+    "PAYPAL": "PayPal",
+    "OTHER": lazy_gettext("anderes Zahlungsmittel"),
+}
+
+
+def paid_with_label(code: str) -> str:
+    return str(PAID_WITH_LABELS.get(code, code))
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored moment in the towns' time, for pages."""
+    return aware(moment).astimezone(TOWN_TIME)
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
@@ -23,3 +47,8 @@ def status_label(status: str) -> str:
 def method_label(method: str) -> str:
     provider = PROVIDERS.get(method)
     return str(provider.label) if provider else method
+
+
+def amount(cents: int) -> str:
+    """An amount for a page: "37,84 €" kept on one line (a no-break space before the sign)."""
+    return format_cents(cents).replace(" ", "\u00a0")

@@ -19,8 +19,14 @@ from amtsweg.payments import exporting, queries, services
 from amtsweg.payments.base import FINAL_STATUSES, PAID, STATUSES
 from amtsweg.payments.config import town_payments
 from amtsweg.payments.models import Payment
-from amtsweg.payments.states import STATUS_LABELS, method_label, status_label
-from amtsweg.processes.fees import format_cents
+from amtsweg.payments.states import (
+    STATUS_LABELS,
+    amount,
+    local_time,
+    method_label,
+    paid_with_label,
+    status_label,
+)
 from amtsweg.tenancy import current_tenant
 from amtsweg.web import attachment, small_int
 
@@ -53,7 +59,8 @@ def _payment_or_404(payment_id: int) -> Payment:
 
 
 def _page_context() -> dict[str, Any]:
-    return {"money": format_cents, "method_label": method_label, "status_label": status_label}
+    return {"money": amount, "method_label": method_label, "status_label": status_label,
+            "paid_with_label": paid_with_label, "local": local_time, "titles": queries.process_titles()}
 
 
 @blueprint.route("/")
@@ -113,7 +120,7 @@ def refund(payment_id: int) -> Response:
     except services.CashOfficeInputInvalid as exc:
         flash(str(exc), "error")
     else:
-        flash(gettext("Erstattung von %(amount)s vermerkt.", amount=format_cents(cents)), "success")
+        flash(gettext("Erstattung von %(amount)s vermerkt.", amount=amount(cents)), "success")
     return _back(payment)
 
 

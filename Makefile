@@ -2,14 +2,21 @@
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
+# The XBezahldienste simulator that `make run` starts beside the app (development only).
+SIMULATOR_PORT ?= 5050
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 TRANSLATIONS := platform/amtsweg/translations
 
 .PHONY: run test install assets translations translations-update database demo lint bench
 
+# The payment simulator runs in the background and is stopped when the app stops; every town's
+# online payment goes to it (AMTSWEG_PAYMENT_SIMULATOR_URL, refused in production).
 run: install assets database demo
 	@$(FLASK) tenants urls --port $(PORT)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "  XBezahldienste simulator (payments) http://127.0.0.1:$(SIMULATOR_PORT)/"
+	@$(VENV)/bin/python -m simulators.xbezahldienste --demo --port $(SIMULATOR_PORT) & simulator=$$!; \
+	trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
+	AMTSWEG_PAYMENT_SIMULATOR_URL=http://127.0.0.1:$(SIMULATOR_PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
 	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi

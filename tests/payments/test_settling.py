@@ -292,3 +292,31 @@ def test_operators_check_the_connections_and_reconcile_from_the_command_line(app
     usingen.switch(down=True)
     failing = runner.invoke(args=["payments", "check"])
     assert failing.exit_code != 0 and "FAILING — HTTP 503" in failing.output
+
+
+def test_listeners_hear_each_change_once_inside_its_transaction(app, usingen, client_for, monkeypatch):
+    from amtsweg.payments import services
+
+    heard = []
+
+    def listener(payment, old, new):
+        # Runs before the commit: what it writes is committed with the change (the case flow's hook).
+        from amtsweg.audit.services import record
+
+        heard.append((payment.case_reference, old, new))
+        record("test", "case.payment_heard", "case", payment.case_id or 0, new=new)
+
+    monkeypatch.setattr(services, "_listeners", [])
+    services.on_status_change(listener)
+    reference = make_case(app, "usingen")
+    url, _ = start(app, "usingen", reference)
+    path = return_path(usingen.choose(url, "bezahlen"))
+    for _ in range(3):
+        client_for("usingen").get(path)
+    _reconcile(app)
+    assert heard == [(reference, "pending", "open"), (reference, "open", "paid")]
+    with in_town(app, "usingen"):
+        from amtsweg.audit.models import AuditEvent
+
+        assert db.session.scalars(select(AuditEvent.details).where(
+            AuditEvent.action == "case.payment_heard")).all() == [{"new": "open"}, {"new": "paid"}]

@@ -359,22 +359,15 @@ def _hand_over(payment: Payment, provider: PaymentProvider, return_url: str, tok
         _change(payment, OPEN, "start", SYSTEM)
         db.session.commit()
         return Started(payment, None, token)
-    # Conditional as every change: a parallel start of the same attempt may have stored it already.
-    changed = db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment_id, Payment.status.in_((PENDING, FAILED)), Payment.transaction_id.is_(None))
-        .values(status=OPEN, transaction_id=checkout.transaction_id, redirect_url=checkout.redirect_url,
-                transaction_reference=checkout.reference[:64], error_code="", error_detail="",
-                updated_at=datetime.now(UTC))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
-        _event(payment, "start", PENDING, OPEN, SYSTEM)
-        record(SYSTEM, "payment.started", "payment", payment_id, case=payment.case_reference,
-               transaction=checkout.transaction_id)
-        db.session.commit()
-    else:
-        db.session.rollback()
+    # A parallel start of the same attempt may have stored its transaction already: then that one counts.
+    if payment.status in (PENDING, FAILED) and payment.transaction_id is None:
+        stored = _change(payment, OPEN, "start", SYSTEM, where=(Payment.transaction_id.is_(None),), values={
+            "transaction_id": checkout.transaction_id, "redirect_url": checkout.redirect_url,
+            "transaction_reference": checkout.reference[:64], "error_code": "", "error_detail": ""})
+        if stored:
+            db.session.commit()
+        else:
+            db.session.rollback()
     db.session.refresh(payment)
     return Started(payment, payment.redirect_url, token)
 
@@ -549,12 +542,14 @@ def _book(payment_id: int, remote: RemoteStatus, source: str) -> Settled:
 
 
 def _change(payment: Payment, new: str, source: str, actor: str, *, remote: RemoteStatus | None = None,
-            note: str = "", paid_at: datetime | None = None) -> bool:
-    """The one way a payment's state changes: a compare-and-set on the state read, never out of a
-    final one. Adds the history row, the audit event and runs the listeners (caller commits)."""
+            note: str = "", paid_at: datetime | None = None, values: dict[str, Any] | None = None,
+            where: tuple[Any, ...] = ()) -> bool:
+    """The one way a payment's state changes: a compare-and-set on the state read (and ``where``),
+    never out of a final one, writing ``values`` with it. Adds the history row and the audit event
+    and runs the listeners; the caller commits."""
     old = payment.status
     now = datetime.now(UTC)
-    values: dict[str, Any] = {"status": new, "updated_at": now}
+    values = {**(values or {}), "status": new, "updated_at": now}
     if remote is not None:
         values.update(provider_status=remote.raw[:40], checked_at=now, error_code="", error_detail="")
         if remote.reference:
@@ -565,7 +560,7 @@ def _change(payment: Payment, new: str, source: str, actor: str, *, remote: Remo
         values["paid_at"] = paid_at or now
     changed = db.session.execute(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.status == old, Payment.status.not_in(FINAL_STATUSES))
+        .where(Payment.id == payment.id, Payment.status == old, Payment.status.not_in(FINAL_STATUSES), *where)
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount

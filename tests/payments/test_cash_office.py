@@ -223,3 +223,18 @@ def test_the_cash_office_and_the_payment_page_speak_english(app, client_for):
     page = citizen.get(f"/zahlung/{token}").text
     assert "How to pay" in page and "Payable by" in page and "Administrative fee" in page
     assert "Gebühr" not in page.split("<main")[1].split("</main>")[0]
+
+
+@pytest.mark.parametrize("path", [
+    f"{BASE}/99999999999999999999999", f"{BASE}/0", f"{BASE}/-1", f"{BASE}/%C2%B2",
+    f"{BASE}/?suche=%00%27%22<x>&status=paid%27--&zahlungsart=" + "x" * 500 + "&leistung=%E2%80%AE&von=0000-00-00",
+    f"{BASE}/buchungen.csv?von=9999-12-31&bis=0001-01-01", f"{BASE}/buchungen.csv?von=%F0%9F%92%B8",
+])
+def test_hostile_addresses_of_the_cash_office_are_never_a_500(app, client_for, path):
+    client = _cashier(client_for)
+    assert client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("token", ["%00", "a" * 101, "..%2F..%2Fetc", "%F0%9F%92%B8", "x' OR '1'='1"])
+def test_hostile_tokens_on_the_payment_page_are_404(client_for, token):
+    assert client_for("usingen").get(f"/zahlung/{token}").status_code == 404

@@ -74,3 +74,35 @@ def test_parallel_settles_and_reconciliation_runs_book_once_on_postgresql(pg_app
         assert [p.status for p in payments_of(reference)] == ["paid"]
         assert db.session.scalar(select(func.count()).select_from(PaymentEvent)
                                  .where(PaymentEvent.to_status == "paid")) == 1
+
+
+def test_the_cash_office_search_takes_any_characters_on_postgresql(pg_app):
+    from conftest import town_client
+    from support.logins import login_as
+
+    client = town_client(pg_app, "usingen")
+    login_as(client, "cash_office")
+    response = client.get("/sachbearbeitung/zahlungen/?suche=%00%27%25_&leistung=%00&zahlungsart=%00x")
+    assert response.status_code == 200 and "Keine Zahlungen gefunden." in response.text
+
+
+def test_notes_of_the_cash_office_with_any_characters_are_stored_on_postgresql(pg_app):
+    from amtsweg.payments import services
+    from conftest import town_client
+    from payment_support import case_of
+    from support.logins import csrf_token_of, login_as
+
+    reference = make_case(pg_app, "usingen")
+    with in_town(pg_app, "usingen"):
+        payment_id = services.start_payment(case_of(reference), None, "payment.show", "ueberweisung").payment.id
+    client = town_client(pg_app, "usingen")
+    login_as(client, "cash_office")
+    csrf = csrf_token_of(client.get(f"/sachbearbeitung/zahlungen/{payment_id}").text)
+    for path, data in ((f"/sachbearbeitung/zahlungen/{payment_id}/bezahlt", {"eingang": "2026-01-02",
+                                                                             "vermerk": "Konto\x00auszug"}),
+                       (f"/sachbearbeitung/zahlungen/{payment_id}/erstattung", {"betrag": "1,00",
+                                                                                "grund": "Grund\x00"})):
+        response = client.post(path, data={"csrf_token": csrf, **data})
+        assert response.status_code == 303
+    page = client.get(f"/sachbearbeitung/zahlungen/{payment_id}").text
+    assert "Kontoauszug" in page and "Erstattung 1,00\u00a0€" in page

@@ -310,7 +310,8 @@ def start_payment(case: Case, lines: Sequence[FeeLine] | None, return_endpoint: 
         token = None
         if latest is not None and latest.status == PENDING and latest.method == method:
             payment, token = latest, new_token()
-            # Started again under the same request id, with a fresh return token (the old one never left).
+            # Started again under the same request id, with a fresh return token (the old one never
+            # reached the citizen: the provider's page was not handed out).
             payment.return_token_hash = hash_token(token)
             db.session.commit()
         else:
@@ -627,9 +628,14 @@ def _booked_at(day: date) -> datetime:
     return datetime.combine(day, time(12), TOWN_TIME).astimezone(UTC)
 
 
+def _typed(text: str) -> str:
+    """A text typed by a person, as it can be stored (PostgreSQL refuses NUL characters)."""
+    return text.replace("\x00", "").strip()[:500]
+
+
 def mark_paid_by_hand(payment: Payment, actor: str, paid_on: date, note: str) -> None:
     """The cash office saw the money (a transfer on the bank statement, cash at the town hall)."""
-    note = note.strip()
+    note = _typed(note)
     if paid_on > today_in_germany():
         raise CashOfficeInputInvalid(str(lazy_gettext("Das Zahlungsdatum darf nicht in der Zukunft liegen.")))
     if payment.status in FINAL_STATUSES:
@@ -646,7 +652,7 @@ def mark_paid_by_hand(payment: Payment, actor: str, paid_on: date, note: str) ->
 
 def record_refund(payment: Payment, actor: str, cents: int, reason: str) -> None:
     """Record money paid back (in full or in part) to the citizen."""
-    reason = reason.strip()
+    reason = _typed(reason)
     if payment.status != PAID:
         raise CashOfficeInputInvalid(str(lazy_gettext("Erstatten lässt sich nur eine bezahlte Zahlung.")))
     if not reason:

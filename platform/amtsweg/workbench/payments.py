@@ -31,6 +31,8 @@ from amtsweg.tenancy import current_tenant
 from amtsweg.web import attachment, small_int
 
 blueprint = Blueprint("payments", __name__, url_prefix="/zahlungen", template_folder="templates")
+# A payment's id in a path; larger numbers than an integer column holds are simply not found.
+PAYMENT = "/<int(max=2147483647):payment_id>"
 
 
 def _day(value: str) -> date | None:
@@ -41,11 +43,16 @@ def _day(value: str) -> date | None:
     return day if date.min < day < date.max else None
 
 
+def _arg(args: MultiDict[str, str], name: str, limit: int) -> str:
+    # PostgreSQL refuses NUL characters in text; nobody searches for them.
+    return args.get(name, "").replace("\x00", "")[:limit]
+
+
 def _filter(args: MultiDict[str, str]) -> queries.PaymentFilter:
     status = args.get("status", "")
     return queries.PaymentFilter(
-        status=status if status in STATUSES else "", method=args.get("zahlungsart", "")[:30],
-        process=args.get("leistung", "")[:80], search=args.get("suche", "")[:100],
+        status=status if status in STATUSES else "", method=_arg(args, "zahlungsart", 30),
+        process=_arg(args, "leistung", 80), search=_arg(args, "suche", 100),
         since=_day(args.get("von", "")), until=_day(args.get("bis", "")),
     )
 
@@ -74,7 +81,7 @@ def index() -> str:
     )
 
 
-@blueprint.route("/<int:payment_id>")
+@blueprint.route(PAYMENT)
 @roles_required(CASH_OFFICE)
 def detail(payment_id: int) -> str:
     payment = _payment_or_404(payment_id)
@@ -90,7 +97,7 @@ def _back(payment: Payment) -> Response:
     return redirect(url_for("workbench.payments.detail", payment_id=payment.id), 303)  # type: ignore[return-value]
 
 
-@blueprint.route("/<int:payment_id>/bezahlt", methods=["POST"])
+@blueprint.route(f"{PAYMENT}/bezahlt", methods=["POST"])
 @roles_required(CASH_OFFICE)
 def mark_paid(payment_id: int) -> Response:
     payment = _payment_or_404(payment_id)
@@ -107,7 +114,7 @@ def mark_paid(payment_id: int) -> Response:
     return _back(payment)
 
 
-@blueprint.route("/<int:payment_id>/erstattung", methods=["POST"])
+@blueprint.route(f"{PAYMENT}/erstattung", methods=["POST"])
 @roles_required(CASH_OFFICE)
 def refund(payment_id: int) -> Response:
     payment = _payment_or_404(payment_id)
@@ -124,7 +131,7 @@ def refund(payment_id: int) -> Response:
     return _back(payment)
 
 
-@blueprint.route("/<int:payment_id>/pruefen", methods=["POST"])
+@blueprint.route(f"{PAYMENT}/pruefen", methods=["POST"])
 @roles_required(CASH_OFFICE)
 def check(payment_id: int) -> Response:
     payment = _payment_or_404(payment_id)

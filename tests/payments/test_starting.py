@@ -114,7 +114,9 @@ def test_a_start_while_the_provider_is_down_keeps_the_attempt_and_retries_it_und
 
 def test_a_lost_answer_leaves_the_request_id_used_and_a_new_attempt_takes_over(app, payment_provider, monkeypatch):
     connect(app, "usingen", payment_provider, monkeypatch)
-    set_payments(app, "usingen", timeout_seconds=0.5)
+    # A short read timeout, and a long connect timeout: the time a parallel start may still be on
+    # its way (their sum) leaves room for a slow machine.
+    set_payments(app, "usingen", timeout_seconds=0.5, connect_timeout_seconds=20)
     reference = make_case(app, "usingen")
     payment_provider.switch(slow_seconds=1.0)  # the provider creates the transaction, but too late for us
     with pytest.raises(services.ProviderDown):
@@ -126,7 +128,7 @@ def test_a_lost_answer_leaves_the_request_id_used_and_a_new_attempt_takes_over(a
     with in_town(app, "usingen"):
         with pytest.raises(services.ProviderBusy):  # a parallel start might still be on its way
             services.start_payment(case_of(reference), None, "payment.show")
-        payments_of(reference)[0].created_at = datetime.now(UTC) - timedelta(minutes=1)
+        payments_of(reference)[0].created_at = datetime.now(UTC) - timedelta(minutes=2)
         db.session.commit()
         started = services.start_payment(case_of(reference), None, "payment.show")
         assert started.redirect_url

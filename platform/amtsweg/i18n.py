@@ -6,9 +6,10 @@ from flask import current_app, g, session
 
 
 def select_locale() -> str:
+    """The page's language: the visitor's choice, the town's default, or German."""
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     site = g.get("site")
     if site is not None and site.tenant is not None and site.tenant.default_locale in languages:

@@ -3,7 +3,8 @@
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
-from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
+from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
+from amtsweg.cases.search import CaseSearchTerm
 from amtsweg.contracts.models import (
     CalendarFeed,
     Contract,
@@ -17,8 +18,7 @@ from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.payments.models import Payment, PaymentEvent
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
-from amtsweg.tenancy.models import Tenant
-from amtsweg.workbench.models import CaseNote
+from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
     "ArchiveHandoff",
@@ -27,6 +27,7 @@ __all__ = [
     "Case",
     "CaseMessage",
     "CaseNote",
+    "CaseSearchTerm",
     "Contract",
     "ContractChange",
     "ContractDocument",
@@ -44,5 +45,6 @@ __all__ = [
     "ProcessVersion",
     "ReferenceCounter",
     "Tenant",
+    "TenantAlias",
     "User",
 ]

@@ -11,10 +11,9 @@ from decimal import Decimal
 
 import pytest
 from amtsweg.audit.models import AuditEvent
-from amtsweg.clock import TOWN_TIME, today_in_germany
+from amtsweg.clock import TOWN_TIME, as_utc, today_in_germany
 from amtsweg.extensions import db
 from amtsweg.payments import services
-from amtsweg.payments.queries import aware
 from payment_support import FEES, TOTAL, case_of, connect, in_town, make_case, payments_of, return_path, start
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
@@ -78,7 +77,7 @@ def test_an_invoice_marked_paid_by_hand_is_booked_and_audited(app, client_for):
     with in_town(app, "usingen"):
         payment = payments_of("US-2026-000001")[0]
         assert payment.status == "paid"
-        assert aware(payment.paid_at).astimezone(TOWN_TIME).date() == yesterday
+        assert as_utc(payment.paid_at).astimezone(TOWN_TIME).date() == yesterday
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.marked_paid_by_hand"))
         assert event.actor == "kasse-usingen" and event.details["paid_on"] == yesterday.isoformat()
 
@@ -212,7 +211,7 @@ def test_the_cash_office_and_the_payment_page_speak_english(app, client_for):
     client.get("/sprache/en")
     listing = client.get(f"{BASE}/").text
     assert "<h1 class=\"kern-heading-large\">Payments</h1>" in listing
-    assert "Received (less refunds): 0,00\u00a0€ in 0 payments." in listing and "Bank transfer with payment" in listing
+    assert "Received (less refunds): €0.00 in 0 payments." in listing and "Bank transfer with payment" in listing
     detail = client.get(f"{BASE}/{payment_id}").text
     for english in ("Book a received payment", "Date the payment was received", "Booking lines", "History of the"):
         assert english in detail

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class ArchiveHandoff(TenantOwned, db.Model):
+class ArchiveHandoff(TenantOwned, Model):
     """One xdomea 0503 package written for the archive; kept after the case is gone (no personal data)."""
 
     __tablename__ = "archive_handoff"

@@ -33,17 +33,17 @@ from amtsweg.archive import xdomea
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
-from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, Draft
+from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
 from amtsweg.cases.workflow import definition_of
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import delete_document
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.schema import Retention
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.models import utcnow
-from amtsweg.workbench.models import CaseNote
 
 log = logging.getLogger(__name__)
 ACTOR = "system:retention"
@@ -54,7 +54,7 @@ HAND_OFF = "hand_off"
 DELETE = "delete"
 
 
-class IntegrityFailure(RuntimeError):
+class IntegrityFailure(DomainError):
     """A stored document does not match its recorded SHA-256; nothing is handed off or deleted."""
 
 
@@ -73,6 +73,7 @@ class RetentionReport:
 
 
 def archive_dir() -> Path:
+    """Where archive packages are written (ARCHIVE_DIR, else instance/archive)."""
     configured = current_app.config.get("ARCHIVE_DIR")
     return Path(configured) if configured else Path(current_app.instance_path) / "archive"
 
@@ -93,6 +94,7 @@ def closed_at(case: Case) -> datetime:
 
 
 def retention_end(closed_on: date, rule: Retention) -> date:
+    """The last day a closed case must be kept: ``rule.years`` after the day it was closed."""
     return closed_on + relativedelta(years=rule.years)
 
 
@@ -121,7 +123,9 @@ def run_retention(today: date, *, dry_run: bool = False) -> RetentionReport:
     for case_id, reference in candidates:
         try:
             case = db.session.get(Case, case_id)
-            steps = plan(case, today) if case is not None else ()
+            if case is None:
+                continue
+            steps = plan(case, today)
             if not steps:
                 continue
             if not dry_run:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from amtsweg.errors import DomainError
+
 NAMESPACE = "urn:xoev-de:xdomea:schema:3.1.0"
 MESSAGE = "Aussonderung.Aussonderung.0503"
 MESSAGE_CODE = "0503"
@@ -49,7 +51,7 @@ DATEIFORMAT_CODES = {
 _UNSAFE_IN_ZIP = re.compile(r"[^\w.\-]+")
 
 
-class InvalidMessage(ValueError):
+class InvalidMessage(DomainError):
     """The built message does not validate against the xdomea schema; it must not leave."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -114,10 +116,12 @@ class Envelope:
 
 
 def package_name(process_id: str) -> str:
+    """The ZIP file name of the hand-off message of one process (case)."""
     return f"{process_id}_{MESSAGE}.zip"
 
 
 def message_name(process_id: str) -> str:
+    """The XML file name of the hand-off message inside its ZIP package."""
     return f"{process_id}_{MESSAGE}.xml"
 
 

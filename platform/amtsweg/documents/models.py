@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class Document(TenantOwned, db.Model):
+class Document(TenantOwned, Model):
     """One stored file. Linked to a case, to a draft (an upload not yet submitted) or to another
     owner (``owner_type``/``owner_id``, e.g. a contract); unlinked uploads are cleaned up daily."""
 

@@ -15,16 +15,18 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import magic
 from sqlalchemy import select
 
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
 
@@ -50,7 +52,7 @@ MAX_COMPRESSION_RATIO = 100
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
-class UploadRejected(ValueError):
+class UploadRejected(DomainError):
     """The upload was refused; ``str(error)`` is a German message for the citizen."""
 
 
@@ -62,7 +64,7 @@ def clean_filename(name: str) -> str:
     return name[-200:]
 
 
-def _receive(stream: BinaryIO, staging: Path, max_bytes: int) -> tuple[Path, int, str]:
+def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, int, str]:
     """Stream into a staging file; returns its path, size and SHA-256. Too large: nothing kept."""
     digest = hashlib.sha256()
     size = 0
@@ -111,7 +113,7 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
 
 
 def store_upload(
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str,
     *,
     accept: Iterable[str],
@@ -142,7 +144,7 @@ def store_upload(
             ) from exc
         if found:
             raise UploadRejected("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert.")
-        now = datetime.now(UTC)
+        now = utcnow()
         key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
         storage.put(key, path)
     except BaseException:
@@ -167,7 +169,7 @@ def delete_document(document: Document) -> None:
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:
     """Delete uploads of the current town that belong to nothing (an abandoned or expired draft)."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = utcnow() - older_than
     stale = db.session.scalars(
         select(Document).where(
             Document.case_id.is_(None), Document.draft_id.is_(None), Document.owner_type.is_(None),

@@ -34,9 +34,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from amtsweg.errors import Problem
 from amtsweg.payments.base import ProviderSettings
 from amtsweg.payments.providers import PROVIDERS, PaymentProvider
-from amtsweg.tenancy.config import ConfigProblem, TenantConfig
+from amtsweg.tenancy.config import TenantConfig
 from amtsweg.tenancy.models import TenantInfo
 
 # What a Kassenzeichen may be made of, with example values for checking a town's scheme.
@@ -181,12 +182,12 @@ def parse(raw: Mapping[str, Any]) -> TownPayments:
     return TownPayments(config, providers)
 
 
-def payment_problems(config: TenantConfig) -> list[ConfigProblem]:
+def payment_problems(config: TenantConfig) -> list[Problem]:
     """Problems of one town's ``[payments]`` (for ``flask tenants sync``)."""
     try:
         parse(config.payments)
     except PaymentSettingsInvalid as exc:
-        return [ConfigProblem(f"{config.slug}/tenant.toml", key, message) for key, message in exc.problems]
+        return [Problem(key, message, file=f"{config.slug}/tenant.toml") for key, message in exc.problems]
     return []
 
 

@@ -26,6 +26,7 @@ def _text(value: str) -> str:
 
 
 def to_csv(rows: Iterable[BookingRow]) -> bytes:
+    """The booking rows as the CSV file the cash office imports."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADINGS)

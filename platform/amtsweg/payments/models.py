@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.payments.base import PENDING
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class Payment(TenantOwned, db.Model):
+class Payment(TenantOwned, Model):
     """One attempt to collect a case's fee. A new attempt (after a cancelled or failed one) is a new
     row; its ``request_id`` (``<reference>-<attempt>``) is what the provider sees, so starting the
     same attempt again can never create a second payment there."""
@@ -65,7 +65,7 @@ class Payment(TenantOwned, db.Model):
     checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class PaymentEvent(TenantOwned, db.Model):
+class PaymentEvent(TenantOwned, Model):
     """One change of a payment: its state, a refund or a note of the cash office. Only inserted."""
 
     __tablename__ = "payment_event"

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from amtsweg.cases.tokens import hash_token
-from amtsweg.clock import TOWN_TIME
+from amtsweg.clock import TOWN_TIME, as_utc
 from amtsweg.extensions import db
 from amtsweg.payments.base import CANCELLED, FAILED, OPEN, PENDING, STATUSES
 from amtsweg.payments.models import Payment, PaymentEvent
 from amtsweg.processes.models import Process
+from amtsweg.tokens import hash_token
 
 
 def payment_by_token(token: str) -> Payment | None:
@@ -25,18 +25,22 @@ def payment_by_token(token: str) -> Payment | None:
 
 
 def payment_by_id(payment_id: int) -> Payment | None:
+    """The current town's payment with this id (another town's: None)."""
     return db.session.scalar(select(Payment).where(Payment.id == payment_id))
 
 
 def latest_attempt(case_id: int) -> Payment | None:
+    """The case's newest payment attempt, if any."""
     return db.session.scalar(select(Payment).where(Payment.case_id == case_id).order_by(Payment.attempt.desc()))
 
 
 def payments_of_case(case_id: int) -> list[Payment]:
+    """Every payment attempt of the case, oldest first."""
     return list(db.session.scalars(select(Payment).where(Payment.case_id == case_id).order_by(Payment.attempt)))
 
 
 def history(payment: Payment) -> list[PaymentEvent]:
+    """The payment's changes, oldest first."""
     return list(db.session.scalars(
         select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.id)))
 
@@ -46,10 +50,10 @@ def due_for_check(payment: Payment, now: datetime) -> bool:
     failed or cancelled one (which a provider rarely turns into paid) less often the older it is."""
     if payment.status == OPEN or payment.checked_at is None:
         return True
-    age = now - aware(payment.created_at)
+    age = now - as_utc(payment.created_at)
     interval = timedelta(0) if age < timedelta(hours=1) else timedelta(hours=1) if age < timedelta(days=1) \
         else timedelta(days=1)
-    return now - aware(payment.checked_at) >= interval
+    return now - as_utc(payment.checked_at) >= interval
 
 
 def to_reconcile(online_methods: Sequence[str], since: datetime, limit: int = 500) -> list[Payment]:
@@ -70,11 +74,6 @@ def stale_starts(online_methods: Sequence[str], before: datetime) -> list[Paymen
         select(Payment).where(Payment.method.in_(online_methods), Payment.status == PENDING,
                               Payment.transaction_id.is_(None), Payment.created_at < before)
     ))
-
-
-def aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes (stored as UTC).
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -124,6 +123,7 @@ class PaymentPage:
 
 
 def payment_page(selected: PaymentFilter, before_id: int | None = None, size: int = 50) -> PaymentPage:
+    """One page of the filtered payments, newest first, continuing below ``before_id``."""
     query = _filtered(selected).order_by(Payment.id.desc()).limit(size + 1)
     if before_id is not None:
         query = query.where(Payment.id < before_id)
@@ -150,13 +150,14 @@ class Totals:
 
 
 def totals(selected: PaymentFilter) -> Totals:
+    """Money received of the filtered payments, per day, month and process."""
     received = _filtered(selected).where(Payment.paid_at.is_not(None)).with_only_columns(
         Payment.paid_at, Payment.process_slug, Payment.amount_cents, Payment.refunded_cents)
     days: dict[date, list[int]] = {}
     months: dict[date, list[int]] = {}
     processes: dict[str, list[int]] = {}
     for paid_at, process, amount, refunded in db.session.execute(received):
-        day = aware(paid_at).astimezone(TOWN_TIME).date()
+        day = as_utc(paid_at).astimezone(TOWN_TIME).date()
         for entry in (days.setdefault(day, [0, 0]), months.setdefault(day.replace(day=1), [0, 0]),
                       processes.setdefault(process, [0, 0])):
             entry[0] += 1
@@ -191,7 +192,7 @@ def booking_rows(first: date, last: date) -> list[BookingRow]:
     for payment in db.session.scalars(
         select(Payment).where(Payment.paid_at >= start, Payment.paid_at < end).order_by(Payment.paid_at, Payment.id)
     ):
-        day = aware(payment.paid_at).astimezone(TOWN_TIME).date()  # type: ignore[arg-type]
+        day = as_utc(payment.paid_at).astimezone(TOWN_TIME).date()  # type: ignore[arg-type]
         rows += [
             BookingRow(day, line["kassenzeichen"], line["haushaltsstelle"], line["produkt"], line["cents"],
                        payment.case_reference, payment.method, payment.transaction_id or "", line["label"]["de"])
@@ -205,7 +206,7 @@ def booking_rows(first: date, last: date) -> list[BookingRow]:
     for event, payment in refunds:
         first_line = payment.lines[0] if payment.lines else {"haushaltsstelle": "", "produkt": ""}
         rows.append(BookingRow(
-            aware(event.occurred_at).astimezone(TOWN_TIME).date(), payment.kassenzeichen,
+            as_utc(event.occurred_at).astimezone(TOWN_TIME).date(), payment.kassenzeichen,
             first_line["haushaltsstelle"], first_line["produkt"], -event.amount_cents, payment.case_reference,
             payment.method, payment.transaction_id or "", f"Erstattung: {event.note}"[:200],
         ))

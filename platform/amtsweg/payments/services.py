@@ -22,20 +22,21 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from amtsweg.audit.services import record
 from amtsweg.cases.models import Case
 from amtsweg.cases.references import parse_reference
-from amtsweg.cases.tokens import hash_token, new_token
-from amtsweg.clock import TOWN_TIME, today_in_germany
+from amtsweg.clock import TOWN_TIME, as_utc, today_in_germany
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
+from amtsweg.formatting import format_cents
 from amtsweg.jobs.dispatch import enqueue
 from amtsweg.notifications.mail import town_context
 from amtsweg.payments.base import (
@@ -61,16 +62,16 @@ from amtsweg.payments.config import TownPayments, town_payments
 from amtsweg.payments.models import Payment, PaymentEvent
 from amtsweg.payments.providers import PROVIDERS
 from amtsweg.payments.queries import (
-    aware,
     due_for_check,
     latest_attempt,
     payment_by_token,
     stale_starts,
     to_reconcile,
 )
-from amtsweg.processes.fees import FeeLine, format_cents
+from amtsweg.processes.fees import FeeLine
 from amtsweg.processes.schema import Text
 from amtsweg.tenancy import current_tenant
+from amtsweg.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
 SYSTEM = "system"
@@ -78,50 +79,53 @@ SYSTEM = "system"
 CAS_ATTEMPTS = 3
 
 
-class PaymentNotPossible(Exception):
-    """The payment cannot be started now; ``message`` says why, in the citizen's words."""
+class PaymentNotPossible(DomainError):
+    """The payment cannot be started now; the message says why in the citizen's words (it stays lazy,
+    translated where it is shown: the refusal may arise in a job). ``detail`` is for the log."""
 
-    message: Any = lazy_gettext("Die Zahlung ist gerade nicht möglich.")
+    default_message = lazy_gettext("Die Zahlung ist gerade nicht möglich.")
 
     def __init__(self, detail: str = "") -> None:
-        # The message stays lazy: it is translated where it is shown (the exception may arise in a job).
-        super().__init__(detail or type(self).__name__)
+        super().__init__()
         self.detail = detail
 
 
 class NothingToPay(PaymentNotPossible):
-    message = lazy_gettext("Für diesen Antrag ist keine Gebühr zu zahlen.")
+    default_message = lazy_gettext("Für diesen Antrag ist keine Gebühr zu zahlen.")
 
 
 class MethodNotOffered(PaymentNotPossible):
-    message = lazy_gettext("Diese Zahlungsart bietet Ihre Kommune nicht an. Bitte wählen Sie eine andere.")
+    default_message = lazy_gettext("Diese Zahlungsart bietet Ihre Kommune nicht an. Bitte wählen Sie eine andere.")
 
 
 class AlreadyPaid(PaymentNotPossible):
-    message = lazy_gettext("Die Gebühr ist bereits bezahlt.")
+    default_message = lazy_gettext("Die Gebühr ist bereits bezahlt.")
 
 
 class OnlinePaymentOpen(PaymentNotPossible):
-    message = lazy_gettext("Sie haben bereits eine Online-Zahlung begonnen. Bitte schließen Sie sie ab oder brechen "
-                           "Sie sie auf der Seite des Zahlungsdienstes ab, bevor Sie eine andere Zahlungsart wählen.")
+    default_message = lazy_gettext("Sie haben bereits eine Online-Zahlung begonnen. Bitte schließen Sie sie ab "
+                                   "oder brechen Sie sie auf der Seite des Zahlungsdienstes ab, bevor Sie eine "
+                                   "andere Zahlungsart wählen.")
 
 
 class ProviderBusy(PaymentNotPossible):
-    message = lazy_gettext("Ihre Zahlung wird gerade eingerichtet. Bitte versuchen Sie es in einem Moment erneut.")
+    default_message = lazy_gettext("Ihre Zahlung wird gerade eingerichtet. Bitte versuchen Sie es in einem Moment "
+                                   "erneut.")
 
 
 class ProviderDown(PaymentNotPossible):
-    message = lazy_gettext("Der Zahlungsdienst ist gerade nicht erreichbar. Es wurde nichts abgebucht. Bitte "
-                           "versuchen Sie es in einigen Minuten erneut oder wählen Sie eine andere Zahlungsart.")
+    default_message = lazy_gettext("Der Zahlungsdienst ist gerade nicht erreichbar. Es wurde nichts abgebucht. "
+                                   "Bitte versuchen Sie es in einigen Minuten erneut oder wählen Sie eine andere "
+                                   "Zahlungsart.")
 
 
 class OnlinePaymentUnavailable(PaymentNotPossible):
-    message = lazy_gettext("Die Online-Zahlung ist für diesen Antrag gerade nicht möglich. Es wurde nichts "
-                           "abgebucht. Bitte wählen Sie eine andere Zahlungsart oder wenden Sie sich an Ihre "
-                           "Kommune.")
+    default_message = lazy_gettext("Die Online-Zahlung ist für diesen Antrag gerade nicht möglich. Es wurde "
+                                   "nichts abgebucht. Bitte wählen Sie eine andere Zahlungsart oder wenden Sie "
+                                   "sich an Ihre Kommune.")
 
 
-class CashOfficeInputInvalid(ValueError):
+class CashOfficeInputInvalid(DomainError):
     """A cash office entry that cannot be booked; the message is for the person who typed it."""
 
 
@@ -223,7 +227,7 @@ def order_of(payment: Payment, return_url: str = "") -> PaymentOrder:
         payment_id=payment.id, request_id=payment.request_id, amount_cents=payment.amount_cents,
         currency=payment.currency, kassenzeichen=payment.kassenzeichen, purpose=payment.kassenzeichen,
         description=f"{payment.case_reference} {labels}", lines=lines, return_url=return_url,
-        created_on=aware(payment.created_at).astimezone(TOWN_TIME).date(),
+        created_on=as_utc(payment.created_at).astimezone(TOWN_TIME).date(),
         payer=Payer(case.applicant_name, case.applicant_email) if case else Payer(),
         transaction_id=payment.transaction_id,
     )
@@ -307,7 +311,6 @@ def start_payment(case: Case, lines: Sequence[FeeLine] | None, return_endpoint: 
             latest.return_token_hash = hash_token(token)
             db.session.commit()
             return Started(latest, None, token)
-        token = None
         if latest is not None and latest.status == PENDING and latest.method == method:
             payment, token = latest, new_token()
             # Started again under the same request id, with a fresh return token (the old one never
@@ -353,8 +356,9 @@ def _hand_over(payment: Payment, provider: PaymentProvider, return_url: str, tok
         _note_problem(payment_id, exc)
         log.warning("payment %s: %s unavailable: %s", order.request_id, provider.key, exc)
         raise ProviderDown(str(exc)) from exc
-    payment = db.session.get(Payment, payment_id)
-    assert payment is not None
+    stored_payment = db.session.get(Payment, payment_id)
+    assert stored_payment is not None
+    payment = stored_payment
     if checkout.transaction_id is None:
         # Transfer, town hall: the money is awaited; nobody is sent anywhere.
         _change(payment, OPEN, "start", SYSTEM)
@@ -387,7 +391,7 @@ def _after_payment_exists(payment_id: int, created_at: datetime, provider: Payme
     settings = provider.settings
     grace = timedelta(seconds=getattr(settings, "timeout_seconds", 10)
                       + getattr(settings, "connect_timeout_seconds", 3))
-    if datetime.now(UTC) - aware(created_at) < grace:
+    if datetime.now(UTC) - as_utc(created_at) < grace:
         raise ProviderBusy(exc.code)
     _fail_start(payment_id, exc)
     raise _AttemptLost()
@@ -474,6 +478,7 @@ class HowToPay:
 
 
 def how_to_pay(payment: Payment) -> HowToPay:
+    """The methods the citizen may switch to and what a transfer or town-hall payment needs."""
     tenant = current_tenant()
     town = town_payments(tenant)
     methods = town.offered(tenant.slug)
@@ -522,11 +527,12 @@ def settle(payment: Payment, source: str = "reconcile") -> Settled:
 
 
 def _book(payment_id: int, remote: RemoteStatus, source: str) -> Settled:
+    seen = ""
     for _ in range(CAS_ATTEMPTS):
         db.session.expire_all()
         payment = db.session.get(Payment, payment_id)
         assert payment is not None
-        now = datetime.now(UTC)
+        now, seen = datetime.now(UTC), payment.status
         if payment.status in FINAL_STATUSES:
             db.session.rollback()
             return Settled(payment.status, False)
@@ -539,7 +545,7 @@ def _book(payment_id: int, remote: RemoteStatus, source: str) -> Settled:
             db.session.commit()
             return Settled(remote.status, True)
         db.session.rollback()
-    return Settled(payment.status, False, "the payment kept changing")
+    return Settled(seen, False, "the payment kept changing")
 
 
 def _change(payment: Payment, new: str, source: str, actor: str, *, remote: RemoteStatus | None = None,
@@ -559,12 +565,12 @@ def _change(payment: Payment, new: str, source: str, actor: str, *, remote: Remo
             values["paid_with"] = remote.paid_with[:30]
     if new == PAID:
         values["paid_at"] = paid_at or now
-    changed = db.session.execute(
+    changed = cast(CursorResult[Any], db.session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.status == old, Payment.status.not_in(FINAL_STATUSES), *where)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if not changed:
         return False
     db.session.refresh(payment)
@@ -637,14 +643,14 @@ def mark_paid_by_hand(payment: Payment, actor: str, paid_on: date, note: str) ->
     """The cash office saw the money (a transfer on the bank statement, cash at the town hall)."""
     note = _typed(note)
     if paid_on > today_in_germany():
-        raise CashOfficeInputInvalid(str(lazy_gettext("Das Zahlungsdatum darf nicht in der Zukunft liegen.")))
+        raise CashOfficeInputInvalid(lazy_gettext("Das Zahlungsdatum darf nicht in der Zukunft liegen."))
     if payment.status in FINAL_STATUSES:
-        raise CashOfficeInputInvalid(str(lazy_gettext("Diese Zahlung ist bereits gebucht.")))
+        raise CashOfficeInputInvalid(lazy_gettext("Diese Zahlung ist bereits gebucht."))
     if not _change(payment, PAID, "manual", actor, note=note[:500] or "marked paid by hand",
                    paid_at=_booked_at(paid_on)):
         db.session.rollback()
-        raise CashOfficeInputInvalid(str(lazy_gettext("Die Zahlung wurde gerade anderweitig geändert. Bitte "
-                                                      "prüfen Sie den aktuellen Stand.")))
+        raise CashOfficeInputInvalid(lazy_gettext("Die Zahlung wurde gerade anderweitig geändert. Bitte "
+                                                  "prüfen Sie den aktuellen Stand."))
     record(actor, "payment.marked_paid_by_hand", "payment", payment.id, case=payment.case_reference,
            paid_on=paid_on.isoformat(), note=note[:500])
     db.session.commit()
@@ -654,26 +660,26 @@ def record_refund(payment: Payment, actor: str, cents: int, reason: str) -> None
     """Record money paid back (in full or in part) to the citizen."""
     reason = _typed(reason)
     if payment.status != PAID:
-        raise CashOfficeInputInvalid(str(lazy_gettext("Erstatten lässt sich nur eine bezahlte Zahlung.")))
+        raise CashOfficeInputInvalid(lazy_gettext("Erstatten lässt sich nur eine bezahlte Zahlung."))
     if not reason:
-        raise CashOfficeInputInvalid(str(lazy_gettext("Bitte geben Sie den Grund der Erstattung an.")))
+        raise CashOfficeInputInvalid(lazy_gettext("Bitte geben Sie den Grund der Erstattung an."))
     refundable = payment.amount_cents - payment.refunded_cents
     if not 0 < cents <= refundable:
-        raise CashOfficeInputInvalid(str(lazy_gettext(
-            "Der Betrag muss größer als 0 und höchstens %(amount)s sein.", amount=format_cents(refundable))))
+        raise CashOfficeInputInvalid(lazy_gettext(
+            "Der Betrag muss größer als 0 und höchstens %(amount)s sein.", amount=format_cents(refundable)))
     refunded = payment.refunded_cents + cents
     new = REFUNDED if refunded == payment.amount_cents else PAID
     # Compare-and-set on the refunded sum: two clicks on "Erstatten" book one refund.
-    changed = db.session.execute(
+    changed = cast(CursorResult[Any], db.session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.status == PAID, Payment.refunded_cents == payment.refunded_cents)
         .values(refunded_cents=refunded, status=new, updated_at=datetime.now(UTC))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if not changed:
         db.session.rollback()
-        raise CashOfficeInputInvalid(str(lazy_gettext("Die Zahlung wurde gerade anderweitig geändert. Bitte "
-                                                      "prüfen Sie den aktuellen Stand.")))
+        raise CashOfficeInputInvalid(lazy_gettext("Die Zahlung wurde gerade anderweitig geändert. Bitte "
+                                                  "prüfen Sie den aktuellen Stand."))
     _event(payment, "refund", PAID, new, actor, amount_cents=cents, note=reason[:500])
     record(actor, "payment.refunded", "payment", payment.id, case=payment.case_reference, amount_cents=cents,
            reason=reason[:500])

@@ -6,10 +6,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext
 
-from amtsweg.clock import TOWN_TIME
+from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.formatting import format_cents
 from amtsweg.payments.providers import PROVIDERS
-from amtsweg.payments.queries import aware
-from amtsweg.processes.fees import format_cents
 
 STATUS_LABELS = {
     "pending": lazy_gettext("Wird eingerichtet"),
@@ -32,19 +31,22 @@ PAID_WITH_LABELS = {
 
 
 def paid_with_label(code: str) -> str:
+    """How the citizen paid, as reported by the provider, in words."""
     return str(PAID_WITH_LABELS.get(code, code))
 
 
 def local_time(moment: datetime) -> datetime:
     """A stored moment in the towns' time, for pages."""
-    return aware(moment).astimezone(TOWN_TIME)
+    return as_utc(moment).astimezone(TOWN_TIME)
 
 
 def status_label(status: str) -> str:
+    """A payment state in the reader's language."""
     return str(STATUS_LABELS.get(status, status))
 
 
 def method_label(method: str) -> str:
+    """A payment method's name in the reader's language."""
     provider = PROVIDERS.get(method)
     return str(provider.label) if provider else method
 

@@ -34,7 +34,7 @@ def retry(token: str) -> Any:
     try:
         started = services.retry_payment(token, request.form.get("zahlungsart", "")[:30], "payment.show")
     except services.PaymentNotPossible as exc:
-        flash(str(exc.message), "error")
+        flash(str(exc), "error")
         return redirect(url_for("payment.show", token=token), 303)
     if started is None:
         abort(404)

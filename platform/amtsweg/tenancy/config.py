@@ -10,12 +10,12 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from amtsweg.errors import Problem
 from amtsweg.tenancy.branding import contrast_ratio
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -119,60 +119,50 @@ class TenantConfig(_Strict):
         return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    file: str
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}"
-
-
-def _problems_from_validation(file: str, error: ValidationError) -> list[ConfigProblem]:
+def _problems_from_validation(file: str, error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(file)"
         message = item["msg"].removeprefix("Value error, ")
-        problems.append(ConfigProblem(file, key, message))
+        problems.append(Problem(key, message, file=file))
     return problems
 
 
-def load_tenant_config(folder: Path) -> tuple[TenantConfig | None, list[ConfigProblem]]:
+def load_tenant_config(folder: Path) -> tuple[TenantConfig | None, list[Problem]]:
     """Read one town folder; returns the config or the list of problems."""
     path = folder / "tenant.toml"
     file = f"{folder.name}/tenant.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None, [ConfigProblem(file, "(file)", "file is missing")]
+        return None, [Problem("(file)", "file is missing", file=file)]
     except tomllib.TOMLDecodeError as exc:
-        return None, [ConfigProblem(file, "(syntax)", str(exc))]
+        return None, [Problem("(syntax)", str(exc), file=file)]
     try:
         config = TenantConfig.model_validate(raw)
     except ValidationError as exc:
         return None, _problems_from_validation(file, exc)
     problems = []
     if config.slug != folder.name:
-        problems.append(ConfigProblem(file, "slug", f"'{config.slug}' must equal the folder name '{folder.name}'"))
+        problems.append(Problem("slug", f"'{config.slug}' must equal the folder name '{folder.name}'", file=file))
     if not (folder / config.branding.logo).is_file():
-        problems.append(ConfigProblem(file, "branding.logo", f"file '{config.branding.logo}' not found"))
+        problems.append(Problem("branding.logo", f"file '{config.branding.logo}' not found", file=file))
     for page in ("impressum", "datenschutz", "barrierefreiheit"):
         if not (folder / "pages" / f"{page}.md").is_file():
-            problems.append(ConfigProblem(file, "pages", f"pages/{page}.md is missing"))
+            problems.append(Problem("pages", f"pages/{page}.md is missing", file=file))
     return (None, problems) if problems else (config, [])
 
 
 # A check of one town's sections that belong to a domain module (e.g. ``[payments]``).
-SectionCheck = Callable[[TenantConfig], list[ConfigProblem]]
+SectionCheck = Callable[[TenantConfig], list[Problem]]
 
 
 def load_all(
     tenants_dir: Path, checks: Iterable[SectionCheck] = ()
-) -> tuple[list[TenantConfig], list[ConfigProblem]]:
+) -> tuple[list[TenantConfig], list[Problem]]:
     """Read every town folder; cross-checks unique prefixes and hosts, and runs ``checks`` on each town."""
     configs: list[TenantConfig] = []
-    problems: list[ConfigProblem] = []
+    problems: list[Problem] = []
     for folder in sorted(p for p in tenants_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         config, folder_problems = load_tenant_config(folder)
         problems.extend(folder_problems)
@@ -187,13 +177,14 @@ def load_all(
     for config in configs:
         file = f"{config.slug}/tenant.toml"
         if config.reference_prefix in seen_prefix:
-            problems.append(ConfigProblem(
-                file, "reference_prefix",
+            problems.append(Problem(
+                "reference_prefix",
                 f"'{config.reference_prefix}' is already used by {seen_prefix[config.reference_prefix]}",
+                file=file,
             ))
         seen_prefix[config.reference_prefix] = config.slug
         for alias in config.aliases:
             if alias in seen_alias:
-                problems.append(ConfigProblem(file, "aliases", f"'{alias}' is already used by {seen_alias[alias]}"))
+                problems.append(Problem("aliases", f"'{alias}' is already used by {seen_alias[alias]}", file=file))
             seen_alias[alias] = config.slug
     return configs, problems

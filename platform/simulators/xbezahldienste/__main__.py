@@ -15,6 +15,7 @@ from simulators.xbezahldienste.app import Account, SimulatorRefused, create_app
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Start the simulator (refused in production)."""
     parser = argparse.ArgumentParser(prog="python -m simulators.xbezahldienste",
                                      description="A simulated XBezahldienste 1.0.0 payment provider.")
     parser.add_argument("--host", default="127.0.0.1")

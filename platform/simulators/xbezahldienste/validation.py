@@ -49,6 +49,7 @@ def _text(value: Any, pattern: re.Pattern[str], where: str, required: bool = Fal
 
 
 def check_ids(originator_id: str, endpoint_id: str) -> None:
+    """Refuse originator and endpoint ids that break the specification's pattern."""
     _text(originator_id, ID, "originatorId", True)
     _text(endpoint_id, ID, "endPointId", True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -128,7 +129,7 @@ class XBezahldiensteProvider(PaymentProvider):
         items = [
             PaymentItem(
                 id=line.id[:36], reference=line.kassenzeichen, description=_text(line.label, 250),
-                tax_rate=0, quantity=1, total_net_amount=euros(line.cents), total_tax_amount=euros(0),
+                tax_rate=Decimal(0), quantity=1, total_net_amount=euros(line.cents), total_tax_amount=euros(0),
                 single_net_amount=euros(line.cents), single_tax_amount=euros(0),
                 booking_data={key: value for key, value in (
                     ("kassenzeichen", line.kassenzeichen), ("haushaltsstelle", line.haushaltsstelle),

@@ -85,6 +85,7 @@ A = TypeVar("A", bound=type[AuthProfile])
 
 
 def auth_profile(key: str) -> Callable[[A], A]:
+    """Class decorator: register an authentication profile under ``key`` (the ``profile`` setting)."""
     def add(cls: A) -> A:
         cls.key = key
         AUTH_PROFILES[key] = cls

@@ -41,10 +41,12 @@ FUNCTIONAL_CODES = (
 
 
 def euros(cents: int) -> Decimal:
+    """Cents as the decimal euro amount XBezahldienste sends."""
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def cents_of(amount: Decimal) -> int:
+    """A decimal euro amount of XBezahldienste in cents."""
     return int((amount * 100).to_integral_value())
 
 

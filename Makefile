@@ -5,6 +5,8 @@ PORT ?= 5000
 # The XBezahldienste simulator that `make run` starts beside the app (development only).
 SIMULATOR_PORT ?= 5050
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
+# Links in mails written outside a request (demo data, jobs) carry the development server's port.
+SERVE := AMTSWEG_EXTERNAL_PORT=$(PORT) $(FLASK)
 TRANSLATIONS := platform/amtsweg/translations
 
 .PHONY: run test install assets translations translations-update database demo lint bench
@@ -16,7 +18,7 @@ run: install assets database demo
 	@echo "  XBezahldienste simulator (payments) http://127.0.0.1:$(SIMULATOR_PORT)/"
 	@$(VENV)/bin/python -m simulators.xbezahldienste --demo --port $(SIMULATOR_PORT) & simulator=$$!; \
 	trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
-	AMTSWEG_PAYMENT_SIMULATOR_URL=http://127.0.0.1:$(SIMULATOR_PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	AMTSWEG_PAYMENT_SIMULATOR_URL=http://127.0.0.1:$(SIMULATOR_PORT) $(SERVE) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
 	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi
@@ -54,7 +56,7 @@ database: install
 
 # Demo cases and contracts in every town (idempotent; refused in production), and how to log in.
 demo: database
-	$(FLASK) demo seed --port $(PORT)
+	$(SERVE) demo seed --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

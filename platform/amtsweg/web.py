@@ -57,6 +57,19 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
     return response
 
 
+def request_limit_mb() -> int:
+    """How many megabytes one request (a form with its files) may carry."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
+
+
+def choose_language(code: str) -> bool:
+    """Show the pages in ``code`` from now on; False when the platform does not speak it."""
+    if code not in current_app.config["LANGUAGES"]:
+        return False
+    session["locale"] = code
+    return True
+
+
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     """The error page for ``status``, with ``message`` instead of the standard text when given."""
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
@@ -75,11 +88,13 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
         }
 
+    # A global, not context: the form fields' macros are imported without the page's context.
+    app.add_template_global(request_limit_mb)
+
     @app.route("/sprache/<code>")
     def switch_language(code: str) -> WerkzeugResponse:
-        if code not in current_app.config["LANGUAGES"]:
+        if not choose_language(code):
             raise NotFound()
-        session["locale"] = code
         return redirect(safe_next_path(request.args.get("weiter")))
 
     @app.errorhandler(CSRFError)

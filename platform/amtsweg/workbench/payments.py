@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from amtsweg.auth.access import CASH_OFFICE, roles_required
 from amtsweg.clock import today_in_germany
-from amtsweg.forms.inputs import parse_money
+from amtsweg.forms.fields.money import parse_money
 from amtsweg.payments import exporting, queries, services
 from amtsweg.payments.base import FINAL_STATUSES, PAID, STATUSES
 from amtsweg.payments.config import town_payments

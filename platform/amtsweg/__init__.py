@@ -168,6 +168,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     auth_sessions.init_app(app)
 
+    # The payments module fills the workflow's request_payment slot by registering its action.
+    import amtsweg.payments.requests  # noqa: F401
     from amtsweg.admin.library import blueprint as library_blueprint
     from amtsweg.admin.operations import blueprint as admin_operations_blueprint
     from amtsweg.admin.town_processes import blueprint as town_processes_blueprint

@@ -208,7 +208,8 @@ class Started:
     token: str | None = None
 
 
-def _return_url(endpoint: str, token: str) -> str:
+def return_url(endpoint: str, token: str) -> str:
+    """The external address of ``endpoint`` with ``token`` on the current town's host."""
     if has_request_context():
         return url_for(endpoint, token=token, _external=True)
     # Outside a request (a job): the town's own host, as in its mails.
@@ -329,7 +330,7 @@ def start_payment(case: Case, lines: Sequence[FeeLine] | None, return_endpoint: 
                 db.session.rollback()
                 continue
         try:
-            return _hand_over(payment, provider, _return_url(return_endpoint, token), token)
+            return _hand_over(payment, provider, return_url(return_endpoint, token), token)
         except _AttemptLost:
             continue
     raise ProviderBusy("the attempt kept changing")

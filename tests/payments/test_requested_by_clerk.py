@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 
 from amtsweg.audit.models import AuditEvent
+from amtsweg.cases.models import Case
+from amtsweg.cases.tokens import issue_case_token
 from amtsweg.cases.workflow import ACTIONS
+from amtsweg.clock import today_in_germany
 from amtsweg.extensions import db
+from amtsweg.payments import services
 from amtsweg.payments.requests import ProviderPayment
 from conftest import host_client, link_in, sent_mails, town_client
 from payment_support import in_town, payments_of
@@ -68,3 +72,25 @@ def test_requesting_payment_of_a_case_without_a_fee_is_refused_and_changes_nothi
     with in_town(app, "usingen"):
         assert payments_of(reference) == []
     assert not [mail for mail in sent_mails(app) if mail["Subject"].startswith("Bitte bezahlen")]
+
+
+def test_a_fee_booked_by_the_cash_office_lets_the_case_continue_and_no_longer_shows_as_outstanding(app):
+    reference = make_case(app, "usingen", process=FEE_PROCESS, fee_cents=3000, fees=FEES)
+    clerk, _ = _request_payment(app, reference)
+    with in_town(app, "usingen"):
+        case = db.session.scalars(db.select(Case).filter_by(reference=reference)).one()
+        status = f"/vorgang/{issue_case_token(case.id, 'mail')}"
+        db.session.commit()
+    citizen = town_client(app, "usingen")
+    assert "Zahlung ausstehend: 30,00 €" in _text(citizen.get(status).get_data(as_text=True))
+
+    with in_town(app, "usingen"):
+        services.mark_paid_by_hand(payments_of(reference)[0], "kasse-usingen", today_in_germany(), "Kontoauszug 12")
+
+    assert "Zahlung ausstehend" not in _text(citizen.get(status).get_data(as_text=True))
+    case_page = _text(clerk.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True))
+    assert "Zahlung ausstehend" not in case_page and "Wartet auf Zahlung" not in case_page
+    with in_town(app, "usingen"):
+        event = db.session.scalars(db.select(AuditEvent).filter_by(action="case.transition")
+                                   .order_by(AuditEvent.id.desc())).first()
+        assert event.actor == "system" and event.details["transition"] == "payment_received"

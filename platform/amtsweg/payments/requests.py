@@ -14,12 +14,22 @@ import logging
 from datetime import timedelta
 
 from amtsweg.cases.models import Case
-from amtsweg.cases.workflow import IllegalTransition, RequestPayment, Step, definition_of, register_action
+from amtsweg.cases.workflow import (
+    Actor,
+    IllegalTransition,
+    RequestPayment,
+    Step,
+    apply_transition,
+    definition_of,
+    register_action,
+)
 from amtsweg.clock import today_in_germany
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
 from amtsweg.jobs.dispatch import enqueue
 from amtsweg.notifications.services import queue_mail
+from amtsweg.payments.base import PAID
+from amtsweg.payments.models import Payment
 from amtsweg.payments.providers import PROVIDERS
 from amtsweg.payments.services import (
     MethodNotOffered,
@@ -29,6 +39,7 @@ from amtsweg.payments.services import (
     ProviderDown,
     Started,
     fee_lines_of,
+    on_status_change,
     request_payment,
     return_url,
     start_payment,
@@ -38,6 +49,8 @@ from amtsweg.tenancy import current_tenant
 from amtsweg.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
+# The transition a booked payment performs (see the workflow "fee"): the case continues.
+PAYMENT_RECEIVED = "payment_received"
 # The date the mail asks the citizen to pay by.
 DAYS_TO_PAY = 14
 
@@ -120,3 +133,19 @@ def mail_pay_link(case: Case, started: Started, key: str) -> None:
                           if name.startswith("mails/")},
         case_id=case.id,
     )
+
+
+@on_status_change
+def continue_paid_case(payment: Payment, old: str, new: str) -> None:
+    """A paid fee lets its case leave "awaiting_payment" by the definition's ``payment_received``
+    transition, in the transaction that books the payment (return, reconciliation, cash office)."""
+    if new != PAID or payment.case_id is None:
+        return
+    case = db.session.get(Case, payment.case_id)
+    if case is None or case.status != "awaiting_payment":
+        return
+    _, definition = definition_of(case)
+    transition = next((t for t in definition.workflow.transitions if t.id == PAYMENT_RECEIVED
+                       and case.status in t.from_), None) if definition.workflow else None
+    if transition is not None:
+        apply_transition(case, transition.id, Actor("system", tuple(transition.roles)))

@@ -94,3 +94,25 @@ def test_a_fee_booked_by_the_cash_office_lets_the_case_continue_and_no_longer_sh
         event = db.session.scalars(db.select(AuditEvent).filter_by(action="case.transition")
                                    .order_by(AuditEvent.id.desc())).first()
         assert event.actor == "system" and event.details["transition"] == "payment_received"
+
+
+def test_the_status_page_of_a_requested_payment_offers_to_pay_now_and_leads_to_the_payment(app):
+    reference = make_case(app, "usingen", process=FEE_PROCESS, fee_cents=3000, fees=FEES)
+    _request_payment(app, reference)
+    with in_town(app, "usingen"):
+        case = db.session.scalars(db.select(Case).filter_by(reference=reference)).one()
+        status = f"/vorgang/{issue_case_token(case.id, 'mail')}"
+        db.session.commit()
+    citizen = town_client(app, "usingen")
+    page = citizen.get(status).get_data(as_text=True)
+    assert "Jetzt bezahlen" in _text(page)
+
+    elsewhere = town_client(app, "schmitten")
+    assert elsewhere.get(status).status_code == 404
+    assert elsewhere.post(f"{status}/bezahlen").status_code in (400, 404)
+    response = citizen.post(f"{status}/bezahlen", data={"csrf_token": csrf_token_of(page)})
+    assert response.status_code == 303 and "/zahlung/" in response.headers["Location"]
+    payment_page = _text(citizen.get(response.headers["Location"]).get_data(as_text=True))
+    assert "30,00 €" in payment_page and reference in payment_page
+    with in_town(app, "usingen"):
+        assert len(payments_of(reference)) == 1  # the same payment, not a second one

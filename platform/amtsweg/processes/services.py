@@ -1,7 +1,10 @@
 """State changes of the process library: syncing versions, publishing edits, per-town enablement.
 
-The folder ``shared_processes/`` is the source of ``flask processes sync``: a changed definition
-becomes a new immutable :class:`ProcessVersion` and the current one. A town's ``[processes]`` in
+The folder ``shared_processes/`` is the source of ``flask processes sync``: a definition changed in
+its folder since the last sync becomes a new immutable :class:`ProcessVersion` and the current one.
+The admin editor publishes versions too; a published version is never replaced by a folder that did
+not change since, and when both changed, sync keeps the published version and reports the conflict
+(docs/process-format.md, "Editor and sync"). A town's ``[processes]`` in
 ``tenant.toml`` only seeds its enablement rows: sync creates a row for a process the town has no
 row for yet; afterwards the database (edited in the admin pages) holds the live state.
 """
@@ -55,6 +58,8 @@ class SyncReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # changed in the folder and, since the last sync, published in the editor: left as published
+    conflicts: list[str] = field(default_factory=list)
     # town slug → processes whose enablement row was seeded from tenant.toml
     seeded: dict[str, list[str]] = field(default_factory=dict)
 
@@ -193,12 +198,18 @@ def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
             db.session.flush()
             existing[slug] = process
             report.created.append(slug)
-        elif current_hashes.get(slug) == loaded.version:
+        elif loaded.version in (current_hashes.get(slug), process.synced_version):
+            # Nothing new in the folder (a version published in the editor stays current).
+            process.synced_version = loaded.version
             report.unchanged.append(slug)
+            continue
+        elif process.synced_version not in (None, current_hashes.get(slug)):
+            report.conflicts.append(slug)
             continue
         else:
             report.updated.append(slug)
         _store_version(process, loaded, _read_source(loaded), SYNC_AUTHOR)
+        process.synced_version = loaded.version
 
     with all_tenants_context():
         rows = {(e.tenant_id, e.process_id) for e in db.session.scalars(select(ProcessEnablement))}

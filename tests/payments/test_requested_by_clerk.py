@@ -116,3 +116,33 @@ def test_the_status_page_of_a_requested_payment_offers_to_pay_now_and_leads_to_t
     assert "30,00 €" in payment_page and reference in payment_page
     with in_town(app, "usingen"):
         assert len(payments_of(reference)) == 1  # the same payment, not a second one
+
+
+def _overview(page: str) -> str:
+    """The text of the case page's payment row in the overview panel."""
+    row = re.search(r'<div class="kern-description-list-item" id="zahlung">(.*?)</div>', page, re.S)
+    assert row is not None, "no payment row in the overview"
+    return _text(row.group(1))
+
+
+def test_the_case_overview_shows_the_outstanding_payment_and_then_its_booking(app):
+    reference = make_case(app, "usingen", process=FEE_PROCESS, fee_cents=3000, fees=FEES)
+    clerk, _ = _request_payment(app, reference)
+    requested_on = today_in_germany().strftime("%d.%m.%Y")
+
+    row = _overview(clerk.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True))
+    assert row == f"Zahlung ausstehend 30,00 € (angefordert am {requested_on}) Offen Überweisung mit Kassenzeichen"
+    # A clerk without the cash office role gets no link into the cash office.
+    assert "in der Kasse ansehen" not in row
+
+    cashier = host_client(app, "usingen.localhost")
+    login_as(cashier, "clerk", "cash_office", username="kasse-usingen")
+    page = cashier.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True)
+    link = re.search(r'href="(/sachbearbeitung/zahlungen/\d+)">Zahlung in der Kasse ansehen</a>', page)
+    assert link is not None
+    assert reference in _text(cashier.get(link.group(1)).get_data(as_text=True))
+
+    with in_town(app, "usingen"):
+        services.mark_paid_by_hand(payments_of(reference)[0], "kasse-usingen", today_in_germany(), "Kontoauszug 12")
+    row = _overview(clerk.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True))
+    assert row.startswith("Zahlung 30,00 € Bezahlt Überweisung mit Kassenzeichen, eingegangen am ")

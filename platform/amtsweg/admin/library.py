@@ -86,8 +86,8 @@ def detail(slug: str) -> str:
 @platform_admin_required
 def diff(slug: str) -> str:
     process = _process_or_404(slug)
-    old = queries.version_of(process, request.args.get("von", type=int) or 0)
-    new = queries.version_of(process, request.args.get("zu", type=int) or 0)
+    old = queries.version_of(process, small_int(request.args.get("von", "")) or 0)
+    new = queries.version_of(process, small_int(request.args.get("zu", "")) or 0)
     if old is None or new is None:
         abort(404)
     return render_template("library/diff.html", process=process, old=old, new=new,

@@ -12,11 +12,14 @@ from werkzeug.wrappers import Response
 from amtsweg.auth import oidc
 from amtsweg.auth.forms import DevelopmentLoginForm
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES
+from amtsweg.auth.saml.views import blueprint as saml_blueprint
 from amtsweg.auth.services import DEV_ISSUER, Identity, sign_in_platform_user, sign_in_town_user
 from amtsweg.auth.sessions import end_session, establish_session
 from amtsweg.web import safe_next_path
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
+# The SAML citizen login (/anmelden/saml/…) shares this blueprint's host guard below.
+blueprint.register_blueprint(saml_blueprint)
 DEV_ENVIRONMENTS = ("development", "testing")
 
 

@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     from amtsweg.cli.jobs import jobs
     from amtsweg.cli.payments import payments
     from amtsweg.cli.processes import processes
+    from amtsweg.cli.saml import saml
     from amtsweg.cli.tenants import tenants
 
     app.cli.add_command(tenants)
@@ -19,3 +20,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(archive)
     app.cli.add_command(payments)
+    app.cli.add_command(saml)

@@ -19,6 +19,9 @@ STATUS_LABELS = {
     "refunded": lazy_gettext("Erstattet"),
 }
 
+# How a payment's state looks (KERN's feedback colours) to the citizen and to staff.
+STATUS_TONES = {"paid": "success", "refunded": "info", "cancelled": "warning", "failed": "danger"}
+
 
 # XBezahldienste's paymentMethod, as the provider reported how the citizen paid.
 PAID_WITH_LABELS = {
@@ -43,6 +46,11 @@ def local_time(moment: datetime) -> datetime:
 def status_label(status: str) -> str:
     """A payment state in the reader's language."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def status_tone(status: str) -> str:
+    """The feedback colour of a payment state ("info" while it is being set up or open)."""
+    return STATUS_TONES.get(status, "info")
 
 
 def method_label(method: str) -> str:

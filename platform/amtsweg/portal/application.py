@@ -14,10 +14,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
+from amtsweg.auth.identity import current_identity, require_level
+from amtsweg.auth.trust import trust_level
 from amtsweg.cases import drafts
 from amtsweg.cases.assessment import applicant_of, assess
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
+from amtsweg.cases.services import Identification
 from amtsweg.cases.uploads import store_uploads
 from amtsweg.documents.services import delete_document
 from amtsweg.forms import inputs
@@ -67,8 +70,21 @@ def _restart(error: _Restart) -> Response:
     return error.response
 
 
+def _login_needed(offered: EnabledProcess) -> Response | None:
+    """The way to a login when the service asks for a trust level this login does not reach (or no login);
+    the login comes back to the page asked for, or after a form sent to the start page."""
+    if offered.trust_level is None:
+        return None
+    back = None if request.method == "GET" else url_for("application.start", slug=offered.process.slug)
+    response: Response | None = require_level(offered.trust_level, next_path=back)
+    return response
+
+
 def _draft_for(offered: EnabledProcess) -> Draft:
     slug = offered.process.slug
+    if (login := _login_needed(offered)) is not None:
+        # Also for a draft started before a logout or picked up by its link.
+        raise _Restart(login)
     draft = _session_draft(slug)
     if draft is None:
         flash(gettext("Ihr Antrag wurde nicht gefunden oder ist abgelaufen. Bitte beginnen Sie neu."), "warning")
@@ -93,11 +109,14 @@ def _continue_url(offered: EnabledProcess, draft: Draft) -> str:
 def start(slug: str) -> str:
     offered = digital_process_or_404(slug)
     draft = _session_draft(slug)
+    identity = current_identity()
+    level = trust_level(offered.trust_level) if offered.trust_level else None
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
         fees=offered.fees(), citizen=current_citizen(),
-        citizen_login=citizen_provider() is not None,
+        citizen_login=citizen_provider() is not None, required_level=level,
+        level_reached=level is None or (identity is not None and identity.meets(level.number)),
     )
 
 
@@ -115,6 +134,8 @@ def too_large(error: RequestEntityTooLarge) -> Response:
 @blueprint.route("/<slug>/starten", methods=["POST"])
 def begin(slug: str) -> Response:
     offered = digital_process_or_404(slug)
+    if (login := _login_needed(offered)) is not None:
+        return login
     citizen = current_citizen()
     _, token = drafts.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
     _remember(slug, token)
@@ -124,6 +145,8 @@ def begin(slug: str) -> Response:
 @blueprint.route("/<slug>/fortsetzen/<token>")
 def resume(slug: str, token: str) -> Response | tuple[str, int]:
     offered = digital_process_or_404(slug)
+    if (login := _login_needed(offered)) is not None:
+        return login
     draft = draft_by_token(token, slug)
     if draft is None:
         return render_template("application/expired.html", definition=offered.definition, slug=slug), 404
@@ -264,8 +287,12 @@ def submit(slug: str) -> Response | tuple[str, int]:
         flash(gettext("Bitte vervollständigen Sie Ihre Angaben."), "error")
         return redirect(url_for("application.step", slug=slug, number=number))
     citizen = current_citizen()
+    identity = current_identity()
+    identification = Identification(identity.level.number, identity.source.key) \
+        if identity is not None and identity.level is not None else None
     try:
-        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None)
+        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None,
+                                         identification)
     except drafts.DefinitionChanged:
         return redirect(url_for("application.step", slug=slug, number=1))
     if submission.status_token is not None:

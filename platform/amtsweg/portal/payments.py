@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 
 from amtsweg.payments import services
-from amtsweg.payments.states import amount, method_label, status_label
+from amtsweg.payments.states import amount, method_label, status_label, status_tone
 from amtsweg.sites import restrict_to
 
 blueprint = Blueprint("payment", __name__, url_prefix="/zahlung", template_folder="templates")
@@ -25,7 +25,7 @@ def show(token: str) -> Any:
     return render_template(
         "payment/show.html", token=token, payment=outcome.payment, status=outcome.status,
         answered=outcome.answered, how=services.how_to_pay(outcome.payment), money=amount,
-        method_label=method_label, status_label=status_label, locale=str(get_locale()),
+        method_label=method_label, status_label=status_label, status_tone=status_tone, locale=str(get_locale()),
     )
 
 

@@ -36,12 +36,12 @@ from amtsweg.processes.loader import (
     to_storable,
 )
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
-from amtsweg.processes.schema import ProcessDefinition
+from amtsweg.processes.schema import TRUST_LEVEL_NUMBERS, ProcessDefinition
 from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
 from amtsweg.tenancy.models import Tenant
 
 OVERRIDE_TEXT_KEYS = ("department", "contact", "intro_de", "intro_en")
-OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days")
+OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days", "trust_level")
 SYNC_AUTHOR = "flask processes sync"
 
 
@@ -81,6 +81,12 @@ def override_problems(definition: ProcessDefinition, overrides: Mapping[str, Any
         elif key == "processing_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 problems.append((key, "must be a whole number of working days between 1 and 365"))
+        elif key == "trust_level":
+            if isinstance(value, bool) or value not in TRUST_LEVEL_NUMBERS:
+                problems.append((key, f"must be one of {', '.join(map(str, TRUST_LEVEL_NUMBERS))}"))
+            elif value < (definition.trust_level or 0):
+                # A town may ask more of the login than the library, never less.
+                problems.append((key, f"must not be below the process's trust level {definition.trust_level}"))
         elif not isinstance(value, str) or not value.strip():
             problems.append((key, "must be a non-empty text"))
     return problems
@@ -163,6 +169,12 @@ def _store_version(process: Process, loaded: LoadedProcess, source: str, author:
 
 
 def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
+    """:func:`_sync_library` as one cross-town transaction (the library and every town's rows)."""
+    with all_tenants_context():
+        return _sync_library(processes_dir, skip_invalid)
+
+
+def _sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
     """Bring processes, versions and missing enablement rows in line with the folders; all or nothing.
 
     ``skip_invalid`` leaves broken definitions (and towns' settings naming them) out instead of

@@ -31,8 +31,7 @@ from amtsweg.tenancy import current_tenant
 from amtsweg.web import attachment, small_int
 
 blueprint = Blueprint("payments", __name__, url_prefix="/zahlungen", template_folder="templates")
-# A payment's id in a path; larger numbers than an integer column holds are simply not found.
-PAYMENT = "/<int(max=2147483647):payment_id>"
+PAYMENT = "/<int:payment_id>"
 
 
 def _day(value: str) -> date | None:

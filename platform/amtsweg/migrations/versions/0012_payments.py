@@ -1,7 +1,7 @@
 """payments per case and attempt, and their history
 
 Revision ID: 0012
-Revises: 0020
+Revises: 0015
 Create Date: 2026-11-26 09:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls
 
 revision = "0012"
-down_revision = "0020"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,13 @@ def test_token_lookups_of_one_address_share_one_budget_then_get_a_429_page(app):
     assert client.get("/leistungen").status_code == 200
 
 
+def test_payment_pages_share_the_token_lookup_budget(app):
+    client = _from(town_client(app, "usingen"), "192.0.2.13")
+    paths = ["/zahlung/kein-gueltiger-token", TOKEN_PATHS[0]] * 2
+    assert [client.get(path).status_code for path in paths] == [404, 404, 404, 404]
+    assert client.get("/zahlung/kein-gueltiger-token").status_code == 429
+
+
 def test_the_429_page_is_english_for_english_visitors(app):
     client = _from(town_client(app, "usingen"), "192.0.2.12")
     client.get("/sprache/en")

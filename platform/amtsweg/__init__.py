@@ -193,6 +193,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     auth_sessions.init_app(app)
 
+    # The payments module fills the workflow's request_payment slot by registering its action.
+    import amtsweg.payments.requests  # noqa: F401
     from amtsweg.admin.accounts import platform_blueprint as platform_accounts_blueprint
     from amtsweg.admin.accounts import town_blueprint as town_accounts_blueprint
     from amtsweg.admin.api_access import blueprint as town_api_blueprint
@@ -207,6 +209,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from amtsweg.portal.account import blueprint as account_blueprint
     from amtsweg.portal.application import blueprint as application_blueprint
     from amtsweg.portal.catalogue import blueprint as catalogue_blueprint
+    from amtsweg.portal.payments import blueprint as payment_blueprint
     from amtsweg.portal.status import blueprint as status_blueprint
     from amtsweg.portal.views import blueprint as portal_blueprint
     from amtsweg.workbench.contracts import blueprint as contracts_blueprint
@@ -218,6 +221,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(application_blueprint)
     app.register_blueprint(status_blueprint)
     app.register_blueprint(account_blueprint)
+    app.register_blueprint(payment_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)

@@ -17,6 +17,7 @@ from amtsweg.contracts.models import (
 )
 from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage, WebhookDelivery, WebhookSubscription
+from amtsweg.payments.models import Payment, PaymentEvent
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, ServiceOffer
 from amtsweg.tenancy.models import Tenant, TenantAlias
@@ -42,6 +43,8 @@ __all__ = [
     "Document",
     "Draft",
     "OutboxMessage",
+    "Payment",
+    "PaymentEvent",
     "PlatformUser",
     "Process",
     "ProcessEnablement",

@@ -134,6 +134,13 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT": 10,
     # testing only: webhooks may go to loopback addresses over plain HTTP (ignored in other environments)
     "WEBHOOK_ALLOW_LOOPBACK": False,
+    # days after its start an online payment that is not final is still asked about by reconciliation
+    "PAYMENT_RECONCILE_DAYS": 14,
+    # minutes after which an online payment whose start never reached the provider counts as failed
+    "PAYMENT_START_ABANDON_MINUTES": 30,
+    # development only: every town's online payment goes to this XBezahldienste simulator (no credentials);
+    # production refuses to start with it set
+    "PAYMENT_SIMULATOR_URL": "",
     # requests per client address to pages behind a secret token (status link, resume link, calendar
     # address), all together; counted in Redis when REDIS_URL is set (shared by all workers), else in memory
     "TOKEN_LOOKUP_LIMIT": "60 per minute",
@@ -197,6 +204,8 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append("BASE_DOMAIN is not set to the deployment's domain")
     if not config["TRUSTED_HOSTS"]:
         problems.append("TRUSTED_HOSTS is empty")
+    if config["PAYMENT_SIMULATOR_URL"]:
+        problems.append("PAYMENT_SIMULATOR_URL is set; the payment simulator is for development only")
     if not config["CLAMD_ADDRESS"] and not config["ALLOW_UNSCANNED_UPLOADS"]:
         problems.append("CLAMD_ADDRESS is not set, so uploads would not be scanned for malware; set "
                         "AMTSWEG_ALLOW_UNSCANNED_UPLOADS=true to allow it")

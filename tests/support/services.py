@@ -30,6 +30,7 @@ from .postgres_server import PostgresServer, find_bindir
 from .redis_server import RedisServer
 from .saml_idp import SamlSimulator, create_town_keys
 from .smtp_server import SmtpServer
+from .xbezahldienste import XBezahldiensteSimulator
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -124,3 +125,27 @@ def chromium() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def xbezahldienste_simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XBezahldiensteSimulator]:
+    """The XBezahldienste simulator over HTTPS (test CA, client certificates accepted). Tests use
+    the ``payment_provider`` fixture, which resets it."""
+    simulator = XBezahldiensteSimulator(tmp_path_factory.mktemp("xbezahldienste")).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def xbezahldienste_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XBezahldiensteSimulator]:
+    """The simulator as ``make run`` starts it: plain HTTP, any originator, no credentials."""
+    simulator = XBezahldiensteSimulator(tmp_path_factory.mktemp("xbezahldienste-demo"), tls=False).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def payment_provider(xbezahldienste_simulator: XBezahldiensteSimulator) -> XBezahldiensteSimulator:
+    """The HTTPS simulator, emptied (no accounts, transactions or switches) for this test."""
+    xbezahldienste_simulator.reset()
+    return xbezahldienste_simulator

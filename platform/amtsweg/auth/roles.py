@@ -9,10 +9,11 @@ TEAM_LEAD = "team_lead"
 TENANT_ADMIN = "tenant_admin"
 CONTRACTS_VIEWER = "contracts_viewer"
 CONTRACTS_EDITOR = "contracts_editor"
+CASH_OFFICE = "cash_office"
 PLATFORM_ADMIN = "platform_admin"
 
 # Roles a town's account may hold; platform_admin exists only on the admin host.
-TOWN_ROLES: tuple[str, ...] = (CLERK, TEAM_LEAD, TENANT_ADMIN, CONTRACTS_VIEWER, CONTRACTS_EDITOR)
+TOWN_ROLES: tuple[str, ...] = (CLERK, TEAM_LEAD, TENANT_ADMIN, CONTRACTS_VIEWER, CONTRACTS_EDITOR, CASH_OFFICE)
 PLATFORM_ROLES: tuple[str, ...] = (PLATFORM_ADMIN,)
 
 ROLE_LABELS = {
@@ -21,6 +22,7 @@ ROLE_LABELS = {
     TENANT_ADMIN: "Verwaltung der Kommune",
     CONTRACTS_VIEWER: "Verträge lesen",
     CONTRACTS_EDITOR: "Verträge bearbeiten",
+    CASH_OFFICE: "Kasse",
     PLATFORM_ADMIN: "Verwaltung des Verbunds",
 }
 
@@ -33,6 +35,7 @@ TOWN_GROUPS: dict[str, list[str]] = {
     "tenant_admin": [TENANT_ADMIN],
     "vertraege_lesen": [CONTRACTS_VIEWER],
     "vertraege": [CONTRACTS_EDITOR],
+    "kasse": [CASH_OFFICE],
 }
 # Groups of the cross-town administrators, accepted only on the admin host.
 PLATFORM_GROUPS: dict[str, list[str]] = {"platform_admin": [PLATFORM_ADMIN]}

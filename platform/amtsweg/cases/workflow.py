@@ -318,13 +318,18 @@ def perform(case: Case, transition_id: str, actor: Actor, message: str = "", tod
     from the current status for the actor's roles, or when one of its actions refuses it.
     """
     try:
-        return _perform(case, transition_id, actor, message, today)
+        transition = apply_transition(case, transition_id, actor, message, today)
+        db.session.commit()
+        return transition
     except BaseException:
         db.session.rollback()
         raise
 
 
-def _perform(case: Case, transition_id: str, actor: Actor, message: str, today: date | None) -> Transition:
+def apply_transition(case: Case, transition_id: str, actor: Actor, message: str = "",
+                     today: date | None = None) -> Transition:
+    """:func:`perform` inside the caller's transaction (which commits or rolls back), e.g. a
+    payment's booking that lets the case continue."""
     version, definition = definition_of(case)
     transition = transition_for(definition, case.status, actor.roles, transition_id)
     step = Step(case, version, definition, transition, actor, message.strip(), today or today_in_germany(),
@@ -344,7 +349,6 @@ def _perform(case: Case, transition_id: str, actor: Actor, message: str, today: 
         action.apply(step, spec)
     record(actor.label, "case.transition", "case", case.id, **step.details)
     publish_case_event(case, STATUS_CHANGED, previous_status=step.details["from"])
-    db.session.commit()
     return transition
 
 

@@ -9,6 +9,7 @@ def register_commands(app: Flask) -> None:
     from amtsweg.cli.archive import archive
     from amtsweg.cli.demo import demo
     from amtsweg.cli.jobs import jobs
+    from amtsweg.cli.payments import payments
     from amtsweg.cli.processes import processes
     from amtsweg.cli.saml import saml
     from amtsweg.cli.tenants import tenants
@@ -18,4 +19,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs)
     app.cli.add_command(demo)
     app.cli.add_command(archive)
+    app.cli.add_command(payments)
     app.cli.add_command(saml)

@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -121,6 +122,8 @@ class TenantConfig(_Strict):
     citizen_login: CitizenLogin = Field(default_factory=CitizenLogin)
     # Process enablement and overrides; validated by the process library when it syncs.
     processes: dict[str, Any] = Field(default_factory=dict)
+    # Fees and payment; validated by the payments module (a check passed to load_all).
+    payments: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("aliases")
     @classmethod
@@ -141,7 +144,7 @@ class TenantConfig(_Strict):
         return self.model_dump(
             include={
                 "municipality_type", "district", "state", "default_locale", "primary_host", "branding",
-                "contact", "opening_hours", "mail", "sso", "citizen_login", "processes",
+                "contact", "opening_hours", "mail", "sso", "citizen_login", "processes", "payments",
             }
         )
 
@@ -183,8 +186,14 @@ def load_tenant_config(folder: Path) -> tuple[TenantConfig | None, list[Problem]
     return (None, problems) if problems else (config, [])
 
 
-def load_all(tenants_dir: Path) -> tuple[list[TenantConfig], list[Problem]]:
-    """Read every town folder; cross-checks unique prefixes and hosts."""
+# A check of one town's sections that belong to a domain module (e.g. ``[payments]``).
+SectionCheck = Callable[[TenantConfig], list[Problem]]
+
+
+def load_all(
+    tenants_dir: Path, checks: Iterable[SectionCheck] = ()
+) -> tuple[list[TenantConfig], list[Problem]]:
+    """Read every town folder; cross-checks unique prefixes and hosts, and runs ``checks`` on each town."""
     configs: list[TenantConfig] = []
     problems: list[Problem] = []
     for folder in sorted(p for p in tenants_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
@@ -192,6 +201,10 @@ def load_all(tenants_dir: Path) -> tuple[list[TenantConfig], list[Problem]]:
         problems.extend(folder_problems)
         if config:
             configs.append(config)
+    checks = tuple(checks)
+    for config in configs:
+        for check in checks:
+            problems.extend(check(config))
     seen_prefix: dict[str, str] = {}
     seen_alias: dict[str, str] = {}
     # (issuer, group) → town: with one identity provider for several towns, a group may grant roles

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
+from amtsweg.auth.access import CASH_OFFICE, CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
 from amtsweg.auth.trust import identity_source, trust_level
@@ -56,15 +56,21 @@ from amtsweg.forms import inputs
 from amtsweg.forms.base import localized
 from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
+from amtsweg.payments.models import Payment
+from amtsweg.payments.queries import latest_attempt
+from amtsweg.payments.states import method_label, status_tone
+from amtsweg.payments.states import status_label as payment_status_label
 from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
 from amtsweg.processes.schema import AREAS, Transition
 from amtsweg.sites import restrict_to
 from amtsweg.tokens import new_token
 from amtsweg.web import attachment, small_int
 from amtsweg.workbench import intake
+from amtsweg.workbench.payments import blueprint as payments_blueprint
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/sachbearbeitung", template_folder="templates")
 restrict_to(blueprint, "tenant")
+blueprint.register_blueprint(payments_blueprint)
 STAFF = (CLERK, TEAM_LEAD)
 
 
@@ -171,9 +177,27 @@ def case_page(reference: str) -> str:
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         is_team_lead=current_user.has_role(TEAM_LEAD),
         overdue=case_is_overdue(case),
+        payment=_PaymentView.of(latest_attempt(case.id)),
         identification=(identity_source(case.identity_source or "").label, trust_level(case.identity_level).name)
         if case.identity_level else None,
     )
+
+
+class _PaymentView:
+    """The case's newest payment attempt as the overview shows it; the cash office gets its page."""
+
+    def __init__(self, payment: Payment) -> None:
+        self.amount_cents = payment.amount_cents
+        self.status = payment_status_label(payment.status)
+        self.tone = status_tone(payment.status)
+        self.method = method_label(payment.method)
+        self.paid_at = payment.paid_at
+        self.url = (url_for("workbench.payments.detail", payment_id=payment.id)
+                    if current_user.has_role(CASH_OFFICE) else None)
+
+    @classmethod
+    def of(cls, payment: Payment | None) -> _PaymentView | None:
+        return cls(payment) if payment is not None else None
 
 
 class _StepView:

@@ -5,7 +5,7 @@ PORT ?= 5000
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 TRANSLATIONS := platform/amtsweg/translations
 
-.PHONY: run test install assets translations translations-update database demo lint bench
+.PHONY: run test install assets translations translations-update database demo lint bench tour
 
 run: install assets database demo
 	@$(FLASK) tenants urls --port $(PORT)
@@ -56,3 +56,10 @@ lint: install
 
 bench: install assets
 	$(VENV)/bin/python -m bench
+
+# Every page of every role in every state, in German and English at desktop and phone width: serves
+# the demo like `make run` (in a folder of its own), writes screenshots and the PDFs' pages with an
+# index.html to instance/tour/ and prints what the checks found (status 1 on a finding that
+# tour/known.py does not list).
+tour: install assets
+	$(VENV)/bin/python -m tour

@@ -29,6 +29,7 @@ from tour.checks import (
     run_pdf_checks,
 )
 
+HERE = Path(__file__).resolve().parent
 DESKTOP_WIDTH = 1280
 PHONE_WIDTH = 390
 HEIGHTS = {DESKTOP_WIDTH: 900, PHONE_WIDTH: 844}
@@ -185,13 +186,15 @@ class Tour:
         if visit.act is not None:
             visit.act(self, page)
         status = session.statuses[-1] if session.statuses else 0
+        # What loading reported; the checks' own requests (axe reads the stylesheets) are not the page's.
+        console_errors, failed_requests = list(session.console_errors), list(session.failed_requests)
         findings = []
         for width in widths:
             page.set_viewport_size({"width": width, "height": HEIGHTS.get(width, 900)})
             html_lang, blocks = read_page(page)
             view = PageView(
                 visit.name, language, width, status, visit.status, page, blocks, html_lang, self.ignored,
-                list(session.console_errors), list(session.failed_requests),
+                console_errors, failed_requests,
             )
             findings += run_page_checks(view)
             if self.shots_dir is not None:
@@ -263,7 +266,8 @@ def _listen(session: RoleSession) -> None:
 def failure_reason(exc: Exception) -> str:
     if isinstance(exc, VisitFailed):
         return f"could not be visited: {exc}"
-    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
+    # Where in the tour it happened (not inside Playwright).
+    ours = [frame for frame in traceback.extract_tb(exc.__traceback__) if Path(frame.filename).parent == HERE]
+    where = f" ({Path(ours[-1].filename).name}:{ours[-1].lineno})" if ours else ""
     return f"could not be visited: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{where}"
 

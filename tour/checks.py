@@ -270,13 +270,18 @@ def horizontal_overflow(view: PageView) -> Iterator[str]:
       if (root.scrollWidth <= width) return null;
       const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
         + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
-      const out = [...document.body.querySelectorAll('*')].filter(el => {
-        const box = el.getBoundingClientRect();
-        return box.width > 0 && box.right > width + 1;
-      });
-      const outermost = out.filter(el => !out.includes(el.parentElement)).slice(0, 3);
+      const all = [...document.body.querySelectorAll('*')];
+      const right = el => el.getBoundingClientRect().left + Math.max(el.getBoundingClientRect().width, el.scrollWidth);
+      // The outermost boxes wider than the screen; else the innermost elements whose content spills
+      // out of a narrower box (e.g. text of a zero-width float).
+      const boxes = all.filter(el => el.getBoundingClientRect().right > width + 1);
+      let culprits = boxes.filter(el => !boxes.includes(el.parentElement));
+      if (!culprits.length) {
+        const spilling = all.filter(el => right(el) > width + 1);
+        culprits = spilling.filter(el => !spilling.some(other => other !== el && el.contains(other)));
+      }
       return {scroll: root.scrollWidth, width,
-              elements: outermost.map(el => name(el) + ' ' + Math.round(el.getBoundingClientRect().right) + 'px')};
+              elements: culprits.slice(0, 3).map(el => name(el) + ' ' + Math.round(right(el)) + 'px')};
     }""")
     if result:
         yield clip(f"page is {result['scroll']} px wide on a {result['width']} px screen: "

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tour.browse import Tour, failure_reason
-from tour.checks import VISIT_FAILED, Finding
+from tour.checks import VISIT_FAILED, Finding, clip
 from tour.plan import Item, Setup, Visit, needs
 
 # Which languages and widths one visit is checked in.
@@ -32,10 +32,14 @@ def walk(plan: list[Item], tour: Tour, selection: Selection,
             continue
         if isinstance(item, Setup):
             progress(f"step  {item.name}")
+            session = tour.session(item.role)
+            session.reset()
             try:
                 item.do(tour)
             except Exception as exc:  # a failed step is a finding; later visits report what they miss
-                result.findings.append(Finding(item.name, "", 0, VISIT_FAILED, failure_reason(exc)))
+                console = "; ".join(session.console_errors)
+                reason = failure_reason(exc) + (f" — console: {console}" if console else "")
+                result.findings.append(Finding(item.name, "", 0, VISIT_FAILED, clip(reason, 400)))
             continue
         for language, widths in selection(item):
             progress(f"visit {item.name} ({language})")

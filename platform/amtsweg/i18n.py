@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, session
+from flask import current_app, g, has_request_context, session
 
 
 def select_locale() -> str:
     """The page's language: the visitor's choice, the town's default, or German."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Jobs and commands (domain messages raised there; a mail carries its own locale).
+        return languages[0]
     chosen = session.get("locale")
     if isinstance(chosen, str) and chosen in languages:
         return chosen

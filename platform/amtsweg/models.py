@@ -4,6 +4,7 @@ from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
 from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
+from amtsweg.cases.search import CaseSearchTerm
 from amtsweg.contracts.models import (
     CalendarFeed,
     Contract,
@@ -16,7 +17,7 @@ from amtsweg.contracts.models import (
 from amtsweg.documents.models import Document
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
-from amtsweg.tenancy.models import Tenant
+from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
     "ArchiveHandoff",
@@ -25,6 +26,7 @@ __all__ = [
     "Case",
     "CaseMessage",
     "CaseNote",
+    "CaseSearchTerm",
     "Contract",
     "ContractChange",
     "ContractDocument",
@@ -40,5 +42,6 @@ __all__ = [
     "ProcessVersion",
     "ReferenceCounter",
     "Tenant",
+    "TenantAlias",
     "User",
 ]

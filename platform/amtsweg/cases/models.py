@@ -26,8 +26,12 @@ class Case(TenantOwned, Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference"),
         UniqueConstraint("tenant_id", "idempotency_key"),
+        # What tables of the town's case refer to (foreign keys that include tenant_id, docs/scaling.md).
+        UniqueConstraint("tenant_id", "id"),
         # The workbench queue filters by town, status and assignee.
         Index("ix_case_file_queue", "tenant_id", "status", "assignee_id"),
+        # The queue sorted by due date (cases without one last: ascending btree order puts NULLs last).
+        Index("ix_case_file_tenant_due_date", "tenant_id", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,6 +68,10 @@ class Case(TenantOwned, Model):
     # When the case was closed (retention counts from here) and archived (by the retention job).
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the processing clock stopped (waiting for the citizen or a payment); None while it runs.
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When payment of the fee was requested; None when none is outstanding.
+    payment_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReferenceCounter(TenantOwned, Model):

@@ -13,7 +13,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.assets import logo_file
+from amtsweg.tenancy.queries import town_page
+from amtsweg.web import small_int
 
 blueprint = Blueprint("portal", __name__, template_folder="templates")
 restrict_to(blueprint, "tenant", exempt=lambda: request.endpoint == "portal.index")
@@ -33,9 +35,10 @@ def index() -> str | Response | WerkzeugResponse:
     if site.kind == "admin":
         return redirect(url_for("admin.dashboard"))
     if site.kind == "base":
-        towns = directory.tenants(g.base_domain)
+        search = request.args.get("suche", "").strip()[:100]
+        towns = town_page(search, small_int(request.args.get("seite", "")) or 1)
         port = request.host.partition(":")[2]
-        return render_template("portal/member_towns.html", towns=towns, port=port)
+        return render_template("portal/member_towns.html", towns=towns, search=search, port=port)
     return render_template("portal/start.html")
 
 
@@ -65,8 +68,8 @@ def design_tokens() -> Response:
 
 @blueprint.route("/logo.svg")
 def logo() -> Response:
-    path = _tenant_folder() / current_tenant().branding.get("logo", "logo.svg")
-    if not path.is_file():
+    path = logo_file(current_tenant())
+    if path is None:
         abort(404)
     response = Response(path.read_bytes(), mimetype="image/svg+xml")
     # An SVG opened directly must not run script, whatever it contains.

@@ -5,18 +5,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
+from cachetools import LRUCache
 from pydantic import ValidationError
 
 from amtsweg.errors import Problem
+from amtsweg.forms.base import field_type_names
 from amtsweg.processes.schema import (
     ACTION_TYPES,
-    FIELD_TYPES,
     ProcessDefinition,
     ValidationContext,
     Workflow,
@@ -114,7 +117,7 @@ def issues_from_validation_error(exc: ValidationError) -> list[Problem]:
             message = f"missing required key '{loc[-1]}'"
         elif kind == "extra_forbidden":
             key = loc[-1]
-            message = (f"key '{key}' is not allowed for field type '{tag}'" if tag in FIELD_TYPES
+            message = (f"key '{key}' is not allowed for field type '{tag}'" if tag in field_type_names()
                        else f"unknown key '{key}'")
         elif kind == "value_error":
             message = error["msg"].removeprefix("Value error, ")
@@ -132,7 +135,7 @@ def _strip_union_tags(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], str | None
     tag = None
     for i, part in enumerate(loc):
         inside_union_list = i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] in ("fields", "actions")
-        if inside_union_list and isinstance(part, str) and part in (*FIELD_TYPES, *ACTION_TYPES):
+        if inside_union_list and isinstance(part, str) and part in (*field_type_names(), *ACTION_TYPES):
             tag = part
             continue
         out.append(part)
@@ -306,6 +309,28 @@ def to_storable(loaded: LoadedProcess) -> dict[str, Any]:
     }
 
 
+# Parsed definitions by version hash. A version is immutable and named by the hash of its content,
+# so a definition is parsed and validated once per process, not on every request that needs it.
+DEFINITIONS_KEPT = 512
+_definitions: LRUCache[str, ProcessDefinition] = LRUCache(maxsize=DEFINITIONS_KEPT)
+_definitions_lock = threading.Lock()
+
+
+def stored_definition(version: str, load: Callable[[], dict[str, Any]]) -> ProcessDefinition:
+    """The definition of the stored version with hash ``version``; ``load()`` gives its
+    :func:`to_storable` data and is only called when the definition is not parsed yet.
+
+    Callers treat the shared definition as read-only.
+    """
+    with _definitions_lock:
+        found = _definitions.get(version)
+    if found is None:
+        found = ProcessDefinition.model_validate(load()["definition"])
+        with _definitions_lock:
+            _definitions[version] = found
+    return found
+
+
 def from_storable(data: dict[str, Any]) -> ProcessDefinition:
     """Rebuilds a definition from :func:`to_storable` output (e.g. a stored version)."""
-    return ProcessDefinition.model_validate(data["definition"])
+    return stored_definition(data["version"], lambda: data)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
@@ -17,6 +17,12 @@ class Tenant(Model):
     """A member town. Loaded from ``tenants/<slug>/tenant.toml`` by ``flask tenants sync``."""
 
     __tablename__ = "tenant"
+    __table_args__ = (
+        # The member list and the admin pages page through the towns by name.
+        Index("ix_tenant_active_name", "active", "name"),
+        # Every process notices a change of the towns by the newest updated_at (resolution.py).
+        Index("ix_tenant_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
@@ -45,6 +51,16 @@ class Tenant(Model):
         )
 
 
+class TenantAlias(Model):
+    """A further host name of a town (``aliases`` in tenant.toml): a row each, so that a host is
+    resolved with one indexed lookup. Kept in line with ``Tenant.aliases`` by ``flask tenants sync``."""
+
+    __tablename__ = "tenant_alias"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
 @dataclass(frozen=True)
 class TenantInfo:
     """A town as seen by a request or job: plain data, safe to share between threads."""
@@ -68,6 +84,11 @@ class TenantInfo:
     @property
     def opening_hours(self) -> list[dict[str, str]]:
         return self.settings.get("opening_hours", [])
+
+    @property
+    def primary_host(self) -> str:
+        """The host of the town's links (one of its aliases); empty = its subdomain."""
+        return self.settings.get("primary_host", "")
 
     @property
     def default_locale(self) -> str:

@@ -50,16 +50,21 @@ def apply_to_current_session() -> None:
         _apply(session.connection())
 
 
+# Each setting is read in a scalar subquery, which PostgreSQL evaluates once per statement (an
+# InitPlan) instead of calling current_setting() for every row; the comparison with tenant_id is
+# then a plain parameter comparison.
+POLICY_CONDITION = (
+    "((SELECT current_setting('amtsweg.all_tenants', true)) = 'on' OR "
+    "tenant_id = (SELECT NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer))"
+)
+
+
 def policy_sql(table: str) -> list[str]:
     """Statements that switch on row-level security for one tenant-owned table."""
-    condition = (
-        "(current_setting('amtsweg.all_tenants', true) = 'on' OR "
-        "tenant_id = NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer)"
-    )
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {POLICY_NAME} ON {table} USING {condition} WITH CHECK {condition}",
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING {POLICY_CONDITION} WITH CHECK {POLICY_CONDITION}",
     ]
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, or_, select
 
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.tenancy.config import load_all
-from amtsweg.tenancy.models import Tenant
+from amtsweg.tenancy.models import Tenant, TenantAlias
 from amtsweg.tenancy.resolution import directory
 
 
@@ -35,6 +35,7 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
     if problems:
         raise TenantConfigError(problems=problems)
     report = SyncReport()
+    changed: list[Tenant] = []
     existing = {t.slug: t for t in db.session.scalars(select(Tenant)).all()}
     for config in configs:
         digest = config.content_hash()
@@ -52,6 +53,7 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
         tenant.official_name = config.official_name
         tenant.reference_prefix = config.reference_prefix
         tenant.aliases = list(config.aliases)
+        changed.append(tenant)
         tenant.settings = config.settings()
         tenant.config_hash = digest
         tenant.active = True
@@ -59,6 +61,21 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
         if tenant.active:
             tenant.active = False
             report.deactivated.append(tenant.slug)
+    _replace_aliases(changed)
     db.session.commit()
     directory.invalidate()
     return report
+
+
+def _replace_aliases(towns: list[Tenant]) -> None:
+    """The alias rows (what host resolution looks up) of the changed towns match their ``aliases``;
+    an alias that moved from another town moves with it."""
+    if not towns:
+        return
+    db.session.flush()
+    rows = [{"host": alias, "tenant_id": town.id} for town in towns for alias in town.aliases]
+    db.session.execute(delete(TenantAlias).where(or_(
+        TenantAlias.tenant_id.in_([town.id for town in towns]), TenantAlias.host.in_([r["host"] for r in rows])
+    )))
+    if rows:
+        db.session.execute(insert(TenantAlias), rows)

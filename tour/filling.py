@@ -8,16 +8,15 @@ conditional fields appear as they do for a person typing.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import struct
 import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from amtsweg.forms.inputs import format_money_input
+from amtsweg.forms.form import Step
 from amtsweg.processes.sample_answers import valid_answers
-from amtsweg.processes.schema import ProcessDefinition, Step
+from amtsweg.processes.schema import ProcessDefinition
 
 Values = Mapping[str, str | list[str]]
 
@@ -64,16 +63,9 @@ def upload_for(accept: list[str]) -> dict[str, Any]:
 
 
 def _typed(fld: Any, value: Any) -> str | list[str]:
-    """One answer as a person types or ticks it."""
-    if fld.type == "yesno":
-        return "ja" if value else "nein"
-    if fld.type == "money":
-        return format_money_input(value)
-    if fld.type == "date":
-        return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
-    if fld.type == "checkboxes":
-        return [str(v) for v in value]
-    return str(value)
+    """One answer as a person types or ticks it: as the field type shows it in its input again."""
+    shown = fld.input_value(value)
+    return [str(v) for v in shown] if isinstance(shown, list) else str(shown)
 
 
 def step_inputs(definition: ProcessDefinition, step: Step, answers: dict[str, Any] | None = None

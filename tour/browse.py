@@ -178,6 +178,9 @@ class Tour:
         page = session.page
         path = visit.path(self) if callable(visit.path) else visit.path
         page.set_viewport_size({"width": DESKTOP_WIDTH, "height": HEIGHTS[DESKTOP_WIDTH]})
+        # Leave the previous page first: what its checks still load or log (axe reading stylesheets)
+        # would otherwise be reported for this one.
+        page.goto("about:blank")
         session.reset()
         if visit.switch_language:
             page.goto(self.url(visit.host, f"/sprache/{language}?weiter={quote(path)}"), wait_until="load")

@@ -47,6 +47,8 @@ CONTRACT_IMPORT = [
      "3 Monate"],
     ["Streusalz (Import)", "Lieferung", "", "31.02.2025", "viel", "bald"],
 ]
+# A letter among the case's documents (named <template>-<reference>.pdf), not a proof the citizen uploaded.
+LETTER_LINK = r"main a[href*='/dokumente/'] >> text=/-[A-Z]{2,3}-\d{4}-\d+\.pdf$/"
 TYPED = (REPLY, NOTE, REJECTION, REQUEST, *CONTRACT.values(), *(cell for row in CONTRACT_IMPORT[1:] for cell in row))
 
 
@@ -499,7 +501,7 @@ def citizen_pages() -> list[Item]:
               act=sends(case_path("case:waiting_for_citizen", "/antworten"), {"nachricht": REPLY}, upload=big)),
         Visit("receipt-pdf", "status.receipt", case_path("case:submitted", "/eingangsbestaetigung.pdf"), kind="pdf"),
         Visit("decision-letter-pdf", "status.document",
-              link_on("citizen", TOWN, case_path("case:approved"), "main a[href*='/dokumente/']"), kind="pdf"),
+              link_on("citizen", TOWN, case_path("case:approved"), LETTER_LINK), kind="pdf"),
         Setup("citizen-replies", lambda tour: send(tour.goto("citizen", TOWN, case_path(
             "case:waiting_for_citizen")(tour)), case_path("case:waiting_for_citizen", "/antworten")(tour),
             {"nachricht": REPLY}), ("status.answer",)),
@@ -592,7 +594,7 @@ def clerk_pages() -> list[Item]:
         Visit("status-awaiting-payment", "status.show", case_path("case:halle")),
         Visit("status-rejected", "status.show", case_path("case:wohnsitz"), subset=True),
         Visit("rejection-letter-pdf", "status.document",
-              link_on("citizen", TOWN, case_path("case:wohnsitz"), "main a[href*='/dokumente/']"), kind="pdf"),
+              link_on("citizen", TOWN, case_path("case:wohnsitz"), LETTER_LINK), kind="pdf"),
         Visit("status-information-requested", "status.show", case_path("case:verein")),
     ]
 

@@ -9,9 +9,22 @@ TRANSLATIONS := platform/amtsweg/translations
 
 .PHONY: run test install assets translations translations-update database demo lint bench tour
 
+# Towns with the SAML citizen login use the local BundID / Mein Unternehmenskonto simulator; it
+# runs in the background while the app runs and is stopped with it.
+SAML_SIMULATOR_PORT ?= 5001
+SAML_SIMULATOR_DIR := instance/saml-simulator
+SAML_SIMULATOR := $(VENV)/bin/python -m simulators.saml_idp
+
 run: install assets database demo
 	@$(FLASK) tenants urls --port $(PORT)
-	$(SERVE) run --host 127.0.0.1 --port $(PORT)
+	@$(FLASK) saml keys
+	@$(FLASK) saml metadata --port $(PORT) --out $(SAML_SIMULATOR_DIR)/sp
+	@echo "Citizen login with the BundID simulator: e.g. http://neu-anspach.localhost:$(PORT)/buergerkonto/"
+	@settings="$$($(SAML_SIMULATOR) settings --port $(SAML_SIMULATOR_PORT) --data-dir $(SAML_SIMULATOR_DIR))" || exit 1; \
+	$(SAML_SIMULATOR) serve --port $(SAML_SIMULATOR_PORT) --data-dir $(SAML_SIMULATOR_DIR) --exit-with-parent & \
+	simulator=$$!; \
+	trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
+	env $$settings $(SERVE) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
 	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi

@@ -132,7 +132,8 @@ def recorded_statements(app: Flask) -> Iterator[list[str]]:
 @contextmanager
 def postgres_app(postgres_server: PostgresServer, instance_dir: Path, *, library: bool = True) -> Iterator[Flask]:
     """An app on a new database of ``postgres_server``, migrated as the owner role and used as the app
-    role (so row-level security applies), with the five towns and, if ``library``, the process library.
+    role (so row-level security applies) and the ops role for cross-town work, with the five towns
+    and, if ``library``, the process library.
 
     The database is dropped afterwards.
     """
@@ -142,6 +143,7 @@ def postgres_app(postgres_server: PostgresServer, instance_dir: Path, *, library
         instance_dir,
         DATABASE_URL=postgres_server.app_url(name),
         MIGRATION_DATABASE_URL=postgres_server.owner_url(name),
+        OPS_DATABASE_URL=postgres_server.ops_url(name),
     )
     try:
         with application.app_context():

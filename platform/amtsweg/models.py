@@ -3,6 +3,7 @@
 from amtsweg.archive.models import ArchiveHandoff
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
+from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
 from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
 from amtsweg.cases.search import CaseSearchTerm
 from amtsweg.contracts.models import (
@@ -27,6 +28,7 @@ __all__ = [
     "CaseMessage",
     "CaseNote",
     "CaseSearchTerm",
+    "CitizenLogin",
     "Contract",
     "ContractChange",
     "ContractDocument",
@@ -41,6 +43,7 @@ __all__ = [
     "ProcessEnablement",
     "ProcessVersion",
     "ReferenceCounter",
+    "SeenAssertion",
     "Tenant",
     "TenantAlias",
     "User",

@@ -20,3 +20,15 @@ def fold(text: str) -> str:
         text = text.replace(digraph, letter)
     decomposed = unicodedata.normalize("NFKD", text)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+# Authorities whose name starts with a masculine or neuter noun; towns ("Stadt …", "Gemeinde …")
+# and most offices ("Verwaltung", "Stelle") are feminine.
+_DATIVE_DEM = ("Magistrat", "Gemeindevorstand", "Markt", "Kreis", "Landkreis", "Amt", "Bürgermeister", "Land ")
+
+
+def with_dative_article(name: str) -> str:
+    """``name`` after "bei"/"von" in German: "der Stadt Usingen", "dem Magistrat der Stadt Usingen"."""
+    if not name:
+        return name
+    return ("dem " if name.startswith(_DATIVE_DEM) else "der ") + name

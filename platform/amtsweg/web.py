@@ -4,14 +4,19 @@ helpers of the faces (safe redirects, query-string numbers, downloads). Imports 
 from __future__ import annotations
 
 import io
+import logging
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, render_template, request, send_file, session
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
+
+from amtsweg.extensions import db
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -25,11 +30,38 @@ ERROR_TEXTS = {
         lazy_gettext("Datei zu groß"),
         lazy_gettext("Die gesendeten Daten sind zu groß. Bitte laden Sie kleinere Dateien hoch."),
     ),
+    409: (
+        lazy_gettext("Nicht mehr möglich"),
+        lazy_gettext("Der Vorgang wurde inzwischen geändert, daher ist diese Aktion nicht mehr möglich. Bitte laden "
+                     "Sie die Seite neu."),
+    ),
+    410: (lazy_gettext("Nicht mehr vorhanden"), lazy_gettext("Diese Seite gibt es nicht mehr.")),
+    416: (
+        lazy_gettext("Bereich nicht verfügbar"),
+        lazy_gettext("Der angeforderte Teil der Datei ist nicht verfügbar. Bitte laden Sie die Datei vollständig "
+                     "herunter."),
+    ),
+    429: (
+        lazy_gettext("Zu viele Anfragen"),
+        lazy_gettext("Sie haben in kurzer Zeit zu viele Anfragen gesendet. Bitte warten Sie einen Moment und "
+                     "versuchen Sie es dann erneut."),
+    ),
     500: (
         lazy_gettext("Interner Fehler"),
         lazy_gettext("Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."),
     ),
+    503: (
+        lazy_gettext("Vorübergehend nicht erreichbar"),
+        lazy_gettext("Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen Minuten "
+                     "noch einmal."),
+    ),
 }
+# Any other client error (4xx) gets this text, any other server error the one of 500; the status stays.
+CLIENT_ERROR_TEXT = (
+    lazy_gettext("Anfrage nicht möglich"),
+    lazy_gettext("Die Anfrage konnte nicht ausgeführt werden. Bitte prüfen Sie die Adresse und Ihre Eingaben."),
+)
+error_log = logging.getLogger("amtsweg.errors")
 
 
 def safe_next_path(target: str | None) -> str:
@@ -57,10 +89,49 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
     return response
 
 
+def request_limit_mb() -> int:
+    """How many megabytes one request (a form with its files) may carry."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
+
+
+def choose_language(code: str) -> bool:
+    """Show the pages in ``code`` from now on; False when the platform does not speak it."""
+    if code not in current_app.config["LANGUAGES"]:
+        return False
+    session["locale"] = code
+    return True
+
+
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     """The error page for ``status``, with ``message`` instead of the standard text when given."""
-    title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    title, text = ERROR_TEXTS.get(status) or (CLIENT_ERROR_TEXT if status < 500 else ERROR_TEXTS[500])
     return render_template("error.html", status=status, title=title, text=message or text), status
+
+
+def _error_page(status: int, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    """The branded page for ``status``; a plain one if even that cannot be rendered, so that the
+    response still passes the after-request hooks (security headers, request id, log line)."""
+    try:
+        body, _ = render_error(status)
+    except Exception:
+        error_log.exception("error page for %s could not be rendered", status)
+        body = f"<!DOCTYPE html><title>{status}</title><h1>{status}</h1>"
+    response = current_app.response_class(body, status, mimetype="text/html")
+    for name, value in headers:
+        # The exception's own headers (Allow, Retry-After, Content-Range) belong to the answer.
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _forget_failed_transaction() -> None:
+    """A database error leaves the session's transaction unusable; the error page may need the
+    database (the logged-in account), so it starts afresh."""
+    try:
+        db.session.rollback()
+    except Exception:
+        error_log.exception("rollback before the error page failed")
+        db.session.remove()
 
 
 def init_app(app: Flask) -> None:
@@ -75,11 +146,13 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
         }
 
+    # A global, not context: the form fields' macros are imported without the page's context.
+    app.add_template_global(request_limit_mb)
+
     @app.route("/sprache/<code>")
     def switch_language(code: str) -> WerkzeugResponse:
-        if code not in current_app.config["LANGUAGES"]:
+        if not choose_language(code):
             raise NotFound()
-        session["locale"] = code
         return redirect(safe_next_path(request.args.get("weiter")))
 
     @app.errorhandler(CSRFError)
@@ -94,9 +167,16 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code if error.code in ERROR_TEXTS else 500)
+        if error.code != 404:
+            error_log.log(logging.ERROR if error.code >= 500 else logging.INFO, "HTTP %s %s: %s", error.code,
+                          error.name, error.description)
+        if error.code >= 500:
+            _forget_failed_transaction()
+        return _error_page(error.code, error.get_headers())
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
-        current_app.logger.exception("unhandled error")
-        return render_error(500)
+    def unexpected_error(error: Exception) -> Response:
+        error_log.exception("unhandled error")
+        _forget_failed_transaction()
+        # The database being unreachable (e.g. restarting) is a passing outage, not a fault.
+        return _error_page(503 if isinstance(error, OperationalError) else 500)

@@ -116,7 +116,7 @@ def test_roles_follow_the_towns_mapping_and_are_re_evaluated_at_each_login(app):
     with app.app_context():
         tenant = db.session.scalars(db.select(Tenant).filter_by(slug="usingen")).one()
         settings = dict(tenant.settings)
-        settings["sso"] = {**settings["sso"], "role_mapping": {"sachbearbeitung": ["team_lead", "clerk"]}}
+        settings["sso"] = {**settings["sso"], "role_mapping": {"usingen/sachbearbeitung": ["team_lead", "clerk"]}}
         tenant.settings = settings
         db.session.commit()
     directory.invalidate()

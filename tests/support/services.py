@@ -12,13 +12,23 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
-from .oidc_provider import INSTALL_HINT, OidcClient, OidcProvider, OidcUser, default_clients, default_users
+from .oidc_provider import (
+    INSTALL_HINT,
+    OidcClient,
+    OidcProvider,
+    OidcUser,
+    default_clients,
+    default_users,
+    town_slugs,
+)
 from .postgres_server import PostgresServer, find_bindir
 from .redis_server import RedisServer
+from .saml_idp import SamlSimulator, create_town_keys
 from .smtp_server import SmtpServer
 
 
@@ -82,6 +92,22 @@ def oidc_provider(oidc_clients: list[OidcClient], oidc_users: list[OidcUser]) ->
     provider.start()
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_simulator() -> Iterator[SamlSimulator]:
+    """The local BundID / Mein Unternehmenskonto (pysaml2's IdP; needs xmlsec1)."""
+    require_executable("xmlsec1")
+    simulator = SamlSimulator()
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A key folder (SAML_KEY_DIR) with signing and encryption keys for every town."""
+    return create_town_keys(tmp_path_factory.mktemp("saml-keys"), town_slugs())
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,9 @@ class _Account(UserMixin):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Written into each session at login; raising it (logout, role change, an administrator) ends
+    # every session of the account, copied cookies included.
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     def get_id(self) -> str:
         return f"{self.kind}:{self.id}"

@@ -24,22 +24,34 @@ ROLE_LABELS = {
     PLATFORM_ADMIN: "Verwaltung des Verbunds",
 }
 
-# Values of the identity provider's ``groups`` claim → roles, unless a town configures its own.
-DEFAULT_ROLE_MAPPING: dict[str, list[str]] = {
+# Groups (values of the identity provider's ``groups`` claim) of a town's staff, before the town's
+# slug: ``usingen/sachbearbeitung``. The towns of a cooperation usually share one identity provider,
+# so a group name without the town would make a clerk of one town a clerk of every town.
+TOWN_GROUPS: dict[str, list[str]] = {
     "sachbearbeitung": [CLERK],
     "teamleitung": [TEAM_LEAD],
     "tenant_admin": [TENANT_ADMIN],
     "vertraege_lesen": [CONTRACTS_VIEWER],
     "vertraege": [CONTRACTS_EDITOR],
-    "platform_admin": [PLATFORM_ADMIN],
 }
+# Groups of the cross-town administrators, accepted only on the admin host.
+PLATFORM_GROUPS: dict[str, list[str]] = {"platform_admin": [PLATFORM_ADMIN]}
+TOWN_GROUP_SEPARATOR = "/"
 
 
-def roles_from_groups(
-    groups: Iterable[str], mapping: Mapping[str, Iterable[str]] | None, allowed: Iterable[str]
-) -> list[str]:
-    """The roles ``groups`` grant under ``mapping`` (default mapping when empty), limited to ``allowed``."""
-    mapping = mapping or DEFAULT_ROLE_MAPPING
+def town_role_mapping(slug: str) -> dict[str, list[str]]:
+    """The default groups of the town ``slug``: ``<slug>/<group>`` for each of :data:`TOWN_GROUPS`."""
+    return {f"{slug}{TOWN_GROUP_SEPARATOR}{group}": roles for group, roles in TOWN_GROUPS.items()}
+
+
+def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, Iterable[str]], allowed: Iterable[str]) -> list[str]:
+    """The roles ``groups`` grant under ``mapping``, limited to ``allowed``."""
     allowed_set = set(allowed)
     granted = {role for group in groups for role in mapping.get(group, ()) if role in allowed_set}
     return sorted(granted)
+
+
+def other_towns_groups(groups: Iterable[str], slug: str) -> list[str]:
+    """The groups that name another town (``<other-slug>/…``) — why a login on ``slug`` found no role."""
+    own = f"{slug}{TOWN_GROUP_SEPARATOR}"
+    return [group for group in groups if TOWN_GROUP_SEPARATOR in group and not group.startswith(own)]

@@ -10,6 +10,7 @@ def register_commands(app: Flask) -> None:
     from amtsweg.cli.demo import demo
     from amtsweg.cli.jobs import jobs
     from amtsweg.cli.processes import processes
+    from amtsweg.cli.saml import saml
     from amtsweg.cli.tenants import tenants
 
     app.cli.add_command(tenants)
@@ -17,3 +18,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs)
     app.cli.add_command(demo)
     app.cli.add_command(archive)
+    app.cli.add_command(saml)

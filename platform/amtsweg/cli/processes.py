@@ -55,5 +55,9 @@ def sync_command() -> None:
         if slugs:
             click.echo(f"{label}: {', '.join(slugs)}")
     click.echo(f"unchanged: {len(report.unchanged)}")
+    for slug in report.conflicts:
+        click.echo(f"warning: {slug}: changed in the folder and published in the editor since the last sync; "
+                   "the published version stays current. Copy its source from the admin editor into the folder "
+                   "or publish the folder's version in the editor.", err=True)
     for town, slugs in sorted(report.seeded.items()):
         click.echo(f"enablement seeded from tenant.toml for {town}: {len(slugs)} process(es)")

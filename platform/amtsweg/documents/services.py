@@ -2,7 +2,8 @@
 
 An upload is streamed to a staging file (hashing and counting as it goes), its type is taken from
 its content (libmagic), never from its name or the browser, it is virus-scanned when clamd is
-configured, and only then moved atomically into storage. A refused upload leaves nothing behind.
+configured, and moved atomically into storage once the transaction recording it has committed
+(:mod:`amtsweg.documents.staging`). A refused or rolled-back upload leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
+from amtsweg.documents.staging import forget_pending, store_after_commit
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
@@ -89,9 +91,10 @@ def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, in
     return path, size, digest.hexdigest()
 
 
-def _check_container(path: Path) -> None:
+def check_container(source: Path | IO[bytes]) -> None:
+    """Refuse a zip container (Office file) that is broken or would unpack to an absurd size."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             packed = sum(info.compress_size for info in archive.infolist()) or 1
     except (zipfile.BadZipFile, OSError) as exc:
@@ -110,7 +113,7 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
         raise UploadRejected(_("Der Inhalt der Datei passt nicht zu den erlaubten Dateitypen (%(kinds)s).",
                                kinds=kinds))
     if content_type.startswith("application/vnd."):
-        _check_container(path)
+        check_container(path)
     return content_type
 
 
@@ -128,8 +131,9 @@ def store_upload(
 ) -> Document:
     """Check and store one uploaded file of the current town; adds the Document to the session.
 
-    The caller commits it with its own change. Raises UploadRejected (with a message) for an
-    empty, too large, wrongly typed, badly named or infected file; nothing is stored then.
+    The caller commits it with its own change; the file reaches storage with that commit. Raises
+    UploadRejected (with a message) for an empty, too large, wrongly typed, badly named or infected
+    file; nothing is stored then.
     """
     name = clean_filename(filename)
     storage = get_storage()
@@ -148,7 +152,7 @@ def store_upload(
             raise UploadRejected(_("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert."))
         now = utcnow()
         key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        storage.put(key, path)
+        store_after_commit(key, path)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -166,7 +170,8 @@ def delete_document(document: Document) -> None:
     key = document.storage_key
     db.session.delete(document)
     db.session.flush()
-    get_storage().delete(key)
+    if not forget_pending(key):
+        get_storage().delete(key)
 
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:

@@ -57,6 +57,10 @@ ROLES = ("clerk", "team_lead", "tenant_admin")
 LANGUAGES = ("de", "en")
 
 SLUG_PATTERN = r"^[a-z0-9-]+$"
+# Trust levels a service may ask of the citizen's login (the levels of amtsweg.auth.trust, which
+# sits above this module): 1 "niedrig", 3 "substanziell", 4 "hoch".
+TrustLevelNumber = Literal[1, 3, 4]
+TRUST_LEVEL_NUMBERS: tuple[int, ...] = (1, 3, 4)
 
 
 def _one_of(allowed: Iterable[str], what: str) -> Callable[[str], str]:
@@ -170,6 +174,8 @@ class ProcessDefinition(Model):
     legal_basis: list[LegalBasis] = []
     processing_days: Annotated[int, Field(ge=1, le=365)] | None = None
     required_documents: list[Text] = []
+    # The login the citizen needs before the form opens; none = the form is open to everyone.
+    trust_level: TrustLevelNumber | None = None
     fees: list[Fee] = []
     form: Form | None = None
     workflow: Workflow | None = None

@@ -77,6 +77,30 @@ class SSO(_Strict):
     role_mapping: dict[str, list[str]] = Field(default_factory=dict)
 
 
+# How citizens and businesses log in on a town's host: the state account's OpenID Connect bridge
+# (settings CITIZEN_OIDC_*) or SAML 2.0 with BundID and Mein Unternehmenskonto (settings SAML_*).
+CitizenLoginKind = Literal["oidc", "saml"]
+# The SAML identity providers a town can register its service provider with.
+SamlIdpKey = Literal["bundid", "muk"]
+
+
+class CitizenLogin(_Strict):
+    provider: CitizenLoginKind = "oidc"
+    # With SAML: where the town registered its service provider (BundID for people, Mein
+    # Unternehmenskonto for organisations).
+    saml_idps: list[SamlIdpKey] = ["bundid"]
+    # BundID's OnlineServiceId of the town's portal, shown by BundID during login; empty = not sent.
+    online_service_id: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _idps_once_each(self) -> CitizenLogin:
+        if not self.saml_idps:
+            raise ValueError("saml_idps must name at least one identity provider")
+        if len(set(self.saml_idps)) != len(self.saml_idps):
+            raise ValueError("saml_idps lists an identity provider twice")
+        return self
+
+
 class TenantConfig(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN, max_length=63)
     name: str = Field(min_length=1, max_length=120)
@@ -94,6 +118,7 @@ class TenantConfig(_Strict):
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     mail: MailSender
     sso: SSO = Field(default_factory=SSO)
+    citizen_login: CitizenLogin = Field(default_factory=CitizenLogin)
     # Process enablement and overrides; validated by the process library when it syncs.
     processes: dict[str, Any] = Field(default_factory=dict)
 
@@ -116,7 +141,7 @@ class TenantConfig(_Strict):
         return self.model_dump(
             include={
                 "municipality_type", "district", "state", "default_locale", "primary_host", "branding",
-                "contact", "opening_hours", "mail", "sso", "processes",
+                "contact", "opening_hours", "mail", "sso", "citizen_login", "processes",
             }
         )
 
@@ -169,6 +194,21 @@ def load_all(tenants_dir: Path) -> tuple[list[TenantConfig], list[Problem]]:
             configs.append(config)
     seen_prefix: dict[str, str] = {}
     seen_alias: dict[str, str] = {}
+    # (issuer, group) → town: with one identity provider for several towns, a group may grant roles
+    # in one town only, or a clerk of one town would be a clerk of the other.
+    seen_group: dict[tuple[str, str], str] = {}
+    for config in configs:
+        file = f"{config.slug}/tenant.toml"
+        for group in config.sso.role_mapping:
+            key = (config.sso.issuer.rstrip("/"), group)
+            if config.sso.issuer and key in seen_group:
+                problems.append(Problem(
+                    "sso.role_mapping",
+                    f"group '{group}' already grants roles in {seen_group[key]}, which uses the same issuer; "
+                    f"name the town in the group, e.g. '{config.slug}/{group}'",
+                    file=file,
+                ))
+            seen_group[key] = config.slug
     for config in configs:
         file = f"{config.slug}/tenant.toml"
         if config.reference_prefix in seen_prefix:

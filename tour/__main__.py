@@ -32,7 +32,8 @@ from tour.walk import walk  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tour", description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "instance" / "tour", help="folder for the screenshots")
-    parser.add_argument("--only", default="*", help="visit only pages whose name matches this pattern")
+    parser.add_argument("--only", default="*",
+                        help="visit only pages whose name matches one of these patterns (separated by commas)")
     parser.add_argument("--languages", default="de,en")
     parser.add_argument("--widths", default=f"{DESKTOP_WIDTH},{PHONE_WIDTH}")
     parser.add_argument("--quiet", action="store_true", help="no line per visit")
@@ -48,7 +49,7 @@ def main() -> int:
     started = time.monotonic()
 
     def selection(visit):  # type: ignore[no-untyped-def]
-        if not fnmatchcase(visit.name, args.only):
+        if not any(fnmatchcase(visit.name, pattern) for pattern in args.only.split(",")):
             return []
         return [(language, widths) for language in languages if language in visit.languages]
 

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,7 @@ class Tour:
         capabilities: Iterable[str] = (),
         ignored: Iterable[str] = (),
         shots_dir: Path | None = None,
+        thorough: Callable[[Any, str, int], bool] = lambda visit, language, width: True,
     ) -> None:
         self.browser = browser
         self.target = target
@@ -117,6 +118,8 @@ class Tour:
         self.capabilities = set(capabilities)
         self.ignored = tuple(sorted(set(ignored), key=len, reverse=True))
         self.shots_dir = shots_dir
+        # Whether a visit in a language at a width gets the slow checks too (axe-core).
+        self.thorough = thorough
         self.facts: dict[str, Any] = {}
         self.shots: list[Shot] = []
         self.pdf_shots: list[Shot] = []
@@ -197,7 +200,7 @@ class Tour:
             html_lang, blocks = read_page(page)
             view = PageView(
                 visit.name, language, width, status, visit.status, page, blocks, html_lang, self.ignored,
-                console_errors, failed_requests,
+                console_errors, failed_requests, self.thorough(visit, language, width),
             )
             findings += run_page_checks(view)
             if self.shots_dir is not None:

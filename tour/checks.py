@@ -67,6 +67,8 @@ class PageView:
     ignored: tuple[str, ...] = ()
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    # False: only the quick checks of the text (the test suite runs axe-core on representative pages only).
+    thorough: bool = True
 
     @property
     def text(self) -> str:
@@ -288,7 +290,7 @@ def horizontal_overflow(view: PageView) -> Iterator[str]:
                    + ", ".join(result["elements"]))
 
 
-@page_check("axe")
+@page_check("axe", applies=lambda view: view.thorough)
 def accessibility_violations(view: PageView) -> Iterator[str]:
     from support.browser import axe_violations
 

@@ -137,6 +137,13 @@ SKIPPED = {
     # tests/admin/test_operations.py sends both.
     "admin_operations.retry_message": "only for a failed mail; the demo has none",
     "admin_operations.retry_job": "only for a failed job; the demo has none",
+    # The demo's only platform account is the tour's own: ending its sessions would end the tour's.
+    # tests/auth/test_session_revocation.py sends it.
+    "platform_accounts.end_platform_sessions": "would end the tour's own (the demo's only) platform account",
+    # No demo town offers the SAML citizen login (BundID); tests/auth runs the flow against the simulator.
+    **{endpoint: "needs a town with the SAML citizen login (none in the demo)" for endpoint in (
+        "auth.saml.login", "auth.saml.start", "auth.saml.acs", "auth.saml.result", "auth.saml.slo",
+        "auth.saml.metadata")},
 }
 
 
@@ -332,10 +339,17 @@ def expect_path(page: Any, pattern: str, what: str) -> None:
 
 
 def transition(role: str, key: str, step: str, message: str = "") -> Callable[[Tour], None]:
+    """A clerk's step on the case page; a step that decides or ends the case is confirmed on its own page."""
+
     def do(tour: Tour) -> None:
         reference = tour.fact(key).reference
         page = tour.goto(role, TOWN, f"/sachbearbeitung/vorgang/{reference}")
-        send(page, f"/sachbearbeitung/vorgang/{reference}/schritt/{step}", {"nachricht": message} if message else None)
+        action = f"/sachbearbeitung/vorgang/{reference}/schritt/{step}"
+        values = {"nachricht": message} if message else None
+        if page.locator(f"main form[action$='{action}/bestaetigen']").count():
+            send(page, f"{action}/bestaetigen", values)
+            values = None
+        send(page, action, values)
 
     return do
 
@@ -569,6 +583,8 @@ def clerk_pages() -> list[Item]:
               ("workbench.transition",), "clerk"),
         Visit("clerk-case-awaiting-payment", "workbench.case_page", staff_case_path("case:halle"), "clerk"),
         Setup("clerk-starts", transition("clerk", "case:wohnsitz", "start"), ("workbench.transition",), "clerk"),
+        Visit("clerk-confirm-reject", "workbench.confirm_transition", staff_case_path("case:wohnsitz"), "clerk",
+              act=sends(staff_case_path("case:wohnsitz", "/schritt/reject/bestaetigen"), {"nachricht": REJECTION})),
         Setup("clerk-rejects", transition("clerk", "case:wohnsitz", "reject", REJECTION),
               ("workbench.transition",), "clerk"),
         Visit("clerk-case-rejected", "workbench.case_page", staff_case_path("case:wohnsitz"), "clerk"),
@@ -750,7 +766,21 @@ def town_admin_pages() -> list[Item]:
         Visit("town-service-edit-errors", "town_processes.edit", f"{base}/{slug}", admin, act=too_large_fee),
         Visit("town-services-toggled", "town_processes.index", base, admin,
               act=sends(f"{base}/plakatierung/freischaltung"), also=("town_processes.toggle",)),
+        Visit("town-accounts", "town_accounts.town_index", "/verwaltung/benutzer", admin),
+        # The contracts viewer's pages are behind us: ending that person's sessions changes nothing the tour needs.
+        Visit("town-accounts-sessions-ended", "town_accounts.town_index", "/verwaltung/benutzer", admin,
+              act=ends_sessions_of(ROLES["contracts-viewer"].username), also=("town_accounts.end_town_sessions",)),
     ]
+
+
+def ends_sessions_of(username: str) -> Act:
+    """An act that sends the account list's "end all sessions" form in the row of ``username``."""
+
+    def act(tour: Tour, page: Any) -> None:
+        form = page.locator("main tr", has_text=username).locator("form").first
+        send(page, form.get_attribute("action"))
+
+    return act
 
 
 def platform_admin_pages() -> list[Item]:
@@ -789,6 +819,7 @@ def platform_admin_pages() -> list[Item]:
         Visit("library-diff", "library.diff",
               link_on(admin, host, f"/bibliothek/{slug}", "main a[href*='/unterschied']"), admin, host),
         Visit("operations", "admin_operations.overview", "/betrieb", admin, host),
+        Visit("platform-accounts", "platform_accounts.platform_index", "/benutzer", admin, host),
     ]
 
 
@@ -813,6 +844,16 @@ def build_plan() -> list[Item]:
 
 def visits(plan: list[Item]) -> list[Visit]:
     return [item for item in plan if isinstance(item, Visit)]
+
+
+def representative(plan: list[Item]) -> set[str]:
+    """One page of each template, role and state: the first visit of each route per role (not the
+    other towns' copies of a page), the first of each route's error states, and the subset."""
+    chosen: dict[tuple[str, str, bool], str] = {}
+    for visit in visits(plan):
+        if visit.kind == "page":
+            chosen.setdefault((visit.endpoint, visit.role, visit.name.endswith("-errors")), visit.name)
+    return set(chosen.values()) | {visit.name for visit in visits(plan) if visit.subset}
 
 
 def covered_endpoints(plan: list[Item]) -> set[str]:

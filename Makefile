@@ -9,7 +9,7 @@ FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 SERVE := AMTSWEG_EXTERNAL_PORT=$(PORT) $(FLASK)
 TRANSLATIONS := platform/amtsweg/translations
 
-.PHONY: run test install assets translations translations-update database demo lint bench
+.PHONY: run test install assets translations translations-update database demo lint bench tour
 
 # Towns with the SAML citizen login use the local BundID / Mein Unternehmenskonto simulator, every
 # town's online payment goes to the XBezahldienste simulator (AMTSWEG_PAYMENT_SIMULATOR_URL, refused
@@ -77,3 +77,10 @@ lint: install
 
 bench: install assets
 	$(VENV)/bin/python -m bench
+
+# Every page of every role in every state, in German and English at desktop and phone width: serves
+# the demo like `make run` (in a folder of its own), writes screenshots and the PDFs' pages with an
+# index.html to instance/tour/ and prints what the checks found (status 1 on a finding that
+# tour/known.py does not list).
+tour: install assets
+	$(VENV)/bin/python -m tour

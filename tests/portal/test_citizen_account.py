@@ -16,19 +16,14 @@ from amtsweg.cases.models import Case
 from amtsweg.extensions import db
 from amtsweg.tenancy import all_tenants_context
 from cases.applying import csrf_of, fill_all_steps, start, submit
-from conftest import TOWNS, recorded_statements, town_client
+from conftest import recorded_statements, town_client
 from support.browser import axe_violations, describe_violations
-from support.oidc_provider import OidcClient, OidcProvider, client_for_host_prefix, default_clients, oidc_login
+from support.oidc_provider import OidcClient, OidcProvider, citizen_client, default_clients, oidc_login
 from support.services import require_executable, unavailable
 
 pytestmark = pytest.mark.oidc
 
-# One client of the state account for every town, its redirect URI on each town's host.
-CITIZEN_CLIENT = OidcClient(
-    "amtsweg-buergerkonto", "secret-buergerkonto",
-    [uri for slug in TOWNS for uri in client_for_host_prefix(slug).redirect_uris],
-    post_logout_redirect_uris=[uri for slug in TOWNS for uri in client_for_host_prefix(slug).redirect_uris],
-)
+CITIZEN_CLIENT = citizen_client()
 
 
 @pytest.fixture(scope="module")

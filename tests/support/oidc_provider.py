@@ -66,6 +66,12 @@ def default_clients() -> list[OidcClient]:
     return [client_for_host_prefix(prefix) for prefix in [*town_slugs(), "admin"]]
 
 
+def citizen_client() -> OidcClient:
+    """The state account's one client for every town, its redirect URIs on each town's host."""
+    uris = [uri for slug in town_slugs() for uri in client_for_host_prefix(slug).redirect_uris]
+    return OidcClient("amtsweg-buergerkonto", "secret-buergerkonto", uris, post_logout_redirect_uris=uris)
+
+
 def _person(username: str, given_name: str, family_name: str, groups: list[str]) -> OidcUser:
     return OidcUser(
         username,

@@ -144,6 +144,23 @@ SKIPPED = {
     **{endpoint: "needs a town with the SAML citizen login (none in the demo)" for endpoint in (
         "auth.saml.login", "auth.saml.start", "auth.saml.acs", "auth.saml.result", "auth.saml.slo",
         "auth.saml.metadata")},
+    # The JSON API has no pages: tests/api calls every operation (schemathesis) and checks the
+    # OpenAPI document.
+    **{endpoint: "JSON API, no page; every operation is called by tests/api" for endpoint in (
+        "api.add_document", "api.get_case", "api.get_catalogue", "api.get_document", "api.get_document_content",
+        "api.get_timeline", "api.list_cases", "api.list_documents", "api.list_messages", "api.openapi",
+        "api.perform_transition", "api.send_message")},
+    # Landed in the same merge as the tour and not walked by it yet; their pages are checked, with
+    # axe-core where they are pages, by the tests of their areas (tests/reports, tests/admin,
+    # tests/payments). Adding them to the walk is open work.
+    **{endpoint: "not walked by the tour yet; checked by the tests of its area" for endpoint in (
+        "api_pages.reference", "town_api.index", "town_api.new_subscription", "town_api.new_token",
+        "town_api.revoke_token", "town_api.send_again", "town_api.subscription", "town_api.unsubscribe",
+        "statistics.export", "statistics.index", "town_statistics.export", "town_statistics.index",
+        "town_statistics.outlook", "town_statistics.report_page", "town_statistics.report_pdf",
+        "payment.retry", "payment.show", "status.pay", "workbench.payments.check", "workbench.payments.detail",
+        "workbench.payments.export", "workbench.payments.index", "workbench.payments.mark_paid",
+        "workbench.payments.refund")},
 }
 
 

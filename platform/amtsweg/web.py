@@ -89,6 +89,16 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
     return response
 
 
+def leave_after_form(target: str) -> Response | WerkzeugResponse:
+    """Answer a sent form by going to ``target``. Within this site that is a redirect; another site
+    (an identity provider's logout) is reached through a page that forwards, because the pages'
+    ``form-action 'self'`` policy stops a form's redirect at the site's border."""
+    parts = urlsplit(target)
+    if not parts.netloc or parts.netloc == request.host:
+        return redirect(target)
+    return Response(render_template("forwarding.html", target=target), mimetype="text/html")
+
+
 def request_limit_mb() -> int:
     """How many megabytes one request (a form with its files) may carry."""
     return int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)

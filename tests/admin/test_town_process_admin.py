@@ -55,6 +55,12 @@ def test_overrides_are_saved_and_shown_to_citizens(admin_usingen, client_for):
     citizen = client_for("usingen").get("/leistungen/gewerbe-anmelden").get_data(as_text=True)
     assert "32,50 €" in citizen and "Gewerbeamt" in citizen and "4 Arbeitstage" in citizen
     assert "Bitte vorab Termin vereinbaren." in citizen
+    english = client_for("usingen")
+    english.get("/sprache/en")
+    page = english.get("/leistungen/gewerbe-anmelden").get_data(as_text=True)
+    assert "Bitte vorab Termin vereinbaren." not in page, "a German-only introduction stays off the English page"
+    catalogue = english.get("/leistungen").get_data(as_text=True)
+    assert "Citizen services" in catalogue and "Bürgerservice" not in catalogue
 
 
 def test_invalid_overrides_are_refused_with_german_messages(app, admin_usingen):

@@ -207,15 +207,17 @@ def _delete(case: Case, documents: Sequence[Document], disposal: str, handoff: s
     db.session.execute(delete(Draft).where(Draft.submission_key == case.idempotency_key))
     # Mails about the case carry the citizen's address and name.
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.case_id == case.id))
-    # The case's audit trail goes with it (it names the citizen's files and messages).
-    db.session.execute(
-        delete(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
-    )
     # Files go before the commit: if it fails, the rows remain and the next run deletes again.
     for document in documents:
         delete_document(document)
+    case_id = case.id
     db.session.delete(case)
     db.session.flush()
+    # The case's audit trail goes with it (it names the citizen's files and messages). After the
+    # case: on PostgreSQL the append-only audit log lets only events of a case that is gone be deleted.
+    db.session.execute(
+        delete(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case_id))
+    )
     # Keyed by the reference: ids of deleted rows may be given out again.
     record(ACTOR, "case.deleted", "case", reference, reference=reference, process=process, disposal=disposal,
            documents=len(documents), **({"handoff": handoff} if handoff else {}))

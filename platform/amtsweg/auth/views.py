@@ -15,7 +15,7 @@ from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES
 from amtsweg.auth.saml.views import blueprint as saml_blueprint
 from amtsweg.auth.services import DEV_ISSUER, Identity, sign_in_platform_user, sign_in_town_user
 from amtsweg.auth.sessions import end_session, establish_session
-from amtsweg.web import safe_next_path
+from amtsweg.web import leave_after_form, safe_next_path
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
 # The SAML citizen login (/anmelden/saml/…) shares this blueprint's host guard below.
@@ -127,4 +127,4 @@ def logout() -> Response:
     home = url_for("portal.index", _external=True)
     provider = oidc.provider_for_site() if via == "oidc" else None
     target = oidc.end_session_url(provider, home) if provider else None
-    return redirect(target or home)
+    return leave_after_form(target or home)

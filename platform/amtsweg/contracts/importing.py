@@ -26,7 +26,7 @@ from amtsweg.auth.models import User
 from amtsweg.cleaning import strip_controls
 from amtsweg.contracts.exporting import COLUMNS
 from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS
-from amtsweg.contracts.services import ContractInput, ContractInvalid, check, clause_problems
+from amtsweg.contracts.services import ContractInput, check, clause_problems
 from amtsweg.documents.services import UploadRejected, check_container
 from amtsweg.errors import DomainError, Problem
 from amtsweg.formatting import format_date
@@ -267,15 +267,15 @@ def parse_rows(table: list[list[str]], people: dict[str, User]) -> tuple[list[di
     return rows, problems
 
 
-def inputs_of(rows: list[dict[str, Any]], people: dict[str, User]) -> list[tuple[int, ContractInput]]:
-    """The rows of a preview as contract input; ContractInvalid if any row can no longer be read."""
+def inputs_of(
+    rows: list[dict[str, Any]], people: dict[str, User]
+) -> tuple[list[tuple[int, ContractInput]], list[Problem]]:
+    """The readable rows of a preview as contract input, and the problems of the unreadable ones."""
     inputs: list[tuple[int, ContractInput]] = []
     problems: list[Problem] = []
     for row in rows:
         data, row_problems = to_input(row["row"], row["values"], people)
         problems += row_problems
-        if data is not None:
+        if data is not None and not row_problems:
             inputs.append((row["row"], data))
-    if problems:
-        raise ContractInvalid(problems=problems)
-    return inputs
+    return inputs, problems

@@ -27,7 +27,7 @@ from amtsweg.cases.workflow import definition_of
 from amtsweg.forms.base import localized
 from amtsweg.portal.status import STATUS_TEXT
 from amtsweg.sites import restrict_to
-from amtsweg.web import safe_next_path
+from amtsweg.web import leave_after_form, safe_next_path
 
 blueprint = Blueprint("account", __name__, url_prefix="/buergerkonto", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -111,4 +111,4 @@ def logout() -> Response:
     home = url_for("portal.index", _external=True)
     target = _provider().log_out(home)
     end_citizen_session()
-    return redirect(target or home)
+    return leave_after_form(target or home)

@@ -77,7 +77,9 @@ class EnabledProcess:
         return max(levels) if levels else None
 
     def intro(self, locale: str) -> str | None:
-        return self.overrides.get(f"intro_{locale}") or self.overrides.get("intro_de")
+        """The town's own introduction in ``locale``; none when the town wrote it only in another
+        language (an English page then shows the library's English summary, not German text)."""
+        return self.overrides.get(f"intro_{locale}") or None
 
 
 def enabled_process(slug: str) -> EnabledProcess | None:

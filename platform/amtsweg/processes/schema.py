@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+# The semantic checks report the kernel's problem type under the name they have always used.
+from flask_babel import LazyString, lazy_gettext
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -24,20 +26,20 @@ from pydantic import (
     model_validator,
 )
 
-# The semantic checks report the kernel's problem type under the name they have always used.
 from amtsweg.errors import Problem as Issue
 from amtsweg.forms.base import FieldDefinition, Id, Logic, Model, Text
 from amtsweg.forms.form import Form
 
-AREAS: dict[str, str] = {
-    "buergerservice": "Bürgerservice",
-    "sicherheit-ordnung": "Sicherheit & Ordnung",
-    "familie-sport-kultur": "Familie, Sport & Kultur",
-    "steuern-gebuehren": "Steuern & Gebühren",
-    "standesamt": "Standesamt",
-    "bauen-umwelt": "Bauen & Umwelt",
-    "soziales": "Soziales",
-    "wirtschaft": "Wirtschaft & Gewerbe",
+# The areas of the catalogue; labels translated when shown (lazy: this module loads outside requests).
+AREAS: dict[str, LazyString] = {
+    "buergerservice": lazy_gettext("Bürgerservice"),
+    "sicherheit-ordnung": lazy_gettext("Sicherheit & Ordnung"),
+    "familie-sport-kultur": lazy_gettext("Familie, Sport & Kultur"),
+    "steuern-gebuehren": lazy_gettext("Steuern & Gebühren"),
+    "standesamt": lazy_gettext("Standesamt"),
+    "bauen-umwelt": lazy_gettext("Bauen & Umwelt"),
+    "soziales": lazy_gettext("Soziales"),
+    "wirtschaft": lazy_gettext("Wirtschaft & Gewerbe"),
 }
 STATES = (
     "submitted",

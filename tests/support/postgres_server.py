@@ -144,6 +144,29 @@ class PostgresServer:
                 )
         return name
 
+    def disconnect_all(self, name: str) -> None:
+        """End every session on ``name`` (a template database must have none to be copied)."""
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+
+    def clone_database(self, template: str, name: str) -> str:
+        """A new database ``name`` as a copy of ``template`` (schema, data, grants); return ``name``.
+
+        PostgreSQL copies the template file by file, far faster than migrating and syncing again.
+        """
+        for database in (template, name):
+            if not _DATABASE_NAME.fullmatch(database):
+                raise ValueError(f"invalid database name {database!r}")
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(template), sql.Identifier(OWNER_ROLE)))
+            for role in (APP_ROLE, OPS_ROLE):
+                conn.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(name), sql.Identifier(role))
+                )
+        return name
+
     def drop_database(self, name: str) -> None:
         """Drop ``name``, disconnecting whoever is still connected."""
         with self.connect(self.superuser_url(), autocommit=True) as conn:

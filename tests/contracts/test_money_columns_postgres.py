@@ -74,5 +74,7 @@ def test_money_columns_are_64_bit(pg_app):
             "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
             "WHERE column_name LIKE '%cents'"
         )).all())
-    assert types == {"contract.value_cents": "bigint", "case_file.fee_cents": "bigint"}
+    # Every amount in cents, wherever a module keeps one, is 64-bit.
+    assert {"contract.value_cents", "case_file.fee_cents", "case_fact.fee_cents", "payment.amount_cents"} <= set(types)
+    assert {column: kind for column, kind in types.items() if kind != "bigint"} == {}
     assert Case.__table__.c.fee_cents.type.python_type is int

@@ -12,6 +12,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -64,7 +65,7 @@ class CaseFact(TenantOwned, Model):
     processing_days: Mapped[int | None] = mapped_column(Integer)
     # Decided by the due date (pauses included); None without a due date or decision.
     within_target: Mapped[bool | None] = mapped_column(Boolean)
-    fee_cents: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    fee_cents: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
     # Set for a case created in the same flush (its id is not known yet); no cascade either way.
     case: Mapped[Case | None] = relationship(

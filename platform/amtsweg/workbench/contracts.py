@@ -134,6 +134,8 @@ class ContractForm(FlaskForm):
         same_named: dict[str, Any] = {}
         for name in SAME_NAMED:
             value = self[name].data
+            if value is None and not isinstance(self[name], DateField):
+                value = ""  # a text or choice field missing from the posted form
             same_named[name] = value.strip() if isinstance(value, str) else value
         return ContractInput(
             **same_named,

@@ -67,7 +67,7 @@ def _create_tables() -> None:
         sa.Column("outcome", sa.String(length=30), nullable=True),
         sa.Column("processing_days", sa.Integer(), nullable=True),
         sa.Column("within_target", sa.Boolean(), nullable=True),
-        sa.Column("fee_cents", sa.Integer(), nullable=False),
+        sa.Column("fee_cents", sa.BigInteger(), nullable=False),
         *_link("case_fact", "case_id", "case_file"),
         sa.UniqueConstraint("tenant_id", "case_id", name="uq_case_fact_tenant_id_case_id"),
     )

@@ -58,10 +58,6 @@ KNOWN: list[Known] = [
     Known("library*", "overflow", 0, "the library tables and the enablement matrix are wider than a phone"),
     Known("error-unknown-town", "browser-error", 0,
           "the unknown town's 404 page links stylesheets that the unknown host answers with a 404 page"),
-    # Not in issue 11's list (found by the tour): the account page's CSP (form-action 'self') makes
-    # Chromium block the logout form, because its answer redirects to the state account's provider;
-    # the citizen cannot log out. Filed with the lead as part of issue 11 #22 (the account's login/logout).
-    Known("account-logout", "visit", 22, "the citizen account's logout is blocked by the CSP form-action"),
     # 7: an oversize upload; the tour cannot even attach the 26 MB file within its timeout on a busy machine
     Known("error-413", "visit", 7, "the oversize reply (26 MB) could not be sent"),
 ]

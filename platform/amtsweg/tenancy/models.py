@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.extensions import db
+from amtsweg.tenancy.aktenplan import TownPlan
 
 
 def utcnow() -> datetime:
@@ -75,3 +77,9 @@ class TenantInfo:
     @property
     def default_locale(self) -> str:
         return self.settings.get("default_locale", "de")
+
+    @cached_property
+    def aktenplan(self) -> TownPlan | None:
+        """The town's file plan (None until ``flask tenants sync`` has stored one)."""
+        data = self.settings.get("aktenplan")
+        return TownPlan.from_settings(data) if data else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from amtsweg.extensions import db
@@ -28,11 +29,11 @@ class SyncReport:
 
 
 def sync_tenants(tenants_dir: Path) -> SyncReport:
-    """Bring the Tenant table in line with the folders; all or nothing.
+    """Bring the Tenant table in line with the folders (and the towns' Aktenplan); all or nothing.
 
     A town whose folder disappeared is deactivated, never deleted (its cases must stay).
     """
-    configs, problems = load_all(tenants_dir)
+    configs, problems = load_all(tenants_dir, Path(current_app.config["PROCESSES_DIR"]))
     if problems:
         raise TenantConfigError(problems)
     report = SyncReport()

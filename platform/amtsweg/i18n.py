@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, session
+from flask import current_app, g, has_request_context, session
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Commands and jobs speak the default language (their messages go to operators' logs).
+        return languages[0]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

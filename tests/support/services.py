@@ -19,6 +19,7 @@ import pytest
 from .oidc_provider import INSTALL_HINT, OidcClient, OidcProvider, OidcUser, default_clients, default_users
 from .postgres_server import PostgresServer, find_bindir
 from .redis_server import RedisServer
+from .s3_server import S3Server
 from .smtp_server import SmtpServer
 
 
@@ -50,6 +51,15 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer(require_executable("redis-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server (a Python package of the test extras, so it is never missing)."""
+    server = S3Server()
     server.start()
     yield server
     server.stop()

@@ -115,7 +115,8 @@ def test_processes_a_towns_own_plan_cannot_file_are_named_against_the_library(te
 
     problems = [str(p) for p in filing_problems("usingen", usingen.settings()["aktenplan"], load_library(LIBRARY))]
 
-    assert problems[0] == "tenants/usingen/tenant.toml: aktenplan.processes.gibt-es-nicht: unknown process 'gibt-es-nicht'"
+    assert problems[0] == ("tenants/usingen/tenant.toml: aktenplan.processes.gibt-es-nicht: "
+                           "unknown process 'gibt-es-nicht'")
     assert not any("'gewerbe-anmelden'" in problem for problem in problems)
     assert ("tenants/usingen/tenant.toml: aktenplan.processes.hundesteuer-anmelden: process 'hundesteuer-anmelden' "
             "is filed under unit '9.0.3', which usingen/aktenplan.yaml does not have (or has no retention there); "

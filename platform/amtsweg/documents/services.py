@@ -1,8 +1,14 @@
-"""Receiving, checking, storing and deleting documents.
+"""Receiving, checking, storing, versioning, locking and deleting documents.
 
 An upload is streamed to a staging file (hashing and counting as it goes), its type is taken from
 its content (libmagic), never from its name or the browser, it is virus-scanned when clamd is
-configured, and only then moved atomically into storage. A refused upload leaves nothing behind.
+configured, and only then moved atomically into storage. A refused upload leaves nothing behind;
+a storage backend that fails leaves no row (its half-received file is removed, and an object
+stored just before a failed commit is found by the orphan sweep).
+
+A document of a case can be checked out (locked) by one clerk: only they may add a version, and
+nobody may delete it until it is checked in. Documents of a Vorgang closed "zu den Akten" can no
+longer be changed at all.
 """
 
 from __future__ import annotations
@@ -15,18 +21,25 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 import magic
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from amtsweg.documents.models import Document
+from amtsweg.audit.services import record
+from amtsweg.auth.models import User
+from amtsweg.auth.roles import TEAM_LEAD
+from amtsweg.documents.models import Document, DocumentVersion, Vorgang
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
-from amtsweg.documents.storage import get_storage
+from amtsweg.documents.storage import StorageUnavailable, get_storage
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.models import utcnow
 
 CHUNK = 64 * 1024
 # Content types (as libmagic reports them) for the file types a definition may accept.
@@ -52,6 +65,10 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 class UploadRejected(ValueError):
     """The upload was refused; ``str(error)`` is a German message for the citizen."""
+
+
+class DocumentRefused(ValueError):
+    """A change of a document is not allowed now; ``str(error)`` says why, for the clerk."""
 
 
 def clean_filename(name: str) -> str:
@@ -110,23 +127,25 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
     return content_type
 
 
-def store_upload(
-    stream: BinaryIO,
-    filename: str,
-    *,
-    accept: Iterable[str],
-    max_bytes: int,
-    draft_id: int | None = None,
-    case_id: int | None = None,
-    owner_type: str | None = None,
-    owner_id: int | None = None,
-    source: str = "citizen",
-) -> Document:
-    """Check and store one uploaded file of the current town; adds the Document to the session.
+@dataclass(frozen=True)
+class _Received:
+    """A checked upload, stored under ``key``."""
 
-    The caller commits it with its own change. Raises UploadRejected (German message) for an
-    empty, too large, wrongly typed, badly named or infected file; nothing is stored then.
-    """
+    key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def new_storage_key() -> str:
+    """A fresh opaque key in the current town's part of the store (never a name someone chose)."""
+    now = datetime.now(UTC)
+    return f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
+
+
+def _receive_and_store(stream: BinaryIO, filename: str, accept: Iterable[str], max_bytes: int) -> _Received:
+    """Receive, check and store one file; UploadRejected (nothing stored) if it is not acceptable."""
     name = clean_filename(filename)
     storage = get_storage()
     path, size, sha256 = _receive(stream, storage.staging_dir(), max_bytes)
@@ -142,27 +161,157 @@ def store_upload(
             ) from exc
         if found:
             raise UploadRejected("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert.")
-        now = datetime.now(UTC)
-        key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        storage.put(key, path)
-    except BaseException:
+        key = new_storage_key()
+        try:
+            storage.put(key, path, sha256)
+        except StorageUnavailable as exc:
+            current_app.logger.error("document store failed: %s", exc)
+            raise UploadRejected(
+                _("Die Datei konnte gerade nicht gespeichert werden. Bitte versuchen Sie es später erneut.")
+            ) from exc
+    finally:
+        # Moved into storage (gone) or refused: no staging file stays behind.
         path.unlink(missing_ok=True)
-        raise
+    return _Received(key, name, content_type, size, sha256)
+
+
+def store_upload(
+    stream: BinaryIO,
+    filename: str,
+    *,
+    accept: Iterable[str],
+    max_bytes: int,
+    draft_id: int | None = None,
+    case_id: int | None = None,
+    owner_type: str | None = None,
+    owner_id: int | None = None,
+    source: str = "citizen",
+    channel: str | None = None,
+    created_by: str | None = None,
+) -> Document:
+    """Check and store one uploaded file of the current town as a new document (version 1); adds it
+    to the session.
+
+    The caller commits it with its own change. Raises UploadRejected (German message) for an
+    empty, too large, wrongly typed, badly named or infected file, or when the store cannot take
+    it right now; nothing is stored then.
+    """
+    received = _receive_and_store(stream, filename, accept, max_bytes)
     document = Document(
-        storage_key=key, filename=name, content_type=content_type, size=size, sha256=sha256,
-        draft_id=draft_id, case_id=case_id, owner_type=owner_type, owner_id=owner_id, source=source,
+        storage_key=received.key, filename=received.filename, content_type=received.content_type,
+        size=received.size, sha256=received.sha256, draft_id=draft_id, case_id=case_id, owner_type=owner_type,
+        owner_id=owner_id, source=source, channel=channel, created_by=created_by,
     )
     db.session.add(document)
     db.session.flush()
     return document
 
 
+def vorgang_of(document: Document) -> Vorgang | None:
+    """The Vorgang the document is part of (None for a draft's or another owner's document)."""
+    if document.case_id is None:
+        return None
+    return db.session.scalar(select(Vorgang).filter_by(case_id=document.case_id))
+
+
+def _refuse_if_closed(document: Document) -> None:
+    vorgang = vorgang_of(document)
+    if vorgang is not None and vorgang.closed:
+        raise DocumentRefused(_(
+            "Der Vorgang %(aktenzeichen)s ist zu den Akten verfügt und kann nicht mehr geändert werden.",
+            aktenzeichen=vorgang.aktenzeichen,
+        ))
+
+
+def _refuse_if_locked_by_another(document: Document, user: User) -> None:
+    if document.locked_at is not None and document.locked_by_id != user.id:
+        raise DocumentRefused(_(
+            "„%(name)s“ ist seit %(since)s von %(holder)s ausgecheckt. Bitte warten Sie, bis das Dokument "
+            "wieder eingecheckt ist.",
+            name=document.filename, since=f"{document.locked_at:%d.%m.%Y %H:%M}", holder=document.locked_by,
+        ))
+
+
+def _audit(actor: str, action: str, document: Document, **details: object) -> None:
+    """Record a change of a document — on its case when it has one, so that the case's audit trail
+    holds its documents' history and goes with it when the case is deleted."""
+    if document.case_id is not None:
+        record(actor, action, "case", document.case_id, document=document.id, **details)
+    else:
+        record(actor, action, "document", document.id, **details)
+
+
+def add_version(
+    document: Document, stream: BinaryIO, filename: str, *, user: User, accept: Iterable[str] = tuple(CONTENT_TYPES),
+    channel: str = "workbench",
+) -> DocumentVersion:
+    """Store a new content of ``document`` as its next version (one transaction); the older
+    versions stay readable. Refused (DocumentRefused) while another clerk holds the document or
+    when its Vorgang is closed; UploadRejected for a file that is not acceptable."""
+    _refuse_if_closed(document)
+    _refuse_if_locked_by_another(document, user)
+    received = _receive_and_store(stream, filename, accept, current_app.config["MAX_CONTENT_LENGTH"])
+    version = DocumentVersion(
+        number=document.current_version.number + 1, storage_key=received.key, filename=received.filename,
+        content_type=received.content_type, size=received.size, sha256=received.sha256, channel=channel,
+        created_by=user.label, created_at=utcnow(),
+    )
+    document.versions.append(version)
+    # The document's own columns describe its current version.
+    document.storage_key, document.filename = received.key, received.filename
+    document.content_type, document.size, document.sha256 = received.content_type, received.size, received.sha256
+    _audit(user.label, "document.version_added", document, version=version.number, sha256=received.sha256,
+           size=received.size)
+    db.session.commit()
+    return version
+
+
+def lock(document: Document, user: User) -> None:
+    """Check the document out for ``user`` (one transaction); checking out one's own is a no-op."""
+    _refuse_if_closed(document)
+    _refuse_if_locked_by_another(document, user)
+    if document.locked_at is None:
+        document.locked_by_id, document.locked_by, document.locked_at = user.id, user.label, utcnow()
+        _audit(user.label, "document.locked", document)
+    db.session.commit()
+
+
+def unlock(document: Document, user: User) -> None:
+    """Check the document in (one transaction). The holder may; a team lead may release another's."""
+    if document.locked_at is not None:
+        if document.locked_by_id != user.id and not user.has_role(TEAM_LEAD):
+            _refuse_if_locked_by_another(document, user)
+        _audit(user.label, "document.unlocked", document, holder=document.locked_by)
+        document.locked_by_id = document.locked_by = document.locked_at = None
+    db.session.commit()
+
+
+def remove_document(document: Document, user: User) -> None:
+    """Delete a document of an open Vorgang with all its versions (one transaction).
+    Refused while it is checked out — by anyone — or when its Vorgang is closed."""
+    _refuse_if_closed(document)
+    if document.locked_at is not None:
+        raise DocumentRefused(_(
+            "„%(name)s“ ist von %(holder)s ausgecheckt und kann nicht gelöscht werden.",
+            name=document.filename, holder=document.locked_by,
+        ))
+    _audit(user.label, "document.deleted", document, name=document.filename, versions=len(document.versions))
+    delete_document(document)
+    db.session.commit()
+
+
 def delete_document(document: Document) -> None:
-    """Remove a document's row (in the caller's transaction) and its content."""
-    key = document.storage_key
+    """Remove a document's rows (in the caller's transaction) and the content of all its versions.
+
+    Contents go before the caller's commit: if that fails, the rows remain and the deletion runs
+    again; a content already gone is no error.
+    """
+    keys = [version.storage_key for version in document.versions]
     db.session.delete(document)
     db.session.flush()
-    get_storage().delete(key)
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)
 
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:

@@ -1,6 +1,6 @@
 """Imports every model so that the metadata (and Alembic's autogenerate) knows all tables."""
 
-from amtsweg.archive.models import ArchiveHandoff
+from amtsweg.archive.models import Aussonderung, AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
 from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
@@ -13,15 +13,17 @@ from amtsweg.contracts.models import (
     ContractNumberCounter,
     ContractReminder,
 )
-from amtsweg.documents.models import Document
+from amtsweg.documents.models import Akte, Document, DocumentVersion, IntegrityFinding, LegalHold, Vorgang
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.tenancy.models import Tenant
 from amtsweg.workbench.models import CaseNote
 
 __all__ = [
-    "ArchiveHandoff",
+    "Akte",
     "AuditEvent",
+    "Aussonderung",
+    "AussonderungObject",
     "CalendarFeed",
     "Case",
     "CaseMessage",
@@ -32,8 +34,12 @@ __all__ = [
     "ContractImport",
     "ContractNumberCounter",
     "ContractReminder",
+    "DisposalRecord",
     "Document",
+    "DocumentVersion",
     "Draft",
+    "IntegrityFinding",
+    "LegalHold",
     "OutboxMessage",
     "PlatformUser",
     "Process",
@@ -42,4 +48,5 @@ __all__ = [
     "ReferenceCounter",
     "Tenant",
     "User",
+    "Vorgang",
 ]

@@ -7,7 +7,9 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from amtsweg.archive.cli import archive
+    from amtsweg.cli.aussonderung import aussonderung
     from amtsweg.cli.demo import demo
+    from amtsweg.cli.documents import documents
     from amtsweg.cli.processes import processes
     from amtsweg.cli.tenants import tenants
     from amtsweg.jobs.cli import jobs
@@ -17,3 +19,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs)
     app.cli.add_command(demo)
     app.cli.add_command(archive)
+    app.cli.add_command(aussonderung)
+    app.cli.add_command(documents)

@@ -1,4 +1,5 @@
-"""Operator page of the cross-town admin: undelivered mails and failed jobs, with retry."""
+"""Operator page of the cross-town admin: undelivered mails and failed jobs (with retry), stored
+documents found missing or altered, and each town's Aussonderung with the archive."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from amtsweg.archive import queries as archive_queries
+from amtsweg.archive.models import STATE_LABELS
 from amtsweg.auth.access import platform_admin_required
+from amtsweg.documents import queries as document_queries
 from amtsweg.extensions import db
 from amtsweg.jobs import queries as job_queries
 from amtsweg.jobs.queues import QUEUE_NAMES
@@ -43,6 +47,9 @@ def overview() -> str:
     return render_template(
         "operations/betrieb.html",
         messages_undelivered=outbox_queries.undelivered_in_all_towns(),
+        findings=document_queries.open_findings_in_all_towns(),
+        cycles=archive_queries.cycles_in_all_towns(),
+        cycle_states=STATE_LABELS,
         failed_jobs=failed_jobs,
         jobs_unavailable=jobs_unavailable,
         towns=towns,

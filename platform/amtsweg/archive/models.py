@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,11 +27,11 @@ CONFIRMED = "confirmed"
 DELETED = "deleted"
 STATES = (OFFERED, ASSESSED, HANDED_OFF, CONFIRMED, DELETED)
 STATE_LABELS = {
-    OFFERED: "angeboten",
-    ASSESSED: "bewertet",
-    HANDED_OFF: "übergeben",
-    CONFIRMED: "Übernahme bestätigt",
-    DELETED: "abgeschlossen, gelöscht",
+    OFFERED: lazy_gettext("angeboten"),
+    ASSESSED: lazy_gettext("bewertet"),
+    HANDED_OFF: lazy_gettext("übergeben"),
+    CONFIRMED: lazy_gettext("Übernahme bestätigt"),
+    DELETED: lazy_gettext("abgeschlossen, gelöscht"),
 }
 
 

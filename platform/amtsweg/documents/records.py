@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,15 +23,19 @@ from sqlalchemy.exc import IntegrityError
 from amtsweg.audit.services import record
 from amtsweg.auth.models import User
 from amtsweg.auth.roles import TEAM_LEAD
-from amtsweg.cases.models import Case
 from amtsweg.documents.models import Akte, Document, DocumentVersion, LegalHold, Vorgang
 from amtsweg.documents.services import DocumentRefused
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
+from amtsweg.processes.loader import from_storable
+from amtsweg.processes.models import Process, ProcessVersion
 from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.aktenplan import Unit
 from amtsweg.tenancy.models import utcnow
+
+if TYPE_CHECKING:  # cases import the documents at run time, not the other way round
+    from amtsweg.cases.models import Case
 
 MAX_REASON = 1000
 
@@ -74,19 +79,32 @@ class FilingRule:
     archive_hint: str
 
 
+def _named_unit(process_slug: str, definition: ProcessDefinition) -> str | None:
+    """The unit the definition names; a version from before units were named (a case keeps the
+    version it was submitted under) files under the unit of the process's current version."""
+    if definition.aktenplan is not None:
+        return definition.aktenplan
+    current = db.session.scalar(
+        select(ProcessVersion).join(Process, Process.current_version_id == ProcessVersion.id)
+        .where(Process.slug == process_slug)
+    )
+    return from_storable(current.definition).aktenplan if current is not None else None
+
+
 def filing_rule(process_slug: str, definition: ProcessDefinition) -> FilingRule:
     """The unit (the town's mapping, else the definition's), retention and hint (the definition's
     ``retention``, else the unit's) for cases of a process in the current town."""
     town = current_tenant()
     plan = town.aktenplan
-    unit = plan.unit_for(process_slug, definition.aktenplan) if plan is not None else None
+    unit = plan.unit_for(process_slug, _named_unit(process_slug, definition)) if plan is not None else None
     if unit is None or not unit.fileable:
         raise FilingError(f"{town.slug} has no Aktenplan unit with retention for '{process_slug}' "
                           "(check tenant.toml [aktenplan.processes] and run flask tenants sync)")
     rule = definition.retention
     if rule is not None:
         return FilingRule(unit, rule.years, rule.archive_hint)
-    return FilingRule(unit, unit.retention_years or 0, unit.archive or "B")
+    assert unit.retention_years is not None and unit.archive is not None  # a fileable unit has both
+    return FilingRule(unit, unit.retention_years, unit.archive)
 
 
 def file_case(case: Case, definition: ProcessDefinition) -> Vorgang:
@@ -144,6 +162,12 @@ def close(vorgang: Vorgang, actor: str, closed_at: datetime | None = None) -> No
         vorgang.worm_until = vorgang.retention_ends_on
     record(actor, "vorgang.closed", "case", vorgang.case_id, aktenzeichen=vorgang.aktenzeichen,
            retention_ends_on=vorgang.retention_ends_on.isoformat())
+
+
+def close_vorgang(vorgang: Vorgang, user: User) -> None:
+    """A clerk closes the Vorgang zdA (one transaction); see :func:`close`."""
+    close(vorgang, user.label)
+    db.session.commit()
 
 
 def _hold_reason(reason: str) -> str:

@@ -17,6 +17,7 @@ from amtsweg.tenancy.scoping import TenantOwned
 from casefiles import in_town, make_case
 from conftest import build_app
 from flask_migrate import upgrade
+from simulators.xdomea_archive import ArchiveSimulator
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from support.postgres_server import PostgresServer
@@ -43,7 +44,10 @@ def test_a_towns_records_and_aussonderung_are_invisible_to_another_town(pg_app, 
     make_case(pg_app, "usingen", "fischereischein", status="closed", closed_at=datetime(2012, 5, 2, tzinfo=UTC))
     with in_town(pg_app, "usingen"):
         services.run_retention(date(2026, 1, 1))
-        cycle.offer(date(2026, 1, 1), "test")
+        offer = (tmp_path / "archive" / cycle.offer(date(2026, 1, 1), "test").offer_file).read_bytes()
+        states = [cycle.import_message(answer, "test").aussonderung.state
+                  for _name, answer in ArchiveSimulator().answer(offer)]
+    assert states == ["offered", "assessed"]  # the 0504 receipt, then the 0502 assessment
 
     counts = {}
     for town in ("usingen", "schmitten"):

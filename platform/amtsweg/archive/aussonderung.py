@@ -359,7 +359,10 @@ def import_message(data: bytes, actor: str) -> Imported:
             code=message.code,
         ))
     _check_recipient(message)
-    aussonderung = db.session.scalar(select(Aussonderung).filter_by(process_id=message.process_id))
+    # Locked: the same answer imported twice at once is checked against the first one's result.
+    aussonderung = db.session.scalar(
+        select(Aussonderung).filter_by(process_id=message.process_id).with_for_update()
+    )
     if aussonderung is None:
         raise MessageRefused(_("Zur ProzessID %(process)s gibt es in %(town)s keine Aussonderung.",
                                process=message.process_id, town=current_tenant().official_name))

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from amtsweg.auth.models import User
+from amtsweg.auth.roles import TEAM_LEAD
 from amtsweg.cases.models import Case
 from amtsweg.documents.models import Document
-from amtsweg.documents.services import store_upload
+from amtsweg.documents.services import Editor, store_upload
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.processes.models import Process
@@ -47,12 +48,13 @@ def make_case(app: Flask, town: str, process: str, *, status: str = "in_progress
 
 
 def make_clerk(app: Flask, town: str, name: str = "Sabine Sachbearbeiterin",
-               roles: tuple[str, ...] = ("clerk",)) -> int:
+               roles: tuple[str, ...] = ("clerk",)) -> Editor:
+    """A staff account of the town, as the face hands it to the document services."""
     with app.app_context(), tenant_context(tenant_info(app, town)):
         user = User(issuer="https://idp.test", subject=name, display_name=name, roles=list(roles))
         db.session.add(user)
         db.session.commit()
-        return user.id
+        return Editor(user.id, user.label, user.has_role(TEAM_LEAD))
 
 
 def case_by_reference(reference: str) -> Case:

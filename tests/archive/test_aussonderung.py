@@ -20,7 +20,6 @@ from amtsweg.archive import aussonderung as cycle
 from amtsweg.archive import services, xdomea
 from amtsweg.archive.models import AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
-from amtsweg.auth.models import User
 from amtsweg.cases.models import Case
 from amtsweg.cases.workflow import Actor, perform
 from amtsweg.documents import records
@@ -91,13 +90,13 @@ class TestMustShow:
         lead = make_clerk(app, TOWN, "Tanja Teamleitung", ("clerk", "team_lead"))
         with in_town(app, TOWN):
             document = db.session.scalars(select(Document).where(Document.filename == "Passbild.png")).one()
-            add_version(document, io.BytesIO(PNG + b"neu"), "Passbild neu.png", user=db.session.get(User, clerk))
+            add_version(document, io.BytesIO(PNG + b"neu"), "Passbild neu.png", editor=clerk)
         for reference in (handed_off, assessed_v, held, not_due):
             close_case(app, reference)
         now = datetime.now(UTC).date()
         with in_town(app, TOWN):
             first = services.run_retention(now + timedelta(days=31))
-            records.set_legal_hold(records.vorgang_of_case(case_by_reference(held).id), db.session.get(User, lead),
+            records.set_legal_hold(records.vorgang_of_case(case_by_reference(held).id), lead,
                                    "Widerspruchsverfahren anhängig")
         assert {item.reference for item in first.done} == {handed_off, assessed_v, held, not_due}
         kept_keys = {key for key in stored_keys(app) if key}
@@ -315,7 +314,7 @@ def test_nothing_under_legal_hold_or_before_its_date_is_deleted(app: Flask) -> N
     answer_all(app, ArchiveSimulator(Rules(units={"1.3.1": "V", "1.4.5": "V"})),
                f"{TOWN}/{process_id}_Aussonderung.Anbieteverzeichnis.0501.zip")
     with in_town(app, TOWN):
-        records.set_legal_hold(records.vorgang_of_case(case_by_reference(first).id), db.session.get(User, lead),
+        records.set_legal_hold(records.vorgang_of_case(case_by_reference(first).id), lead,
                                "Auskunftsersuchen der Staatsanwaltschaft")
 
         early = cycle.dispose(date(2022, 6, 1), "test")

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from amtsweg.audit.models import AuditEvent
-from amtsweg.auth.models import User
 from amtsweg.cases.workflow import definition_of
 from amtsweg.documents import records
 from amtsweg.documents.models import Document, DocumentVersion, ImmutableDocumentVersion, Vorgang
@@ -73,8 +72,7 @@ def test_a_new_version_keeps_the_old_one_readable_and_the_history_names_who(app:
 
     with in_town(app, TOWN):
         [document] = documents_of(reference)
-        user = db.session.get(User, clerk)
-        version = add_version(document, io.BytesIO(NEW_PDF), "Nachweis korrigiert.pdf", user=user)
+        version = add_version(document, io.BytesIO(NEW_PDF), "Nachweis korrigiert.pdf", editor=clerk)
         assert version.number == 2
         versions = [(v.number, v.filename, v.created_by, v.channel) for v in document.versions]
         keys = [v.storage_key for v in document.versions]
@@ -105,25 +103,25 @@ def test_a_checked_out_document_takes_versions_only_from_its_holder_and_cannot_b
 
     with in_town(app, TOWN):
         [document] = documents_of(reference)
-        lock(document, db.session.get(User, holder))
+        lock(document, holder)
         with pytest.raises(DocumentRefused) as refused:
-            add_version(document, io.BytesIO(NEW_PDF), "neu.pdf", user=db.session.get(User, other))
+            add_version(document, io.BytesIO(NEW_PDF), "neu.pdf", editor=other)
         assert "„Nachweis Quast.pdf“ ist seit" in str(refused.value)
         assert "von Sabine Sachbearbeiterin ausgecheckt" in str(refused.value)
         with pytest.raises(DocumentRefused, match="ausgecheckt und kann nicht gelöscht werden"):
-            remove_document(document, db.session.get(User, holder))
+            remove_document(document, holder)
         with pytest.raises(DocumentRefused):
-            unlock(document, db.session.get(User, other))
+            unlock(document, other)
         db.session.rollback()
         assert len(documents_of(reference)[0].versions) == 1
     assert stored_keys(app) == keys_before
 
     with in_town(app, TOWN):
         [document] = documents_of(reference)
-        add_version(document, io.BytesIO(NEW_PDF), "neu.pdf", user=db.session.get(User, holder))
-        unlock(document, db.session.get(User, lead))
+        add_version(document, io.BytesIO(NEW_PDF), "neu.pdf", editor=holder)
+        unlock(document, lead)
         assert document.locked_at is None
-        remove_document(document, db.session.get(User, other))
+        remove_document(document, other)
         assert documents_of(reference) == []
         assert db.session.scalars(select(DocumentVersion)).all() == []
     assert stored_keys(app) == set()
@@ -137,9 +135,8 @@ def test_a_vorgang_closed_zu_den_akten_is_read_only(app: Flask) -> None:
     assert aktenzeichen == "9.0.3-2026/1"
     with in_town(app, TOWN):
         [document] = documents_of(reference)
-        user = db.session.get(User, clerk)
-        for attempt in (lambda: add_version(document, io.BytesIO(NEW_PDF), "neu.pdf", user=user),
-                        lambda: lock(document, user), lambda: remove_document(document, user)):
+        for attempt in (lambda: add_version(document, io.BytesIO(NEW_PDF), "neu.pdf", editor=clerk),
+                        lambda: lock(document, clerk), lambda: remove_document(document, clerk)):
             with pytest.raises(DocumentRefused, match=f"Der Vorgang {re.escape(aktenzeichen)} ist zu den Akten"):
                 attempt()
         vorgang = db.session.scalars(select(Vorgang)).one()
@@ -152,13 +149,12 @@ def test_a_clerk_cannot_close_a_vorgang_with_a_checked_out_document(app: Flask) 
     with in_town(app, TOWN):
         case = case_by_reference(reference)
         vorgang = records.file_case(case, definition_of(case)[1])
-        user = db.session.get(User, clerk)
-        lock(documents_of(reference)[0], user)
+        lock(documents_of(reference)[0], clerk)
 
         with pytest.raises(DocumentRefused, match="noch ausgecheckt"):
-            records.close_vorgang(vorgang, user)
-        unlock(documents_of(reference)[0], user)
-        records.close_vorgang(vorgang, user)
+            records.close_vorgang(vorgang, clerk)
+        unlock(documents_of(reference)[0], clerk)
+        records.close_vorgang(vorgang, clerk)
         assert vorgang.closed_by == "Sabine Sachbearbeiterin"
 
 
@@ -187,11 +183,11 @@ def test_only_a_team_lead_sets_a_legal_hold_with_a_reason_and_the_store_holds_to
         vorgang = records.file_case(case, definition_of(case)[1])
         db.session.commit()
         with pytest.raises(DocumentRefused, match="Nur die Teamleitung"):
-            records.set_legal_hold(vorgang, db.session.get(User, clerk), "Klage")
+            records.set_legal_hold(vorgang, clerk, "Klage")
         with pytest.raises(DocumentRefused, match="Bitte geben Sie den Grund an"):
-            records.set_legal_hold(vorgang, db.session.get(User, lead), "   ")
+            records.set_legal_hold(vorgang, lead, "   ")
 
-        hold = records.set_legal_hold(vorgang, db.session.get(User, lead), "Klage VG Frankfurt 5 K 12/26")
+        hold = records.set_legal_hold(vorgang, lead, "Klage VG Frankfurt 5 K 12/26")
 
         assert (hold.set_by, hold.reason) == ("Tanja Teamleitung", "Klage VG Frankfurt 5 K 12/26")
         assert vorgang.active_hold is hold
@@ -200,9 +196,9 @@ def test_only_a_team_lead_sets_a_legal_hold_with_a_reason_and_the_store_holds_to
             with pytest.raises(StorageRefused):
                 get_storage().delete(key)
         with pytest.raises(DocumentRefused, match="bereits eine Aufbewahrungssperre"):
-            records.set_legal_hold(vorgang, db.session.get(User, lead), "noch einmal")
+            records.set_legal_hold(vorgang, lead, "noch einmal")
 
-        records.lift_legal_hold(vorgang, db.session.get(User, lead), "Verfahren abgeschlossen")
+        records.lift_legal_hold(vorgang, lead, "Verfahren abgeschlossen")
 
         assert vorgang.active_hold is None and hold.lifted_by == "Tanja Teamleitung"
         get_storage().delete(key)

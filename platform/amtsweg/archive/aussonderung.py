@@ -135,7 +135,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-def _write_atomically(name: str, fill: Callable[[IO[bytes]], None]) -> tuple[str, str, int]:
+def _write_atomically(name: str, fill: Callable[[IO[bytes]], object]) -> tuple[str, str, int]:
     """Write ``ARCHIVE_DIR/<town>/<name>`` through a temporary file (fsync, rename); returns the
     path relative to ARCHIVE_DIR, its SHA-256 and size. A failure leaves no file behind."""
     folder = _town_folder()
@@ -435,7 +435,8 @@ def dispose(today: date, actor: str) -> DisposalReport:
     ).all()
     for item in candidates:
         vorgang = db.session.get(Vorgang, item.vorgang_id)
-        if vorgang is None:
+        case = db.session.get(Case, vorgang.case_id) if vorgang is not None else None
+        if vorgang is None or case is None:
             continue
         if vorgang.active_hold is not None:
             report.kept.append((vorgang.aktenzeichen, "legal hold"))
@@ -445,7 +446,7 @@ def dispose(today: date, actor: str) -> DisposalReport:
             continue
         aktenzeichen = vorgang.aktenzeichen
         try:
-            remove_case(db.session.get(Case, vorgang.case_id), _DISPOSAL_OF_STATE[item.state], "archive",
+            remove_case(case, _DISPOSAL_OF_STATE[item.state], "archive",
                         item.aussonderung_id, item.aussonderung.process_id)
             item.state = OBJECT_DELETED
             db.session.commit()

@@ -72,6 +72,7 @@ class RetentionReport:
 
 
 def archive_dir() -> Path:
+    """The folder of the messages exchanged with the archive (one sub-folder per town)."""
     configured = current_app.config["ARCHIVE_DIR"]
     return Path(configured) if configured else Path(current_app.instance_path) / "archive"
 
@@ -133,7 +134,9 @@ def run_retention(today: date, *, dry_run: bool = False) -> RetentionReport:
     for case_id, reference in candidates:
         try:
             case = db.session.get(Case, case_id)
-            steps = plan(case, today, report) if case is not None else ()
+            if case is None:
+                continue
+            steps = plan(case, today, report)
             if not steps:
                 continue
             if not dry_run:

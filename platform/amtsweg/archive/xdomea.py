@@ -373,10 +373,12 @@ def serialize(root: etree._Element) -> bytes:
 
 
 def message_name(process_id: str, code: str) -> str:
+    """The message file's name inside its container, e.g. ``<ProzessID>_Aussonderung.Aussonderung.0503.xml``."""
     return f"{process_id}_{MESSAGES[code]}.xml"
 
 
 def package_name(process_id: str, code: str) -> str:
+    """The container's file name, e.g. ``<ProzessID>_Aussonderung.Anbieteverzeichnis.0501.zip``."""
     return f"{process_id}_{MESSAGES[code]}.zip"
 
 

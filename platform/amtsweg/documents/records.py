@@ -14,17 +14,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from amtsweg.audit.services import record
-from amtsweg.auth.models import User
-from amtsweg.auth.roles import TEAM_LEAD
 from amtsweg.documents.models import Akte, Document, DocumentVersion, LegalHold, Vorgang
-from amtsweg.documents.services import DocumentRefused
+from amtsweg.documents.services import DocumentRefused, Editor
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.processes.loader import from_storable
@@ -34,10 +32,16 @@ from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.aktenplan import Unit
 from amtsweg.tenancy.models import utcnow
 
-if TYPE_CHECKING:  # cases import the documents at run time, not the other way round
-    from amtsweg.cases.models import Case
-
 MAX_REASON = 1000
+
+
+class FiledCase(Protocol):
+    """What filing needs of a case (cases sit above the documents and are not imported here)."""
+
+    id: int
+    reference: str
+    process_slug: str
+    submitted_at: datetime
 
 
 class FilingError(LookupError):
@@ -62,11 +66,12 @@ def _akte(number: str, title: str, year: int) -> Akte:
             db.session.add(akte)
     except IntegrityError:
         # Filed at the same moment by another transaction: use its Akte.
-        akte = db.session.scalar(query)
+        return db.session.scalars(query).one()
     return akte
 
 
 def vorgang_of_case(case_id: int) -> Vorgang | None:
+    """The Vorgang the case is filed as (None until it is filed)."""
     return db.session.scalar(select(Vorgang).filter_by(case_id=case_id))
 
 
@@ -107,7 +112,7 @@ def filing_rule(process_slug: str, definition: ProcessDefinition) -> FilingRule:
     return FilingRule(unit, unit.retention_years, unit.archive)
 
 
-def file_case(case: Case, definition: ProcessDefinition) -> Vorgang:
+def file_case(case: FiledCase, definition: ProcessDefinition) -> Vorgang:
     """The case's Vorgang, filed now if it has none (in the caller's transaction)."""
     existing = vorgang_of_case(case.id)
     if existing is not None:
@@ -164,9 +169,9 @@ def close(vorgang: Vorgang, actor: str, closed_at: datetime | None = None) -> No
            retention_ends_on=vorgang.retention_ends_on.isoformat())
 
 
-def close_vorgang(vorgang: Vorgang, user: User) -> None:
+def close_vorgang(vorgang: Vorgang, editor: Editor) -> None:
     """A clerk closes the Vorgang zdA (one transaction); see :func:`close`."""
-    close(vorgang, user.label)
+    close(vorgang, editor.label)
     db.session.commit()
 
 
@@ -179,15 +184,15 @@ def _hold_reason(reason: str) -> str:
     return cleaned
 
 
-def _require_team_lead(user: User) -> None:
-    if not user.has_role(TEAM_LEAD):
+def _require_team_lead(editor: Editor) -> None:
+    if not editor.team_lead:
         raise DocumentRefused(_("Nur die Teamleitung kann eine Aufbewahrungssperre setzen oder aufheben."))
 
 
-def set_legal_hold(vorgang: Vorgang, user: User, reason: str) -> LegalHold:
+def set_legal_hold(vorgang: Vorgang, editor: Editor, reason: str) -> LegalHold:
     """Put the Vorgang under legal hold (one transaction): it is not deleted, whatever its retention.
     The store holds its documents too where it can (object-lock legal hold)."""
-    _require_team_lead(user)
+    _require_team_lead(editor)
     cleaned = _hold_reason(reason)
     if vorgang.active_hold is not None:
         raise DocumentRefused(_("Für den Vorgang %(aktenzeichen)s besteht bereits eine Aufbewahrungssperre.",
@@ -196,24 +201,24 @@ def set_legal_hold(vorgang: Vorgang, user: User, reason: str) -> LegalHold:
     storage = get_storage()
     for version in versions_of(vorgang):
         storage.hold(version.storage_key, True)
-    hold = LegalHold(vorgang_id=vorgang.id, reason=cleaned, set_by=user.label, set_at=utcnow())
+    hold = LegalHold(vorgang_id=vorgang.id, reason=cleaned, set_by=editor.label, set_at=utcnow())
     db.session.add(hold)
-    record(user.label, "vorgang.hold_set", "case", vorgang.case_id, aktenzeichen=vorgang.aktenzeichen,
+    record(editor.label, "vorgang.hold_set", "case", vorgang.case_id, aktenzeichen=vorgang.aktenzeichen,
            reason=cleaned)
     db.session.commit()
     return hold
 
 
-def lift_legal_hold(vorgang: Vorgang, user: User, reason: str) -> LegalHold:
+def lift_legal_hold(vorgang: Vorgang, editor: Editor, reason: str) -> LegalHold:
     """Lift the Vorgang's legal hold (one transaction); retention then applies again."""
-    _require_team_lead(user)
+    _require_team_lead(editor)
     cleaned = _hold_reason(reason)
     hold = vorgang.active_hold
     if hold is None:
         raise DocumentRefused(_("Für den Vorgang %(aktenzeichen)s besteht keine Aufbewahrungssperre.",
                                 aktenzeichen=vorgang.aktenzeichen))
-    hold.lifted_by, hold.lifted_at, hold.lift_reason = user.label, utcnow(), cleaned
-    record(user.label, "vorgang.hold_lifted", "case", vorgang.case_id, aktenzeichen=vorgang.aktenzeichen,
+    hold.lifted_by, hold.lifted_at, hold.lift_reason = editor.label, utcnow(), cleaned
+    record(editor.label, "vorgang.hold_lifted", "case", vorgang.case_id, aktenzeichen=vorgang.aktenzeichen,
            reason=cleaned)
     db.session.commit()
     # The store last: if this fails, the objects stay held and deletion retries later.

@@ -32,8 +32,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from amtsweg.audit.services import record
-from amtsweg.auth.models import User
-from amtsweg.auth.roles import TEAM_LEAD
 from amtsweg.documents.models import Document, DocumentVersion, Vorgang
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
 from amtsweg.documents.storage import StorageUnavailable, get_storage
@@ -69,6 +67,17 @@ class UploadRejected(ValueError):
 
 class DocumentRefused(ValueError):
     """A change of a document is not allowed now; ``str(error)`` says why, for the clerk."""
+
+
+@dataclass(frozen=True)
+class Editor:
+    """A clerk changing documents, as the face knows them from the login: the account's id (it
+    holds check-outs), the name recorded, and whether they lead the team (a team lead may release
+    another's check-out and set and lift legal holds)."""
+
+    user_id: int
+    label: str
+    team_lead: bool = False
 
 
 def clean_filename(name: str) -> str:
@@ -223,8 +232,8 @@ def _refuse_if_closed(document: Document) -> None:
         ))
 
 
-def _refuse_if_locked_by_another(document: Document, user: User) -> None:
-    if document.locked_at is not None and document.locked_by_id != user.id:
+def _refuse_if_locked_by_another(document: Document, editor: Editor) -> None:
+    if document.locked_at is not None and document.locked_by_id != editor.user_id:
         raise DocumentRefused(_(
             "„%(name)s“ ist seit %(since)s von %(holder)s ausgecheckt. Bitte warten Sie, bis das Dokument "
             "wieder eingecheckt ist.",
@@ -242,51 +251,51 @@ def _audit(actor: str, action: str, document: Document, **details: object) -> No
 
 
 def add_version(
-    document: Document, stream: BinaryIO, filename: str, *, user: User, accept: Iterable[str] = tuple(CONTENT_TYPES),
-    channel: str = "workbench",
+    document: Document, stream: BinaryIO, filename: str, *, editor: Editor,
+    accept: Iterable[str] = tuple(CONTENT_TYPES), channel: str = "workbench",
 ) -> DocumentVersion:
     """Store a new content of ``document`` as its next version (one transaction); the older
     versions stay readable. Refused (DocumentRefused) while another clerk holds the document or
     when its Vorgang is closed; UploadRejected for a file that is not acceptable."""
     _refuse_if_closed(document)
-    _refuse_if_locked_by_another(document, user)
+    _refuse_if_locked_by_another(document, editor)
     received = _receive_and_store(stream, filename, accept, current_app.config["MAX_CONTENT_LENGTH"])
     version = DocumentVersion(
         number=document.current_version.number + 1, storage_key=received.key, filename=received.filename,
         content_type=received.content_type, size=received.size, sha256=received.sha256, channel=channel,
-        created_by=user.label, created_at=utcnow(),
+        created_by=editor.label, created_at=utcnow(),
     )
     document.versions.append(version)
     # The document's own columns describe its current version.
     document.storage_key, document.filename = received.key, received.filename
     document.content_type, document.size, document.sha256 = received.content_type, received.size, received.sha256
-    _audit(user.label, "document.version_added", document, version=version.number, sha256=received.sha256,
+    _audit(editor.label, "document.version_added", document, version=version.number, sha256=received.sha256,
            size=received.size)
     db.session.commit()
     return version
 
 
-def lock(document: Document, user: User) -> None:
-    """Check the document out for ``user`` (one transaction); checking out one's own is a no-op."""
+def lock(document: Document, editor: Editor) -> None:
+    """Check the document out for ``editor`` (one transaction); checking out one's own is a no-op."""
     _refuse_if_closed(document)
-    _refuse_if_locked_by_another(document, user)
+    _refuse_if_locked_by_another(document, editor)
     if document.locked_at is None:
-        document.locked_by_id, document.locked_by, document.locked_at = user.id, user.label, utcnow()
-        _audit(user.label, "document.locked", document)
+        document.locked_by_id, document.locked_by, document.locked_at = editor.user_id, editor.label, utcnow()
+        _audit(editor.label, "document.locked", document)
     db.session.commit()
 
 
-def unlock(document: Document, user: User) -> None:
+def unlock(document: Document, editor: Editor) -> None:
     """Check the document in (one transaction). The holder may; a team lead may release another's."""
     if document.locked_at is not None:
-        if document.locked_by_id != user.id and not user.has_role(TEAM_LEAD):
-            _refuse_if_locked_by_another(document, user)
-        _audit(user.label, "document.unlocked", document, holder=document.locked_by)
+        if not editor.team_lead:
+            _refuse_if_locked_by_another(document, editor)
+        _audit(editor.label, "document.unlocked", document, holder=document.locked_by)
         document.locked_by_id = document.locked_by = document.locked_at = None
     db.session.commit()
 
 
-def remove_document(document: Document, user: User) -> None:
+def remove_document(document: Document, editor: Editor) -> None:
     """Delete a document of an open Vorgang with all its versions (one transaction).
     Refused while it is checked out — by anyone — or when its Vorgang is closed."""
     _refuse_if_closed(document)
@@ -295,7 +304,7 @@ def remove_document(document: Document, user: User) -> None:
             "„%(name)s“ ist von %(holder)s ausgecheckt und kann nicht gelöscht werden.",
             name=document.filename, holder=document.locked_by,
         ))
-    _audit(user.label, "document.deleted", document, name=document.filename, versions=len(document.versions))
+    _audit(editor.label, "document.deleted", document, name=document.filename, versions=len(document.versions))
     delete_document(document)
     db.session.commit()
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -196,7 +197,7 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         for version in self._versions(key):
-            self._call(f"delete {key}", lambda v=version: self.client.delete_object(Bucket=self.bucket, **v))
+            self._call(f"delete {key}", partial(self.client.delete_object, Bucket=self.bucket, **version))
 
     def objects(self, prefix: str) -> Iterator[StoredObject]:
         paginator = self.client.get_paginator("list_objects_v2")

@@ -179,4 +179,5 @@ def load(path: Path, file: str) -> tuple[Aktenplan | None, list[ConfigProblem]]:
 
 
 def default_path(processes_dir: Path) -> Path:
+    """The shared default plan beside the process library."""
     return processes_dir / DEFAULT_FILE

@@ -45,6 +45,7 @@ def wsgi_app(simulator: ArchiveSimulator) -> Callable[..., Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Answer one message file (file drop) or serve over HTTP; the exit status says how it went."""
     parser = argparse.ArgumentParser(prog="python -m simulators.xdomea_archive",
                                      description="A simulated archive answering xdomea 3.1.0 Aussonderung messages.")
     parser.add_argument("--b-decision", choices=("A", "V"), default="A", help="what an object offered with B becomes")

@@ -14,6 +14,8 @@ run: install assets database demo
 test: install assets
 	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$status
 
 install: $(VENV)/.installed
@@ -21,7 +23,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 	touch $@
 
 assets: node_modules/.installed translations
@@ -49,6 +51,8 @@ demo: database
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: install assets
 	$(VENV)/bin/python -m bench

@@ -215,3 +215,39 @@ def link_in(message: EmailMessage, path_prefix: str) -> str:
     if match is None:
         raise AssertionError(f"no link to {path_prefix} in the mail")
     return match.group(1)
+
+
+def add_towns(app: Flask, count: int = 300) -> list[str]:
+    """``count`` more active towns (rows as ``flask tenants sync`` writes them)."""
+    with app.app_context():
+        model = db.session.query(Tenant).filter_by(slug="usingen").one()
+        slugs = [f"gemeinde-{n:04d}" for n in range(count)]
+        db.session.add_all(
+            Tenant(slug=slug, name=f"Gemeinde {n:04d}", official_name=f"Gemeinde {n:04d}",
+                   reference_prefix=_prefix(n), aliases=[], settings=dict(model.settings),
+                   config_hash="x" * 64)
+            for n, slug in enumerate(slugs)
+        )
+        db.session.commit()
+    directory.invalidate()
+    return slugs
+
+
+def _prefix(n: int) -> str:
+    letters = "".join(chr(ord("A") + (n // 26**i) % 26) for i in range(3))
+    return f"Q{letters}"
+
+
+@contextmanager
+def loaded_towns() -> Iterator[list[str]]:
+    """Counts Tenant rows loaded from the database inside the block."""
+    loaded: list[str] = []
+
+    def count(target: Tenant, context: Any) -> None:
+        loaded.append(target.slug)
+
+    event.listen(Tenant, "load", count)
+    try:
+        yield loaded
+    finally:
+        event.remove(Tenant, "load", count)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request, send_from_directory
+from jinja2 import BaseLoader, Environment, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import NotFound
@@ -15,15 +17,33 @@ from werkzeug.sansio.utils import host_is_trusted
 
 from amtsweg import settings
 from amtsweg.extensions import babel, csrf, db, migrate
-from amtsweg.tenancy.context import clear_request_tenant, set_request_tenant
+from amtsweg.tenancy.context import clear_request_tenant, current_tenant_or_none, set_request_tenant
 from amtsweg.tenancy.resolution import directory
-from amtsweg.tenancy.templating import TenantAwareEnvironment
+from amtsweg.tenancy.templating import TenantEnvironments
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Domain modules that render pages of their own by name (the receipt PDF); the faces' templates
+# come with their blueprints.
+DOMAIN_TEMPLATE_MODULES = ("cases",)
 
 
 class AmtswegFlask(Flask):
-    jinja_environment = TenantAwareEnvironment
+    """Flask with the domain modules' templates and each town's template overrides."""
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        folders = ["templates", *(f"{module}/templates" for module in DOMAIN_TEMPLATE_MODULES)]
+        return FileSystemLoader([str(PACKAGE_DIR / folder) for folder in folders])
+
+    @cached_property
+    def tenant_environments(self) -> TenantEnvironments:
+        return TenantEnvironments(self.create_jinja_environment(), Path(self.config["TENANTS_DIR"]))
+
+    # Flask declares jinja_env a cached attribute of the app; here it is chosen per town.
+    @property
+    def jinja_env(self) -> Environment:  # type: ignore[override]
+        """The environment of the current town (its overlay when it overrides templates)."""
+        return self.tenant_environments.for_tenant(current_tenant_or_none())
 
 
 def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -99,6 +119,16 @@ def _register_assets(app: Flask) -> None:
         return send_from_directory(kern_dir, filename, max_age=86400)
 
 
+def _register_template_globals(app: Flask) -> None:
+    """Names every face's templates use (the shared header asks whether citizens can log in)."""
+    from amtsweg.auth.citizens import citizen_provider
+    from amtsweg.cases.states import STATUS_LABELS, status_label
+
+    app.add_template_global(status_label)
+    app.jinja_env.globals["status_labels"] = STATUS_LABELS
+    app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application. ``overrides`` take precedence over files and environment."""
     app = AmtswegFlask(
@@ -117,12 +147,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
 
-    from amtsweg import i18n, security, web
+    from amtsweg import formatting, i18n, security, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     _register_request_hooks(app)
     security.init_app(app)
     web.init_app(app)
+    formatting.init_app(app)
+    _register_template_globals(app)
     _register_assets(app)
 
     from amtsweg import operations
@@ -139,6 +171,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from amtsweg.admin.views import blueprint as admin_blueprint
     from amtsweg.auth.views import blueprint as auth_blueprint
     from amtsweg.operations.views import blueprint as operations_blueprint
+    from amtsweg.portal.account import blueprint as account_blueprint
     from amtsweg.portal.application import blueprint as application_blueprint
     from amtsweg.portal.catalogue import blueprint as catalogue_blueprint
     from amtsweg.portal.status import blueprint as status_blueprint
@@ -151,6 +184,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(catalogue_blueprint)
     app.register_blueprint(application_blueprint)
     app.register_blueprint(status_blueprint)
+    app.register_blueprint(account_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)

@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from amtsweg.auth.models import User
 from amtsweg.cases import services as case_services
 from amtsweg.cases.deadlines import initial_due_date
-from amtsweg.cases.models import Draft
+from amtsweg.cases.models import Case, Draft
 from amtsweg.cases.queries import case_by_idempotency_key
-from amtsweg.cases.tokens import hash_token, new_token
+from amtsweg.cases.search import CaseSearchTerm, terms_of
 from amtsweg.cases.workflow import Actor, perform
-from amtsweg.clock import today_in_germany
+from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import ContractInput, create_contract
 from amtsweg.extensions import db
@@ -35,6 +35,7 @@ from amtsweg.processes.sample_answers import valid_answers
 from amtsweg.processes.schema import AddressField, EmailField, FileField
 from amtsweg.tenancy import current_tenant
 from amtsweg.text import fold
+from amtsweg.tokens import hash_token, new_token
 
 # Who the demo's workflow steps and contracts are recorded as in the audit log and the histories.
 DEMO_CLERK = Actor("Demo-Sachbearbeitung", ("clerk",))
@@ -192,9 +193,10 @@ def _answers(offered: EnabledProcess, samples: dict[str, Any], demo: DemoCase, a
     for fld in offered.definition.form.top_fields():
         if fld.id not in personal:
             continue
-        if fld.autocomplete == "given-name":
+        autocomplete = getattr(fld, "autocomplete", None)
+        if autocomplete == "given-name":
             personal[fld.id] = demo.given_name
-        elif fld.autocomplete == "family-name":
+        elif autocomplete == "family-name":
             personal[fld.id] = demo.family_name
         elif isinstance(fld, EmailField):
             personal[fld.id] = _email_of(demo)
@@ -219,12 +221,12 @@ def _seed_case(demo: DemoCase, key: str) -> str | None:
         return None
     offered, samples = found
     assert offered.definition.form is not None
-    arrived = datetime.now(UTC) - timedelta(days=demo.days_ago)
+    arrived = utcnow() - timedelta(days=demo.days_ago)
     answers = _answers(offered, samples, demo, arrived.date())
     draft = Draft(
         token_hash=hash_token(new_token()), process_slug=offered.process.slug,
         process_version_id=offered.version.id, answers=answers,
-        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=datetime.now(UTC),
+        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=utcnow(),
     )
     db.session.add(draft)
     status_url = town_context(current_tenant())["town_url"] + "vorgang/{}"
@@ -269,8 +271,8 @@ _BULK_INSERT = text(
 
 
 def add_bulk_cases(count: int, process_slug: str = "hundesteuer-anmelden") -> None:
-    """Load for benchmarks and index tests: ``count`` minimal cases of the current town, one an
-    hour since January 2022, inserted with one executemany (the services would take minutes)."""
+    """Load for index tests: ``count`` minimal cases of the current town, one an hour since January
+    2022, with their search terms, inserted with executemany (the services would take minutes)."""
     tenant = current_tenant()
     version = db.session.scalars(select(Process.current_version_id).filter_by(slug=process_slug)).one()
     start = datetime(2022, 1, 3, 8, tzinfo=UTC)
@@ -282,4 +284,9 @@ def add_bulk_cases(count: int, process_slug: str = "hundesteuer-anmelden") -> No
         for n in range(1, count + 1)
     ]
     db.session.execute(_BULK_INSERT, rows)
+    ids = dict(db.session.execute(select(Case.reference, Case.id)).tuples().all())
+    db.session.execute(insert(CaseSearchTerm), [
+        {"tenant_id": tenant.id, "term": term, "case_id": ids[str(row["reference"])]}
+        for row in rows for term in terms_of(str(row["name"]), str(row["reference"]))
+    ])
     db.session.commit()

@@ -6,12 +6,13 @@ from flask import current_app, g, has_request_context, session
 
 
 def select_locale() -> str:
+    """The page's language: the visitor's choice, the town's default, or German."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Commands and jobs speak the default language (their messages go to operators' logs).
         return languages[0]
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     site = g.get("site")
     if site is not None and site.tenant is not None and site.tenant.default_locale in languages:

@@ -78,11 +78,13 @@ def configure(log_format: str, level: str) -> logging.Handler:
 
 
 def incoming_request_id() -> str:
+    """The proxy's X-Request-ID when it looks like one, else a new id."""
     candidate = request.headers.get("X-Request-ID", "")
     return candidate if _REQUEST_ID.match(candidate) else uuid.uuid4().hex
 
 
 def init_app(app: Flask) -> None:
+    """Configure logging (text or JSON lines) and tag each request's records with its id and town."""
     if app.config["LOG_FORMAT"] not in ("text", "json"):
         raise ValueError(f"LOG_FORMAT must be text or json, not '{app.config['LOG_FORMAT']}'")
     configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])

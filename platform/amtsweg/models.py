@@ -3,7 +3,8 @@
 from amtsweg.archive.models import Aussonderung, AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
-from amtsweg.cases.models import Case, CaseMessage, Draft, ReferenceCounter
+from amtsweg.cases.models import Case, CaseMessage, CaseNote, Draft, ReferenceCounter
+from amtsweg.cases.search import CaseSearchTerm
 from amtsweg.contracts.models import (
     CalendarFeed,
     Contract,
@@ -16,8 +17,7 @@ from amtsweg.contracts.models import (
 from amtsweg.documents.models import Akte, Document, DocumentVersion, IntegrityFinding, LegalHold, Vorgang
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
-from amtsweg.tenancy.models import Tenant
-from amtsweg.workbench.models import CaseNote
+from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
     "Akte",
@@ -28,6 +28,7 @@ __all__ = [
     "Case",
     "CaseMessage",
     "CaseNote",
+    "CaseSearchTerm",
     "Contract",
     "ContractChange",
     "ContractDocument",
@@ -47,6 +48,7 @@ __all__ = [
     "ProcessVersion",
     "ReferenceCounter",
     "Tenant",
+    "TenantAlias",
     "User",
     "Vorgang",
 ]

@@ -1,4 +1,5 @@
-"""What every page shares: template context, language switch, German error pages."""
+"""The web kernel: what every page shares (template context, language switch, error pages) and small
+helpers of the faces (safe redirects, query-string numbers, downloads). Imports no domain module."""
 
 from __future__ import annotations
 
@@ -6,15 +7,11 @@ import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, send_file, session
+from flask import Flask, Response, current_app, g, redirect, render_template, request, send_file, session
 from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.wrappers import Response
-
-from amtsweg.auth.citizens import citizen_provider
-from amtsweg.cases.states import STATUS_LABELS, status_label
-from amtsweg.processes.queries import EnabledProcess, enabled_process
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 ERROR_TEXTS = {
     400: (lazy_gettext("Ungültige Anfrage"), lazy_gettext("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -60,24 +57,14 @@ def attachment(content: bytes, content_type: str, filename: str) -> Response:
     return response
 
 
-def digital_process_or_404(slug: str) -> EnabledProcess:
-    """The current town's enabled process with an online form, else 404."""
-    offered = enabled_process(slug)
-    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
-        raise NotFound()
-    return offered
-
-
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    """The error page for ``status``, with ``message`` instead of the standard text when given."""
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     return render_template("error.html", status=status, title=title, text=message or text), status
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_global(status_label)
-    app.add_template_global(STATUS_LABELS, "status_labels")
-    app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
-
+    """Register the shared template context, the language switch and the error pages."""
     @app.context_processor
     def page_context() -> dict[str, Any]:
         site = g.get("site")
@@ -89,7 +76,7 @@ def init_app(app: Flask) -> None:
         }
 
     @app.route("/sprache/<code>")
-    def switch_language(code: str) -> Response:
+    def switch_language(code: str) -> WerkzeugResponse:
         if code not in current_app.config["LANGUAGES"]:
             raise NotFound()
         session["locale"] = code

@@ -209,7 +209,7 @@ def test_an_assessment_that_does_not_validate_is_refused_with_the_schemas_compla
     error = refused(app, broken)
 
     assert error.message == "Die Nachricht entspricht nicht dem Schema xdomea 3.1.0."
-    assert any("Erstellungszeitpunkt" in problem for problem in error.problems)
+    assert any("Erstellungszeitpunkt" in problem.message for problem in error.problems)
 
 
 def test_an_assessment_naming_unknown_objects_missing_some_or_undecided_is_refused_object_by_object(
@@ -224,7 +224,7 @@ def test_an_assessment_naming_unknown_objects_missing_some_or_undecided_is_refus
     with in_town(app, TOWN):
         aktenzeichen = {item.object_id: item.aktenzeichen for item in cycle.find(process_id).objects}
     assert error.message == "Das Bewertungsverzeichnis wurde nicht übernommen."
-    assert error.problems == [
+    assert [problem.message for problem in error.problems] == [
         f"Das Objekt {stranger} gehört nicht zu dieser Aussonderung.",
         f"Das Objekt {first} kommt mehrfach vor.",
         f"Für {aktenzeichen[second]} ({second}) fehlt die Angabe.",

@@ -17,7 +17,7 @@ from amtsweg.archive import services, xdomea
 from amtsweg.archive.models import Aussonderung, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
-from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage
+from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
@@ -25,7 +25,6 @@ from amtsweg.jobs import schedule
 from amtsweg.notifications.services import queue_mail
 from amtsweg.processes.models import Process
 from amtsweg.tenancy import tenant_context
-from amtsweg.workbench.models import CaseNote
 from conftest import tenant_info
 from flask import Flask
 from lxml import etree

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from amtsweg.auth.models import User
-from amtsweg.cases.tokens import hash_token
 from amtsweg.clock import today_in_germany
 from amtsweg.contracts.models import CalendarFeed
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
+from amtsweg.tokens import hash_token
 from conftest import tenant_info, town_client
 from contract_support import calendar_url, create_contract, user_id, usingen_editor
 from dateutil.relativedelta import relativedelta

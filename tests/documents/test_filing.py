@@ -40,9 +40,9 @@ def test_a_case_of_a_version_without_a_unit_files_under_the_current_versions_uni
     with app.app_context():
         process = db.session.scalars(select(Process).filter_by(slug="fischereischein")).one()
         current = db.session.get(ProcessVersion, process.current_version_id)
-        old = {**current.definition, "definition": {k: v for k, v in current.definition["definition"].items()
-                                                   if k != "aktenplan"}}
-        legacy = ProcessVersion(process_id=process.id, version="0" * 64, definition=old, source="", author="test")
+        old = {**current.definition, "version": "0" * 64,
+               "definition": {k: v for k, v in current.definition["definition"].items() if k != "aktenplan"}}
+        legacy = ProcessVersion(process_id=process.id, version=old["version"], definition=old, source="", author="test")
         db.session.add(legacy)
         db.session.commit()
         legacy_id = legacy.id

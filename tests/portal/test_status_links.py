@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from amtsweg.cases.models import Case, CaseAccessToken
-from amtsweg.cases.tokens import hash_token
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
+from amtsweg.tokens import hash_token
 from cases.applying import csrf_of, fill_all_steps, submit
 from conftest import tenant_info, town_client
 from sqlalchemy import select

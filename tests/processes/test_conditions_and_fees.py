@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from amtsweg.formatting import format_cents
 from amtsweg.processes.conditions import (
     LogicError,
     evaluate,
@@ -10,7 +11,7 @@ from amtsweg.processes.conditions import (
     required_fields,
     visible_fields,
 )
-from amtsweg.processes.fees import FeeError, compute_fees, format_cents, invalid_overrides, total_cents
+from amtsweg.processes.fees import FeeError, compute_fees, invalid_overrides, total_cents
 from amtsweg.processes.schema import ProcessDefinition
 
 TEXT = {"de": "Text", "en": "Text"}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from amtsweg.errors import Problem
 from amtsweg.processes.loader import (
-    DefinitionError,
     from_storable,
     load_library,
     to_storable,
@@ -315,5 +315,5 @@ def test_storable_form_is_json_and_round_trips(library):
 
 
 def test_definition_error_reads_as_file_path_message():
-    error = DefinitionError("probe/process.yaml", "form.steps[2].fields[0].type", "unknown field type 'datum'")
+    error = Problem("form.steps[2].fields[0].type", "unknown field type 'datum'", file="probe/process.yaml")
     assert str(error) == "probe/process.yaml: form.steps[2].fields[0].type: unknown field type 'datum'"

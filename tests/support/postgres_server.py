@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
@@ -60,8 +61,10 @@ def sqlalchemy_url(role: str, password: str, port: int, dbname: str) -> str:
 class PostgresServer:
     """A running cluster; ``url`` is the superuser's SQLAlchemy URL for the ``postgres`` database."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, settings: Mapping[str, str] | None = None) -> None:
+        """``settings`` are extra server settings (``-c name=value``), e.g. for the benchmark."""
         self.bindir = bindir
+        self.settings = dict(settings or {})
         self.port = 0
         self.passwords = {role: secrets.token_hex(16) for role in (SUPERUSER, OWNER_ROLE, APP_ROLE)}
         self.user = unprivileged_user() if is_root() else None
@@ -206,6 +209,7 @@ class PostgresServer:
                     "full_page_writes=off",
                     "-c",
                     "max_connections=200",
+                    *(part for name, value in self.settings.items() for part in ("-c", f"{name}={value}")),
                 ],
                 self.root / "postgres.log",
                 cwd=self.root,

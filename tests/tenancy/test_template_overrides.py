@@ -4,7 +4,9 @@ import shutil
 
 import pytest
 from amtsweg.settings import REPOSITORY_ROOT
-from conftest import build_app, town_client
+from amtsweg.tenancy import tenant_context
+from conftest import build_app, tenant_info, town_client
+from jinja2 import TemplateNotFound
 
 
 @pytest.fixture
@@ -36,6 +38,18 @@ def test_cached_override_is_never_served_to_another_town(app_with_override):
 
 
 def test_override_names_cannot_escape_the_towns_template_folder(app_with_override):
-    env = app_with_override.jinja_env
-    assert env.override_loader.path_for("usingen", "../tenant.toml") is None
-    assert env.override_loader.path_for("usingen", "../../schmitten/tenant.toml") is None
+    usingen = tenant_info(app_with_override, "usingen")
+    with app_with_override.app_context(), tenant_context(usingen):
+        env = app_with_override.jinja_env
+        assert env.get_template("portal/start.html").filename.endswith("usingen/templates/portal/start.html")
+        for escaping in ("../tenant.toml", "../../schmitten/tenant.toml"):
+            with pytest.raises(TemplateNotFound):
+                env.get_template(escaping)
+
+
+def test_a_town_without_overrides_renders_with_the_shared_templates(app_with_override):
+    schmitten = tenant_info(app_with_override, "schmitten")
+    with app_with_override.app_context(), tenant_context(schmitten):
+        assert app_with_override.jinja_env.get_template("portal/start.html").filename.endswith(
+            "portal/templates/portal/start.html"
+        )

@@ -22,7 +22,7 @@ def make_case(app, town: str, number: int = 1, process: str = PROCESS, **fields)
             reference=f"{tenant.reference_prefix}-2026-{number:06d}",
             process_version_id=version_id,
             process_slug=process,
-            answers={},
+            answers=fields.pop("answers", {}),
             applicant_name=fields.pop("applicant_name", f"Erika Muster {number}"),
             applicant_email="erika@example.org",
             idempotency_key=secrets.token_hex(32),

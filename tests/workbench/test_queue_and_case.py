@@ -75,6 +75,19 @@ def test_queue_runs_a_handful_of_queries_however_many_cases(app):
     assert len(statements) <= 6, statements
 
 
+def test_the_case_page_shows_the_citizens_answers_also_inside_groups(app):
+    answers = {
+        "vorname": "Erika", "nachname": "Mustermann", "email": "erika@example.org",
+        "anschrift": {"street": "Hauptstraße", "house_number": "1", "postal_code": "61250", "city": "Usingen"},
+        "hunde": [{"name": "Bello", "rasse": "Dackel"}, {"name": "Luna", "rasse": "Pudel"}],
+    }
+    reference = make_case(app, "usingen", answers=answers)
+    page = clerk(app).get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True)
+    for shown in ("Erika", "Mustermann", "Hauptstraße 1, 61250 Usingen", "Eintrag 1", "Bello", "Dackel",
+                  "Eintrag 2", "Luna", "Pudel"):
+        assert shown in page
+
+
 def test_every_workbench_url_of_another_towns_case_is_404(app):
     reference = make_case(app, "schmitten")
     client = clerk(app, "usingen")

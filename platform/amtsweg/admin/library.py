@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -16,11 +16,17 @@ from amtsweg.processes import queries, services
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import tenant_context
+from amtsweg.tenancy.queries import town_count, town_page
 from amtsweg.tenancy.resolution import directory
+from amtsweg.web import small_int
 
 blueprint = Blueprint("library", __name__, template_folder="templates", url_prefix="/bibliothek")
 restrict_to(blueprint, "admin")
 KINDS = {"digital": "digital", "external": "externer Dienst"}
+# Towns per page of the matrix and of a process's page (columns and rows that stay readable).
+TOWNS_PER_PAGE = 10
+# Up to this many towns the library's town filter is a list to choose from, beyond it a text field.
+TOWN_CHOICES = 100
 
 
 def _actor() -> str:
@@ -42,25 +48,36 @@ def _choice(name: str, allowed: Any) -> str | None:
 @blueprint.route("")
 @platform_admin_required
 def index() -> str:
-    towns = directory.tenants(g.base_domain)
-    town = _choice("kommune", {t.slug for t in towns})
-    town_id = next((t.id for t in towns if t.slug == town), None)
+    town = request.args.get("kommune", "").strip()[:63]
+    info = directory.by_slug(town) if town else None
     search = request.args.get("suche", "").strip()[:100]
-    rows = queries.library_overview(search or None, _choice("bereich", AREAS), _choice("art", KINDS), town_id)
+    rows = queries.library_overview(
+        search or None, _choice("bereich", AREAS), _choice("art", KINDS), info.id if info else None
+    )
+    total = town_count()
     return render_template(
-        "library/index.html", rows=rows, towns=towns, areas=AREAS, kinds=KINDS, search=search,
+        "library/index.html", rows=rows, town_total=total,
+        town_choices=town_page(per_page=TOWN_CHOICES).towns if total <= TOWN_CHOICES else None,
+        areas=AREAS, kinds=KINDS, search=search,
         selected={"bereich": request.args.get("bereich"), "art": request.args.get("art"), "kommune": town},
     )
+
+
+def _towns_shown() -> tuple[Any, str]:
+    """The page of towns a matrix or process page shows (``kommunen`` searches, ``seite`` pages)."""
+    search = request.args.get("kommunen", "").strip()[:100]
+    return town_page(search, small_int(request.args.get("seite", "")) or 1, TOWNS_PER_PAGE), search
 
 
 @blueprint.route("/<slug>")
 @platform_admin_required
 def detail(slug: str) -> str:
     process = _process_or_404(slug)
+    towns, town_search = _towns_shown()
     return render_template(
         "library/detail.html", process=process, versions=process.versions,
-        enabled=queries.enabled_towns(process),
-        towns=directory.tenants(g.base_domain), areas=AREAS, toggle=ToggleForm(),
+        enabled=queries.enabled_towns(process, [t.id for t in towns.towns]),
+        towns=towns, town_search=town_search, areas=AREAS, toggle=ToggleForm(),
     )
 
 
@@ -88,14 +105,14 @@ def editor(slug: str) -> Any:
         root = Path(current_app.config["PROCESSES_DIR"])
         if request.form.get("aktion") == "veroeffentlichen":
             try:
-                version = services.publish_source(root, slug, form.source.data, author=_actor())
+                version = services.publish_source(root, slug, form.source.data or "", author=_actor())
             except services.ProcessLibraryError as exc:
                 errors = exc.problems
             else:
                 flash(gettext("Version %(version)s wurde veröffentlicht.", version=version.short), "success")
                 return redirect(url_for(".detail", slug=slug))
         else:
-            loaded, errors = services.check_source(root, slug, form.source.data)
+            loaded, errors = services.check_source(root, slug, form.source.data or "")
             preview = loaded.definition if loaded is not None and not errors else None
     return render_template("library/editor.html", process=process, form=form, errors=errors, preview=preview)
 
@@ -103,11 +120,13 @@ def editor(slug: str) -> Any:
 @blueprint.route("/freischaltung")
 @platform_admin_required
 def matrix() -> str:
-    towns = directory.tenants(g.base_domain)
-    counts = queries.enablement_counts()
+    towns, town_search = _towns_shown()
+    ids = [t.id for t in towns.towns]
+    counts = queries.enablement_counts(ids)
     return render_template(
-        "library/matrix.html", rows=queries.library_overview(), towns=towns, areas=AREAS,
-        counts=counts, totals={t.id: sum(counts.get(t.id, {}).values()) for t in towns}, toggle=ToggleForm(),
+        "library/matrix.html", rows=queries.enablement_matrix(ids), towns=towns, town_search=town_search,
+        areas=AREAS, counts=counts, totals={town_id: sum(counts.get(town_id, {}).values()) for town_id in ids},
+        toggle=ToggleForm(), town_total=town_count(),
     )
 
 
@@ -115,7 +134,7 @@ def matrix() -> str:
 @platform_admin_required
 def toggle(slug: str, town: str) -> Any:
     form = ToggleForm()
-    info = directory.by_slug(town, g.base_domain)
+    info = directory.by_slug(town)
     if info is None:
         abort(404)
     if not form.validate_on_submit():
@@ -127,6 +146,8 @@ def toggle(slug: str, town: str) -> Any:
         except services.UnknownProcess:
             abort(404)
     target = request.form.get("zurueck")
+    # Back to the same page of towns.
+    shown: dict[str, Any] = {key: request.form[key][:100] for key in ("seite", "kommunen") if request.form.get(key)}
     if target == "detail":
-        return redirect(url_for(".detail", slug=slug))
-    return redirect(url_for(".matrix", _anchor=f"p-{slug}"))
+        return redirect(url_for(".detail", slug=slug, **shown))
+    return redirect(url_for(".matrix", _anchor=f"p-{slug}", **shown))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -22,7 +22,7 @@ from amtsweg.notifications import queries as outbox_queries
 from amtsweg.notifications import services as outbox_services
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy.context import tenant_context
-from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.queries import town_by_id, town_names
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "operations" / "templates"
 blueprint = Blueprint("admin_operations", __name__, template_folder=str(TEMPLATES))
@@ -43,12 +43,16 @@ def overview() -> str:
             jobs_unavailable = _(
                 "Redis ist nicht erreichbar. Mails bleiben im Postausgang und werden später zugestellt."
             )
-    towns = {town.id: town.name for town in directory.tenants(g.base_domain)}
+    undelivered = outbox_queries.undelivered_in_all_towns()
+    findings = document_queries.open_findings_in_all_towns()
+    cycles = archive_queries.cycles_in_all_towns()
+    towns = town_names([*(row.tenant_id for row in undelivered), *(row.tenant_id for row in findings),
+                        *(row.tenant_id for row in cycles)])
     return render_template(
         "operations/betrieb.html",
-        messages_undelivered=outbox_queries.undelivered_in_all_towns(),
-        findings=document_queries.open_findings_in_all_towns(),
-        cycles=archive_queries.cycles_in_all_towns(),
+        messages_undelivered=undelivered,
+        findings=findings,
+        cycles=cycles,
         cycle_states=STATE_LABELS,
         failed_jobs=failed_jobs,
         jobs_unavailable=jobs_unavailable,
@@ -60,7 +64,7 @@ def overview() -> str:
 @platform_admin_required
 def retry_message(message_id: int) -> Response:
     tenant_id = outbox_queries.tenant_of(message_id)
-    town = next((t for t in directory.tenants(g.base_domain) if t.id == tenant_id), None)
+    town = town_by_id(tenant_id)
     if town is None:
         raise NotFound()
     with tenant_context(town):

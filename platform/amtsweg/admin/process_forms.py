@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from amtsweg.processes.fees import format_cents
+from amtsweg.formatting import format_amount, format_cents
 from amtsweg.processes.schema import ProcessDefinition
 
 _EUROS = re.compile(r"^\s*(\d{1,6})(?:,(\d{1,2}))?\s*(?:€)?\s*$")
@@ -34,6 +34,8 @@ class ToggleForm(FlaskForm):
 class EuroField(StringField):
     """An amount in euros as Germans write it; ``data`` is cents (None when empty)."""
 
+    data: int | None  # type: ignore[assignment]
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         raw = (valuelist[0] if valuelist else "").strip()
         self.raw_text = raw
@@ -49,7 +51,7 @@ class EuroField(StringField):
     def _value(self) -> str:
         if getattr(self, "raw_text", None) is not None:
             return self.raw_text
-        return format_cents(self.data).removesuffix(" €") if self.data is not None else ""
+        return format_amount(self.data, "de") if self.data is not None else ""
 
 
 class DaysField(IntegerField):

@@ -58,11 +58,12 @@ from amtsweg.archive.models import (
 from amtsweg.archive.services import archive_dir, remove_case
 from amtsweg.audit.services import record
 from amtsweg.cases.models import Case
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document, DocumentVersion, LegalHold, Vorgang
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError, Problem
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.models import utcnow
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
@@ -70,17 +71,18 @@ CHUNK = 64 * 1024
 CREATOR_LABELS = {"citizen": "Antragsteller", "system": "amtsweg (automatisch erstellt)"}
 
 
-class MessageRefused(ValueError):
-    """A message (or step) was refused; ``str(error)`` says why in the operator's language,
-    ``problems`` lists each problem found. Nothing was changed."""
+class MessageRefused(DomainError):
+    """A message (or step) was refused; ``message`` says why in the operator's language,
+    ``problems`` list each fault found. Nothing was changed."""
 
     def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
-        super().__init__(message if not problems else f"{message} " + " ".join(problems))
-        self.message = message
-        self.problems = list(problems)
+        super().__init__(message, [Problem("", problem) for problem in problems])
+
+    def __str__(self) -> str:
+        return " ".join([str(self.message), *(problem.message for problem in self.problems)])
 
 
-class IntegrityFailure(RuntimeError):
+class IntegrityFailure(DomainError):
     """A stored document does not match its recorded SHA-256; nothing is handed off."""
 
 

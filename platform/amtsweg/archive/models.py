@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 # States of a cycle, in order. "assessed" may go straight to "deleted" when the archive wants nothing.
@@ -35,7 +35,7 @@ STATE_LABELS = {
 }
 
 
-class Aussonderung(TenantOwned, db.Model):
+class Aussonderung(TenantOwned, Model):
     """One Aussonderung cycle of a town with its archive."""
 
     __tablename__ = "aussonderung"
@@ -84,7 +84,7 @@ OBJECT_DELETED = "deleted"
 OBJECT_FINAL = (OBJECT_REJECTED, OBJECT_DELETED)
 
 
-class AussonderungObject(TenantOwned, db.Model):
+class AussonderungObject(TenantOwned, Model):
     """A Vorgang offered in a cycle, with the archive's decision and the import's result."""
 
     __tablename__ = "aussonderung_object"
@@ -111,7 +111,7 @@ class AussonderungObject(TenantOwned, db.Model):
     aussonderung: Mapped[Aussonderung] = relationship(back_populates="objects")
 
 
-class DisposalRecord(TenantOwned, db.Model):
+class DisposalRecord(TenantOwned, Model):
     """What is left of a deleted Vorgang: numbers for statistics, no personal data."""
 
     __tablename__ = "disposal_record"

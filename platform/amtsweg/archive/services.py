@@ -32,15 +32,15 @@ from sqlalchemy import String, cast, delete, select, update
 from amtsweg.archive.models import AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
-from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, Draft
+from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
 from amtsweg.cases.workflow import definition_of
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document, LegalHold, Vorgang
 from amtsweg.documents.records import close, file_case, filing_rule, retention_end, vorgang_of_case
 from amtsweg.documents.services import delete_document
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.notifications.models import OutboxMessage
-from amtsweg.tenancy.models import utcnow
-from amtsweg.workbench.models import CaseNote
 
 log = logging.getLogger(__name__)
 ACTOR = "system:retention"
@@ -49,7 +49,7 @@ ARCHIVE = "archive"
 DELETE = "delete"
 
 
-class UnderLegalHold(RuntimeError):
+class UnderLegalHold(DomainError):
     """The Vorgang is under legal hold: it is not deleted, whatever its retention says."""
 
 

@@ -35,6 +35,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from amtsweg.errors import DomainError
+
 NAMESPACE = "urn:xoev-de:xdomea:schema:3.1.0"
 SCHEMA_FILE = Path(__file__).parent / "xsd" / "3.1.0" / "xdomea.xsd"
 MESSAGES = {
@@ -75,7 +77,7 @@ MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 _MESSAGE_FILE = re.compile(r"[0-9a-fA-F-]{36}_Aussonderung\.\w+\.05\d\d\.xml")
 
 
-class InvalidMessage(ValueError):
+class InvalidMessage(DomainError):
     """A message does not validate against the xdomea schema (or is not XML at all)."""
 
     def __init__(self, errors: list[str]) -> None:

@@ -1,3 +1,5 @@
+"""The audit trail: one row per recorded action of a town, only ever inserted."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
-class AuditEvent(TenantOwned, db.Model):
+class AuditEvent(TenantOwned, Model):
     """One recorded action. Rows are only ever inserted (services never update or delete them)."""
 
     __tablename__ = "audit_event"

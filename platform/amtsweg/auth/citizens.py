@@ -19,10 +19,10 @@ from sqlalchemy import select
 from amtsweg.audit.services import record
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import ProviderConfig
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.processes.schema import AddressField, ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
-from amtsweg.tenancy.models import utcnow
 from amtsweg.tenancy.resolution import normalise_host
 
 SECRET_VARIABLE = "AMTSWEG_CITIZEN_OIDC_SECRET"
@@ -88,6 +88,7 @@ def start_citizen_session(account: CitizenAccount) -> None:
 
 
 def end_citizen_session() -> None:
+    """Log the citizen account out of this session."""
     session.pop(SESSION_KEY, None)
     g.pop("citizen", None)
 

@@ -13,8 +13,8 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
@@ -51,7 +51,7 @@ class _Account(UserMixin):
         return self.display_name or self.subject
 
 
-class User(TenantOwned, _Account, db.Model):
+class User(TenantOwned, _Account, Model):
     """A member of a town's staff (clerk, team lead, town administrator, contract staff)."""
 
     __tablename__ = "user_account"
@@ -59,7 +59,7 @@ class User(TenantOwned, _Account, db.Model):
     kind = "user"
 
 
-class PlatformUser(_Account, db.Model):
+class PlatformUser(_Account, Model):
     """A cross-town administrator; exists only on the admin host, belongs to no town."""
 
     __tablename__ = "platform_user"
@@ -67,7 +67,7 @@ class PlatformUser(_Account, db.Model):
     kind = "platform"
 
 
-class CitizenAccount(TenantOwned, db.Model):
+class CitizenAccount(TenantOwned, Model):
     """A citizen who logged in with the state account (e.g. BundID) on one town's host.
 
     Deliberately not a Flask-Login user: it has no roles and its session is kept apart from staff

@@ -20,7 +20,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import requests
@@ -31,10 +31,11 @@ from flask import current_app, g, session
 from flask_babel import gettext
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES, roles_from_groups
 from amtsweg.auth.services import Identity
+from amtsweg.errors import DomainError
 
 SCOPES = "openid profile email groups"
 FLOW_KEY = "oidc_flow"
@@ -45,12 +46,11 @@ CLOCK_LEEWAY = 60
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 
 
-class LoginRefused(Exception):
-    """The login cannot be completed; ``message`` is shown to the person (German source text)."""
+class LoginRefused(DomainError):
+    """The login cannot be completed; ``message`` is shown to the person, ``status`` is the page's."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
 
 
@@ -109,9 +109,9 @@ class _MetadataCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+        self._entries: dict[str, tuple[float, dict[str, Any], KeySetSerialization]] = {}
 
-    def get(self, issuer: str, refresh: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    def get(self, issuer: str, refresh: bool = False) -> tuple[dict[str, Any], KeySetSerialization]:
         with self._lock:
             entry = self._entries.get(issuer)
         if entry and not refresh and time.monotonic() - entry[0] < METADATA_TTL:
@@ -120,7 +120,8 @@ class _MetadataCache:
         if metadata.get("issuer", "").rstrip("/") != issuer:
             raise LoginRefused(gettext("Der Anmeldedienst meldet sich mit einer anderen Adresse als der "
                                        "eingerichteten. Die Anmeldung wurde aus Sicherheitsgründen abgebrochen."))
-        jwks = _get_json(metadata["jwks_uri"])
+        # The provider's JSON as a key set; import_key_set refuses it when it is not one.
+        jwks = cast(KeySetSerialization, _get_json(metadata["jwks_uri"]))
         with self._lock:
             self._entries[issuer] = (time.monotonic(), metadata, jwks)
         return metadata, jwks

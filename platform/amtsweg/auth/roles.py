@@ -12,8 +12,8 @@ CONTRACTS_EDITOR = "contracts_editor"
 PLATFORM_ADMIN = "platform_admin"
 
 # Roles a town's account may hold; platform_admin exists only on the admin host.
-TOWN_ROLES = (CLERK, TEAM_LEAD, TENANT_ADMIN, CONTRACTS_VIEWER, CONTRACTS_EDITOR)
-PLATFORM_ROLES = (PLATFORM_ADMIN,)
+TOWN_ROLES: tuple[str, ...] = (CLERK, TEAM_LEAD, TENANT_ADMIN, CONTRACTS_VIEWER, CONTRACTS_EDITOR)
+PLATFORM_ROLES: tuple[str, ...] = (PLATFORM_ADMIN,)
 
 ROLE_LABELS = {
     CLERK: "Sachbearbeitung",

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from amtsweg.audit.services import record
 from amtsweg.auth.models import PlatformUser, User
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.tenancy.context import current_tenant_or_none
-from amtsweg.tenancy.models import utcnow
 
 DEV_ISSUER = "dev"
 

@@ -111,6 +111,7 @@ def end_session() -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    """Set up Flask-Login with the tenant-scoped loader; not logged in leads to the login page."""
     login_manager.init_app(app)
     # The session is bound to host and timeouts by the loader; no remember-me cookie exists.
     login_manager.session_protection = "basic"

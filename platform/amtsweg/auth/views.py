@@ -10,7 +10,6 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from amtsweg.auth import oidc
-from amtsweg.auth.citizen_views import blueprint as citizen_blueprint
 from amtsweg.auth.forms import DevelopmentLoginForm
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES
 from amtsweg.auth.services import DEV_ISSUER, Identity, sign_in_platform_user, sign_in_town_user
@@ -18,8 +17,6 @@ from amtsweg.auth.sessions import end_session, establish_session
 from amtsweg.web import safe_next_path
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
-# The citizen account's pages (/buergerkonto/…) share this blueprint's host guard below.
-blueprint.register_blueprint(citizen_blueprint)
 DEV_ENVIRONMENTS = ("development", "testing")
 
 
@@ -79,7 +76,7 @@ def sso_callback() -> Any:
 
 
 def _refused(refusal: oidc.LoginRefused) -> tuple[str, int]:
-    return render_template("auth/refused.html", message=refusal.message, back_url=url_for("auth.login"),
+    return render_template("login_refused.html", message=refusal.message, back_url=url_for("auth.login"),
                            back_label=gettext("Zur Anmeldung")), refusal.status
 
 

@@ -7,12 +7,12 @@ date back by one working day.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
 
-from amtsweg.clock import TOWN_TIME
+from amtsweg.clock import TOWN_TIME, as_utc
 
 SUBDIVISION = "HE"
 # The towns' local time: an application sent at 00:30 on Tuesday (23:30 UTC Monday) arrives on Tuesday.
@@ -24,6 +24,7 @@ def _holidays(year: int) -> holidays.HolidayBase:
 
 
 def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a public holiday in Hessen."""
     return day.weekday() < 5 and day not in _holidays(day.year)
 
 
@@ -73,10 +74,9 @@ def initial_due_date(submitted_at: datetime, processing_days: int | None) -> dat
     """
     if not processing_days:
         return None
-    # Timestamps are stored in UTC; SQLite hands them back without a time zone.
-    aware = submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)
-    return add_working_days(aware.astimezone(TOWN_TIME).date(), processing_days)
+    return add_working_days(as_utc(submitted_at).astimezone(TOWN_TIME).date(), processing_days)
 
 
 def is_overdue(due: date | None, today: date | None = None) -> bool:
+    """The due date has passed (a case without one is never overdue)."""
     return due is not None and due < (today or date.today())

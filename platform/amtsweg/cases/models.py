@@ -1,4 +1,4 @@
-"""Cases, their reference-number counters, drafts of applications and messages on a case."""
+"""Cases, their reference-number counters, drafts of applications, messages and internal notes on a case."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 SUBMITTED = "submitted"
@@ -18,7 +18,7 @@ WITHDRAWN = "withdrawn"
 WITHDRAWABLE = ("submitted", "awaiting_payment", "in_progress", "waiting_for_citizen")
 
 
-class Case(TenantOwned, db.Model):
+class Case(TenantOwned, Model):
     """One application of a citizen, pinned to the process version it was submitted under."""
 
     # "case" is an SQL keyword; the table name avoids quoting in raw SQL and RLS policies.
@@ -26,8 +26,12 @@ class Case(TenantOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference"),
         UniqueConstraint("tenant_id", "idempotency_key"),
+        # What tables of the town's case refer to (foreign keys that include tenant_id, docs/scaling.md).
+        UniqueConstraint("tenant_id", "id"),
         # The workbench queue filters by town, status and assignee.
         Index("ix_case_file_queue", "tenant_id", "status", "assignee_id"),
+        # The queue sorted by due date (cases without one last: ascending btree order puts NULLs last).
+        Index("ix_case_file_tenant_due_date", "tenant_id", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,7 +70,7 @@ class Case(TenantOwned, db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ReferenceCounter(TenantOwned, db.Model):
+class ReferenceCounter(TenantOwned, Model):
     """The last reference number given out per town and year (gap-free, locked on use)."""
 
     __tablename__ = "reference_counter"
@@ -77,7 +81,7 @@ class ReferenceCounter(TenantOwned, db.Model):
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class Draft(TenantOwned, db.Model):
+class Draft(TenantOwned, Model):
     """An application being filled in, found by the hash of a random token in the citizen's session."""
 
     __tablename__ = "application_draft"
@@ -100,7 +104,7 @@ class Draft(TenantOwned, db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
 
 
-class CaseMessage(TenantOwned, db.Model):
+class CaseMessage(TenantOwned, Model):
     """A message on a case: from the clerk (possibly asking for information) or the citizen's reply."""
 
     __tablename__ = "case_message"
@@ -117,7 +121,7 @@ class CaseMessage(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class CaseAccessToken(TenantOwned, db.Model):
+class CaseAccessToken(TenantOwned, Model):
     """A secret status link of a case (stored as a hash): one from the submission and one per
     citizen mail, each valid until it is revoked or the case is deleted."""
 
@@ -131,3 +135,18 @@ class CaseAccessToken(TenantOwned, db.Model):
     purpose: Mapped[str] = mapped_column(String(20), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseNote(TenantOwned, Model):
+    """A clerk's internal note on a case (staff only, never shown to the citizen); append-only like
+    the audit trail it accompanies."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Kept as text too: the note still says who wrote it after the account is gone.
+    author: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

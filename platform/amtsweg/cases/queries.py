@@ -1,16 +1,23 @@
-"""Reading cases and drafts of the current town."""
+"""Reading cases and drafts of the current town: status links, documents, messages, notes, the
+clerks' queue (filtered, sorted, keyset-paginated, with counts per status) and the audit log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from amtsweg.audit.models import AuditEvent
-from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, Draft
-from amtsweg.cases.tokens import hash_token, matches
+from amtsweg.cases.deadlines import start_of_local_day
+from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
+from amtsweg.cases.workflow import FINISHED_STATUSES
+from amtsweg.clock import as_utc, utcnow
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
+from amtsweg.processes.models import Process
+from amtsweg.tokens import hash_token, matches
 
 # Documents the citizen may open on the status page: their own uploads and the letters the
 # workflow wrote to them; a clerk's uploads are internal.
@@ -37,6 +44,7 @@ def cases_of_citizen(account_id: int) -> list[Case]:
 
 
 def case_by_idempotency_key(key: str) -> Case | None:
+    """The case a submission with this key created, if any (a repeated click finds it)."""
     return db.session.scalar(select(Case).where(Case.idempotency_key == key))
 
 
@@ -46,11 +54,11 @@ def draft_by_token(token: str, slug: str) -> Draft | None:
     draft = db.session.scalar(select(Draft).where(Draft.token_hash == digest, Draft.process_slug == slug))
     if draft is None or not matches(token, draft.token_hash):
         return None
-    expires_at = draft.expires_at if draft.expires_at.tzinfo else draft.expires_at.replace(tzinfo=UTC)
-    return draft if expires_at > datetime.now(UTC) else None
+    return draft if as_utc(draft.expires_at) > utcnow() else None
 
 
 def documents_of_case(case: Case) -> list[Document]:
+    """Every document of the case, oldest first (staff see all of them)."""
     return list(db.session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
 
 
@@ -69,16 +77,19 @@ def citizen_document(case: Case, document_id: int) -> Document | None:
 
 
 def documents_of_draft(draft: Draft) -> list[Document]:
+    """The uploads made so far for a draft."""
     return list(db.session.scalars(select(Document).where(Document.draft_id == draft.id)))
 
 
 def messages_of_case(case: Case) -> list[CaseMessage]:
+    """The messages between town and citizen on the case, oldest first."""
     return list(
         db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))
     )
 
 
 def open_information_request(case: Case) -> CaseMessage | None:
+    """The latest request for information the citizen has not answered yet."""
     return db.session.scalar(
         select(CaseMessage)
         .where(CaseMessage.case_id == case.id, CaseMessage.kind == "information_request",
@@ -96,3 +107,154 @@ def case_events(case: Case) -> list[AuditEvent]:
             .order_by(AuditEvent.occurred_at, AuditEvent.id)
         )
     )
+
+
+def notes_of_case(case: Case) -> list[CaseNote]:
+    """The case's internal notes, oldest first."""
+    return list(db.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id)))
+
+
+# --------------------------------------------------------------------------- the clerks' queue
+
+PAGE_SIZE = 50
+NEWEST, OLDEST, DUE = "neueste", "aelteste", "faelligkeit"
+SORTS = (NEWEST, OLDEST, DUE)
+# Cases without a due date sort after every dated one.
+_NO_DUE_DATE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: every field narrows it, empty ones do not."""
+
+    status: str = ""
+    process: str = ""
+    channel: str = ""
+    search: str = ""
+    overdue: bool = False
+    # A process category (the library's areas, e.g. "ordnung").
+    area: str = ""
+    assignee_id: int | None = None
+    unassigned: bool = False
+    submitted_from: date | None = None
+    submitted_until: date | None = None
+    sort: str = NEWEST
+    # Keyset pagination: continue after the case with this id (in the chosen order).
+    before_id: int | None = None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue, the town's case counts per status and where the next page starts."""
+
+    cases: list[Case]
+    counts: dict[str, int]
+    next_before_id: int | None
+
+
+def _filtered(selected: QueueFilter, today: date) -> Select[tuple[Case]]:
+    query = select(Case)
+    if selected.status:
+        query = query.where(Case.status == selected.status)
+    if selected.process:
+        query = query.where(Case.process_slug == selected.process)
+    if selected.channel:
+        query = query.where(Case.channel == selected.channel)
+    if selected.area:
+        query = query.where(Case.process_slug.in_(select(Process.slug).where(Process.category == selected.area)))
+    if selected.unassigned:
+        query = query.where(Case.assignee_id.is_(None))
+    elif selected.assignee_id is not None:
+        query = query.where(Case.assignee_id == selected.assignee_id)
+    if selected.submitted_from:
+        query = query.where(Case.submitted_at >= start_of_local_day(selected.submitted_from))
+    if selected.submitted_until:
+        query = query.where(Case.submitted_at < start_of_local_day(selected.submitted_until + timedelta(days=1)))
+    if selected.overdue:
+        query = query.where(Case.due_date < today, Case.status.not_in(FINISHED_STATUSES))
+    if selected.search:
+        pattern = f"%{selected.search.strip()}%"
+        query = query.where(or_(Case.reference.ilike(pattern), Case.applicant_name.ilike(pattern)))
+    return query
+
+
+def _ordered(query: Select[tuple[Case]], sort: str, after_id: int | None) -> Select[tuple[Case]]:
+    """Order by ``sort`` and continue after the case ``after_id`` (keyset, no OFFSET)."""
+    if sort == OLDEST:
+        if after_id is not None:
+            query = query.where(Case.id > after_id)
+        return query.order_by(Case.id)
+    if sort == DUE:
+        due = func.coalesce(Case.due_date, _NO_DUE_DATE)
+        if after_id is not None:
+            cursor = aliased(Case)
+            cursor_due = (
+                select(func.coalesce(cursor.due_date, _NO_DUE_DATE)).where(cursor.id == after_id).scalar_subquery()
+            )
+            query = query.where(or_(due > cursor_due, and_(due == cursor_due, Case.id > after_id)))
+        return query.order_by(due, Case.id)
+    if after_id is not None:
+        query = query.where(Case.id < after_id)
+    return query.order_by(Case.id.desc())
+
+
+def queue_page(selected: QueueFilter, today: date | None = None) -> QueuePage:
+    """One page of the current town's cases (the ORM adds the town filter) and its status counts."""
+    query = _ordered(_filtered(selected, today or date.today()), selected.sort, selected.before_id)
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
+    counts = dict(db.session.execute(select(Case.status, func.count()).group_by(Case.status)).tuples().all())
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return QueuePage(rows, counts, rows[-1].id if has_more else None)
+
+
+# --------------------------------------------------------------------------- the audit log
+
+AUDIT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit events the log shows: every field narrows it, empty ones do not."""
+
+    reference: str = ""
+    actor: str = ""
+    since: date | None = None
+    until: date | None = None
+    # Keyset pagination: events older than this id.
+    before_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit log with the references of the cases it mentions."""
+
+    events: list[AuditEvent]
+    # Case id → reference, for the events about cases on this page.
+    references: dict[str, str]
+    next_before_id: int | None
+
+
+def audit_page(selected: AuditFilter) -> AuditPage:
+    """The current town's audit events, newest first; an unknown case reference matches nothing."""
+    query = select(AuditEvent)
+    if selected.reference:
+        case_id = db.session.scalar(select(Case.id).where(Case.reference == selected.reference.strip()))
+        query = query.where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case_id))
+    if selected.actor:
+        query = query.where(AuditEvent.actor.ilike(f"%{selected.actor.strip()}%"))
+    if selected.since:
+        query = query.where(AuditEvent.occurred_at >= start_of_local_day(selected.since))
+    if selected.until:
+        query = query.where(AuditEvent.occurred_at < start_of_local_day(selected.until + timedelta(days=1)))
+    if selected.before_id is not None:
+        query = query.where(AuditEvent.id < selected.before_id)
+    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE + 1)))
+    has_more = len(events) > AUDIT_PAGE_SIZE
+    events = events[:AUDIT_PAGE_SIZE]
+    case_ids = {int(e.object_id) for e in events if e.object_type == "case" and e.object_id.isdigit()}
+    references = {
+        str(case_id): reference
+        for case_id, reference in db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
+    } if case_ids else {}
+    return AuditPage(events, references, events[-1].id if has_more else None)

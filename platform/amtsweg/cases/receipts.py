@@ -12,10 +12,10 @@ from amtsweg.cases.models import Case
 from amtsweg.cases.queries import citizen_documents_of_case
 from amtsweg.cases.workflow import definition_of
 from amtsweg.forms.display import answer_sections
-from amtsweg.processes.fees import format_cents
 
 
 def receipt_filename(case: Case) -> str:
+    """The file name under which the receipt is downloaded."""
     return f"Eingangsbestaetigung-{case.reference}.pdf"
 
 
@@ -31,8 +31,8 @@ def receipt_pdf(case: Case) -> bytes:
 
     with force_locale(case.locale):
         html = render_template(
-            "status/receipt.html", case=case, definition=definition, localized=localized,
+            "cases/receipt.html", case=case, definition=definition, localized=localized,
             sections=answer_sections(definition, case.answers, case.locale),
-            documents=citizen_documents_of_case(case, ("citizen",)), format_cents=format_cents,
+            documents=citizen_documents_of_case(case, ("citizen",)),
         )
     return HTML(string=html).write_pdf()

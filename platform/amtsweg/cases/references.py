@@ -19,10 +19,12 @@ from amtsweg.tenancy import current_tenant
 
 
 def current_year() -> int:
+    """The year in Germany, which reference numbers count in."""
     return datetime.now(TOWN_TIME).year
 
 
 def format_reference(prefix: str, year: int, number: int) -> str:
+    """A reference number such as ``NA-2026-000123``."""
     return f"{prefix}-{year}-{number:06d}"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,34 +18,33 @@ from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseAccessToken,
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key, documents_of_draft
 from amtsweg.cases.references import next_reference
-from amtsweg.cases.tokens import hash_token, issue_case_token, new_token
+from amtsweg.cases.tokens import issue_case_token
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
+from amtsweg.formatting import format_cents
 from amtsweg.forms.validation import validate_answers
 from amtsweg.notifications.services import queue_mail
 from amtsweg.processes.conditions import prune_hidden
-from amtsweg.processes.fees import FeeError, compute_fees, format_cents
+from amtsweg.processes.fees import FeeError, compute_fees
 from amtsweg.processes.queries import EnabledProcess
 from amtsweg.processes.schema import EmailField, ProcessDefinition
+from amtsweg.tokens import hash_token, new_token
 
 CITIZEN = "citizen"
 
 
-class DefinitionChanged(RuntimeError):
+class DefinitionChanged(DomainError):
     """The process was changed since the draft was started; the citizen must check the answers."""
 
 
-class AnswersIncomplete(ValueError):
+class AnswersIncomplete(DomainError):
     """The answers cannot be submitted; ``errors`` maps field paths to German messages."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(f"{len(errors)} problem(s)")
         self.errors = errors
-
-
-class NotAllowed(RuntimeError):
-    """The case is in a state where the citizen cannot do this (any more)."""
 
 
 def _expiry() -> datetime:
@@ -126,7 +125,8 @@ def send_resume_link(draft: Draft, email: str, resume_url: str, process_title: s
 
 def delete_expired_drafts(now: datetime | None = None) -> int:
     """Delete the current town's expired drafts; their uploads become unlinked and are cleaned up."""
-    result = db.session.execute(delete(Draft).where(Draft.expires_at < (now or datetime.now(UTC))))
+    expired = delete(Draft).where(Draft.expires_at < (now or datetime.now(UTC)))
+    result = cast(CursorResult[Any], db.session.execute(expired))
     db.session.commit()
     return result.rowcount or 0
 
@@ -149,8 +149,9 @@ def _applicant(definition: ProcessDefinition, answers: dict[str, Any]) -> tuple[
             value = answers.get(fld.id)
             if not isinstance(value, str):
                 continue
-            if fld.autocomplete in names and not names[fld.autocomplete]:
-                names[fld.autocomplete] = value.strip()
+            autocomplete = getattr(fld, "autocomplete", None)
+            if autocomplete in names and not names[autocomplete]:
+                names[autocomplete] = value.strip()
             if isinstance(fld, EmailField) and not email:
                 email = value.strip()
     full = " ".join(part for part in (names["given-name"], names["family-name"]) if part)

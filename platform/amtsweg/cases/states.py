@@ -18,4 +18,5 @@ STATUS_LABELS = {
 
 
 def status_label(status: str) -> str:
+    """The staff's name of a case status in the page's language (the key when unknown)."""
     return str(STATUS_LABELS.get(status, status))

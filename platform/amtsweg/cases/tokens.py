@@ -1,32 +1,12 @@
-"""Secret tokens for citizen links (status page, draft resumption): random, stored only hashed."""
+"""A case's status links: each one a secret token (see :mod:`amtsweg.tokens`) stored as a hash."""
 
 from __future__ import annotations
-
-import hashlib
-import hmac
-import secrets
 
 from amtsweg.cases.models import CaseAccessToken
 from amtsweg.extensions import db
 from amtsweg.notifications.mail import town_context
 from amtsweg.tenancy import current_tenant
-
-# 32 random bytes: 256 bits, well above the 128 bits a guessable link must not fall below.
-TOKEN_BYTES = 32
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def hash_token(token: str) -> str:
-    """The SHA-256 hex digest kept in the database instead of the token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def matches(token: str, stored_hash: str) -> bool:
-    """Constant-time check of a token against a stored hash."""
-    return hmac.compare_digest(hash_token(token), stored_hash)
+from amtsweg.tokens import hash_token, new_token
 
 
 def issue_case_token(case_id: int, purpose: str, token: str | None = None) -> str:

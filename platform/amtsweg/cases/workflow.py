@@ -22,17 +22,17 @@ from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import add_working_days, initial_due_date, working_days_between
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
-from amtsweg.clock import today_in_germany
+from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import NotAllowed
 from amtsweg.extensions import db
+from amtsweg.formatting import format_cents
 from amtsweg.notifications.services import queue_mail
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
 from amtsweg.processes.schema import ProcessDefinition, TemplateAction, Transition
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.models import utcnow
 
 # Statuses in which the processing clock does not run.
 PAUSED_STATUSES = frozenset({"waiting_for_citizen", "awaiting_payment"})
@@ -42,7 +42,7 @@ CITIZEN_MAIL_ACTIONS = frozenset({"notify_citizen", "request_documents"})
 FINISHED_STATUSES = frozenset({"approved", "rejected", "closed", "archived", "withdrawn", "deleted"})
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(NotAllowed):
     """The transition is not defined for the case's state or not allowed for the account's roles."""
 
 

@@ -6,13 +6,13 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from amtsweg.archive.cli import archive
+    from amtsweg.cli.archive import archive
     from amtsweg.cli.aussonderung import aussonderung
     from amtsweg.cli.demo import demo
     from amtsweg.cli.documents import documents
+    from amtsweg.cli.jobs import jobs
     from amtsweg.cli.processes import processes
     from amtsweg.cli.tenants import tenants
-    from amtsweg.jobs.cli import jobs
 
     app.cli.add_command(tenants)
     app.cli.add_command(processes)

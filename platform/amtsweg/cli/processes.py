@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from amtsweg.processes.loader import DefinitionError, load_library
+from amtsweg.errors import Problem
+from amtsweg.processes.loader import load_library
 from amtsweg.processes.services import ProcessLibraryError, filing_problems, offer_problems, sync_library
 from amtsweg.tenancy.config import load_all
 
@@ -19,7 +20,7 @@ def processes() -> None:
     """The shared process library."""
 
 
-def _echo_problems(problems: list[DefinitionError]) -> None:
+def _echo_problems(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
 

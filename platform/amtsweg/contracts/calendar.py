@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from icalendar import Calendar, Event
 
+from amtsweg.clock import utcnow
 from amtsweg.contracts.deadlines import InvalidTermsError, PeriodParseError, upcoming_deadlines
 from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import deadline_of, terms_of
+from amtsweg.formatting import format_date
 
 # Deadlines further ahead than this are left out; the feed is re-read by calendars every few hours.
 HORIZON_DAYS = 2 * 365
@@ -18,7 +20,7 @@ HORIZON_DAYS = 2 * 365
 def _event(uid: str, day: date, summary: str, description: str, url: str) -> Event:
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstamp", utcnow())
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     event.add("summary", summary)
@@ -38,13 +40,15 @@ def _events(contract: Contract, today: date, host: str, url: str) -> list[Event]
     events = [
         _event(
             f"contract-{contract.id}-notice-{deadline.notice_by.isoformat()}@{host}",
-            deadline.notice_by,  # type: ignore[arg-type]
+            deadline.notice_by,
             f"Kündigungsfrist: {label}",
-            f"Die Kündigung muss bis zum {deadline.notice_by:%d.%m.%Y} beim Vertragspartner "
-            f"{contract.partner_name} eingegangen sein, damit der Vertrag zum {deadline.ends_on:%d.%m.%Y} endet.",
+            f"Die Kündigung muss bis zum {format_date(deadline.notice_by, 'de')} beim Vertragspartner "
+            f"{contract.partner_name} eingegangen sein, damit der Vertrag zum "
+            f"{format_date(deadline.ends_on, 'de')} endet.",
             url,
         )
-        for deadline in deadlines
+        # Every upcoming deadline has a notice day (the filter tells the type checker).
+        for deadline in deadlines if deadline.notice_by is not None
     ]
     if expiry is not None and expiry.notice_by is None:
         events.append(
@@ -52,7 +56,7 @@ def _events(contract: Contract, today: date, host: str, url: str) -> list[Event]
                 f"contract-{contract.id}-end-{expiry.ends_on.isoformat()}@{host}",
                 expiry.ends_on,
                 f"Vertragsende: {label}",
-                f"Der Vertrag mit {contract.partner_name} endet am {expiry.ends_on:%d.%m.%Y}.",
+                f"Der Vertrag mit {contract.partner_name} endet am {format_date(expiry.ends_on, 'de')}.",
                 url,
             )
         )

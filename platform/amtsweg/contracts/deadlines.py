@@ -41,6 +41,8 @@ from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
 
+from amtsweg.formatting import format_date
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -51,6 +53,13 @@ class PeriodUnit(StrEnum):
     YEARS = "years"
 
 
+# A period is a multiple of one of these.
+_ONE: dict[PeriodUnit, relativedelta] = {
+    PeriodUnit.DAYS: relativedelta(days=1),
+    PeriodUnit.WEEKS: relativedelta(weeks=1),
+    PeriodUnit.MONTHS: relativedelta(months=1),
+    PeriodUnit.YEARS: relativedelta(years=1),
+}
 _UNIT_LABELS: dict[PeriodUnit, tuple[str, str]] = {
     PeriodUnit.DAYS: ("Tag", "Tage"),
     PeriodUnit.WEEKS: ("Woche", "Wochen"),
@@ -96,7 +105,7 @@ class Period:
 
     @property
     def delta(self) -> relativedelta:
-        return relativedelta(**{self.unit.value: self.count})
+        return _ONE[self.unit] * self.count
 
     @property
     def months(self) -> int | None:
@@ -242,7 +251,7 @@ def _latest_receipt(notice: NoticePeriod | None, ends_on: date) -> date:
 
 
 def _de(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return format_date(day, "de")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from amtsweg.contracts.models import Contract
+from amtsweg.formatting import format_amount, format_date
 
 # (column heading, how to read it from a contract); the import maps headings back to fields.
 COLUMNS: list[tuple[str, Callable[[Contract], Any]]] = [
@@ -41,18 +42,13 @@ COLUMNS: list[tuple[str, Callable[[Contract], Any]]] = [
 ]
 
 
-def format_money(value: Decimal) -> str:
-    """1234.5 → "1.234,50"."""
-    return f"{value:,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return format_date(value, "de")
     if isinstance(value, Decimal):
-        return format_money(value)
+        return format_amount(int(value * 100), "de")
     return str(value)
 
 
@@ -74,7 +70,8 @@ def to_csv(contracts: Iterable[Contract]) -> bytes:
 def to_xlsx(contracts: Iterable[Contract]) -> bytes:
     """One sheet "Verträge"; dates and amounts as typed cells."""
     workbook = Workbook()
-    sheet = workbook.active
+    # A new workbook has exactly one worksheet.
+    sheet = workbook.worksheets[0]
     sheet.title = "Verträge"
     sheet.append([heading for heading, _ in COLUMNS])
     for contract in contracts:

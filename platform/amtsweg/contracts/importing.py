@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,7 +21,9 @@ from openpyxl import load_workbook
 from amtsweg.auth.models import User
 from amtsweg.contracts.exporting import COLUMNS
 from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS
-from amtsweg.contracts.services import ContractInput, ContractInvalid, Problem, check, clause_problems
+from amtsweg.contracts.services import ContractInput, ContractInvalid, check, clause_problems
+from amtsweg.errors import DomainError, Problem
+from amtsweg.formatting import format_date
 from amtsweg.text import fold
 
 MAX_ROWS = 5000
@@ -40,7 +43,7 @@ _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file as a whole cannot be read; the message is German."""
 
 
@@ -89,9 +92,10 @@ def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y")
+        # Spreadsheet dates are plain days (no time zone to convert).
+        return format_date(value.date(), "de")
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return format_date(value, "de")
     if isinstance(value, float):
         return f"{value:.2f}" if value != int(value) else str(int(value))
     return str(value).strip()
@@ -193,16 +197,16 @@ def to_input(row: int, values: dict[str, str], people: dict[str, User]) -> tuple
     for heading, field in FIELDS.items():
         text = values.get(heading, "").strip()
         if heading in REQUIRED and not text:
-            problems.append(Problem(field, "Bitte ausfüllen.", row))
+            problems.append(Problem(field, "Bitte ausfüllen.", row=row))
             continue
         try:
             converted[field] = _convert(field, text, people)
         except ValueError as exc:
-            problems.append(Problem(field, str(exc), row))
+            problems.append(Problem(field, str(exc), row=row))
     if problems:
         # Report the clauses too, so that one round of corrections fixes the whole row.
         clauses = {field: text for field, text in converted.items() if isinstance(text, str)}
-        return None, problems + [Problem(p.field, p.message, row) for p in clause_problems(clauses)]
+        return None, problems + [replace(p, row=row) for p in clause_problems(clauses)]
     return ContractInput(**converted), []
 
 
@@ -217,7 +221,7 @@ def parse_rows(table: list[list[str]], people: dict[str, User]) -> tuple[list[di
         rows.append({"row": line, "values": values})
         data, row_problems = to_input(line, values, people)
         if data is not None:
-            row_problems = [Problem(p.field, p.message, line) for p in check(data, taken_numbers=numbers)]
+            row_problems = [replace(p, row=line) for p in check(data, taken_numbers=numbers)]
             if data.number:
                 numbers.add(data.number)
         problems += row_problems
@@ -234,5 +238,5 @@ def inputs_of(rows: list[dict[str, Any]], people: dict[str, User]) -> list[tuple
         if data is not None:
             inputs.append((row["row"], data))
     if problems:
-        raise ContractInvalid(problems)
+        raise ContractInvalid(problems=problems)
     return inputs

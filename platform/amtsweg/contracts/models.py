@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 CONTRACT_TYPES: dict[str, str] = {
@@ -30,7 +30,7 @@ STATUSES: dict[str, str] = {DRAFT: "Entwurf", ACTIVE: "aktiv", TERMINATED: "gek�
 VALUE_INTERVALS: dict[str, str] = {"einmalig": "einmalig", "monatlich": "monatlich", "jaehrlich": "jährlich"}
 
 
-class Contract(TenantOwned, db.Model):
+class Contract(TenantOwned, Model):
     """One contract of a town; `next_notice_by`/`next_end_on` cache the next deadline for the dashboard."""
 
     __tablename__ = "contract"
@@ -90,7 +90,7 @@ class Contract(TenantOwned, db.Model):
         return VALUE_INTERVALS.get(self.value_interval, self.value_interval)
 
 
-class ContractNumberCounter(TenantOwned, db.Model):
+class ContractNumberCounter(TenantOwned, Model):
     """The last generated contract number per town and year (gap-free, locked on use)."""
 
     __tablename__ = "contract_number_counter"
@@ -101,7 +101,7 @@ class ContractNumberCounter(TenantOwned, db.Model):
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class ContractChange(TenantOwned, db.Model):
+class ContractChange(TenantOwned, Model):
     """One changed field of a contract: who, when, old → new. Only ever inserted."""
 
     __tablename__ = "contract_change"
@@ -116,7 +116,7 @@ class ContractChange(TenantOwned, db.Model):
     new_value: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
-class ContractDocument(TenantOwned, db.Model):
+class ContractDocument(TenantOwned, Model):
     """One uploaded version of a contract document; uploading the same title again adds a version."""
 
     __tablename__ = "contract_document"
@@ -133,7 +133,7 @@ class ContractDocument(TenantOwned, db.Model):
     document = relationship("Document", lazy="joined")
 
 
-class ContractReminder(TenantOwned, db.Model):
+class ContractReminder(TenantOwned, Model):
     """A reminder that was queued; the unique key makes it exactly once per deadline and lead time."""
 
     __tablename__ = "contract_reminder"
@@ -147,7 +147,7 @@ class ContractReminder(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class CalendarFeed(TenantOwned, db.Model):
+class CalendarFeed(TenantOwned, Model):
     """A user's secret iCalendar address; only the token's hash is kept."""
 
     __tablename__ = "contract_calendar_feed"
@@ -159,7 +159,7 @@ class CalendarFeed(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class ContractImport(TenantOwned, db.Model):
+class ContractImport(TenantOwned, Model):
     """A parsed import file waiting for confirmation: the rows and their problems, kept server-side."""
 
     __tablename__ = "contract_import"

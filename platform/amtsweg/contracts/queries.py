@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from amtsweg.auth.models import User
-from amtsweg.cases.tokens import hash_token
 from amtsweg.contracts.models import (
     ACTIVE,
     CalendarFeed,
@@ -19,8 +20,9 @@ from amtsweg.contracts.models import (
 )
 from amtsweg.extensions import db
 from amtsweg.text import fold
+from amtsweg.tokens import hash_token
 
-SORTS = {
+SORTS: dict[str, InstrumentedAttribute[Any]] = {
     "nummer": Contract.number,
     "titel": Contract.title,
     "partner": Contract.partner_name,
@@ -47,7 +49,7 @@ class ContractFilter:
     descending: bool = False
 
 
-def _due_within(today: date, days: int) -> object:
+def _due_within(today: date, days: int) -> ColumnElement[bool]:
     last_day = today + timedelta(days=days)
     return or_(
         Contract.next_notice_by.between(today, last_day),
@@ -98,10 +100,12 @@ def due_soon(today: date, days: int = 90) -> list[Contract]:
 
 
 def find_contract(contract_id: int) -> Contract | None:
+    """One of the current town's contracts, or None."""
     return db.session.scalar(select(Contract).where(Contract.id == contract_id))
 
 
 def history(contract_id: int) -> list[ContractChange]:
+    """The recorded changes of a contract, newest first."""
     stmt = (
         select(ContractChange)
         .where(ContractChange.contract_id == contract_id)
@@ -111,6 +115,7 @@ def history(contract_id: int) -> list[ContractChange]:
 
 
 def documents(contract_id: int) -> list[ContractDocument]:
+    """The contract's documents by title, each title's newest version first."""
     stmt = (
         select(ContractDocument)
         .where(ContractDocument.contract_id == contract_id)
@@ -120,6 +125,7 @@ def documents(contract_id: int) -> list[ContractDocument]:
 
 
 def find_document(contract_id: int, attachment_id: int) -> ContractDocument | None:
+    """One document of the contract, or None (another contract's is not found)."""
     return db.session.scalar(
         select(ContractDocument).where(
             ContractDocument.id == attachment_id, ContractDocument.contract_id == contract_id
@@ -128,6 +134,7 @@ def find_document(contract_id: int, attachment_id: int) -> ContractDocument | No
 
 
 def departments() -> list[str]:
+    """The departments the town's contracts name, for the filter."""
     stmt = select(Contract.department).where(Contract.department != "").distinct().order_by(Contract.department)
     return list(db.session.scalars(stmt).all())
 
@@ -138,6 +145,7 @@ def town_users() -> list[User]:
 
 
 def users_by_email() -> dict[str, User]:
+    """The town's accounts by e-mail address (case-insensitive), as the import names people."""
     return {user.email.casefold(): user for user in town_users() if user.email}
 
 
@@ -150,6 +158,7 @@ def feed_owner(token: str) -> User | None:
 
 
 def has_feed(user: User) -> bool:
+    """Whether the account has a calendar feed of its deadlines."""
     return db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.user_id == user.id)) is not None
 
 
@@ -164,4 +173,5 @@ def contracts_of(user: User) -> list[Contract]:
 
 
 def find_import(token: str) -> ContractImport | None:
+    """The import preview that the secret token opens, or None."""
     return db.session.scalar(select(ContractImport).where(ContractImport.token_hash == hash_token(token)))

@@ -4,9 +4,8 @@ calendar tokens, cached deadlines and reminders."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
@@ -14,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from amtsweg.audit.services import record
 from amtsweg.auth.models import User
-from amtsweg.cases.tokens import hash_token, new_token
+from amtsweg.clock import utcnow
 from amtsweg.contracts.deadlines import (
     ContractTerms,
     Deadline,
@@ -26,7 +25,6 @@ from amtsweg.contracts.deadlines import (
     upcoming_deadlines,
     validate_terms,
 )
-from amtsweg.contracts.exporting import format_money
 from amtsweg.contracts.models import (
     ACTIVE,
     CONTRACT_TYPES,
@@ -41,10 +39,12 @@ from amtsweg.contracts.models import (
     ContractReminder,
 )
 from amtsweg.documents.services import store_upload
+from amtsweg.errors import DomainError, Problem
 from amtsweg.extensions import db
+from amtsweg.formatting import format_cents, format_date
 from amtsweg.notifications.services import queue_mail
-from amtsweg.tenancy.models import utcnow
 from amtsweg.text import fold
+from amtsweg.tokens import hash_token, new_token
 
 NUMBER_PATTERN = re.compile(r"V-(\d{4})-(\d{4})")
 REMINDER_TEMPLATE = "vertrag_frist"
@@ -102,29 +102,13 @@ class ContractInput:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A German message about one field (and, for imports, one row of the file)."""
-
-    field: str
-    message: str
-    row: int | None = None
-
-    @property
-    def label(self) -> str:
-        return FIELD_LABELS.get(self.field, self.field)
-
-    def __str__(self) -> str:
-        where = f"Zeile {self.row}, " if self.row is not None else ""
-        return f"{where}{self.label}: {self.message}"
+class ContractInvalid(DomainError):
+    """The input cannot be saved (the problems name field and, for imports, row); nothing was written."""
 
 
-class ContractInvalid(ValueError):
-    """The input cannot be saved; nothing was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(problem) for problem in problems))
-        self.problems = problems
+def field_label(name: str) -> str:
+    """The German label of a contract field, as the problems and the history name it."""
+    return FIELD_LABELS.get(name, name)
 
 
 def terms_of(data: ContractInput | Contract) -> ContractTerms:
@@ -223,7 +207,7 @@ def _display(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return format_date(value, "de")
     if isinstance(value, list):
         return ", ".join(value)
     return str(value)
@@ -238,7 +222,7 @@ def _display_field(name: str, value: Any) -> str:
         user = db.session.scalar(select(User).where(User.id == value))
         return user.label if user is not None else _display(value)
     if name == "value_cents" and value is not None:
-        return f"{format_money(Decimal(value) / 100)} €"
+        return format_cents(value, "de")
     return _display(value)
 
 
@@ -314,14 +298,15 @@ def _commit_or_duplicate(number: str) -> None:
     except IntegrityError as exc:
         # Two clerks entering the same number at the same time: the database decides.
         db.session.rollback()
-        raise ContractInvalid([Problem("number", f"Die Vertragsnummer {number} ist bereits vergeben.")]) from exc
+        taken = Problem("number", f"Die Vertragsnummer {number} ist bereits vergeben.")
+        raise ContractInvalid(problems=[taken]) from exc
 
 
 def create_contract(data: ContractInput, actor: User, today: date | None = None) -> Contract:
     """Check and store a new contract (number generated when none is given)."""
     problems = check(data)
     if problems:
-        raise ContractInvalid(problems)
+        raise ContractInvalid(problems=problems)
     contract = _new_contract(data, actor.label, today or date.today())
     record(actor.label, "contract.created", "contract", contract.id, number=contract.number)
     _commit_or_duplicate(contract.number)
@@ -332,7 +317,7 @@ def update_contract(contract: Contract, data: ContractInput, actor: User, today:
     """Check and store changes; every changed field goes into the history."""
     problems = check(data, contract_id=contract.id)
     if problems:
-        raise ContractInvalid(problems)
+        raise ContractInvalid(problems=problems)
     _apply(contract, data, actor.label, today or date.today())
     record(actor.label, "contract.updated", "contract", contract.id)
     _commit_or_duplicate(contract.number)
@@ -383,7 +368,9 @@ def store_import(filename: str, rows: list[dict[str, Any]], problems: list[Probl
             filename=filename,
             created_by_id=user.id,
             rows=rows,
-            problems=[{"row": p.row, "field": p.field, "label": p.label, "message": p.message} for p in problems],
+            problems=[
+                {"row": p.row, "field": p.path, "label": field_label(p.path), "message": p.message} for p in problems
+            ],
         )
     )
     db.session.commit()
@@ -395,15 +382,15 @@ def confirm_import(
 ) -> list[Contract]:
     """Store every row of a checked preview, or none of them when any row has a problem now."""
     if preview.imported_at is not None:
-        raise ContractInvalid([Problem("number", "Diese Datei wurde bereits übernommen.")])
+        raise ContractInvalid(problems=[Problem("number", "Diese Datei wurde bereits übernommen.")])
     problems: list[Problem] = []
     numbers: set[str] = set()
     for row, data in inputs:
-        problems += [Problem(p.field, p.message, row) for p in check(data, taken_numbers=numbers)]
+        problems += [replace(p, row=row) for p in check(data, taken_numbers=numbers)]
         if data.number:
             numbers.add(data.number)
     if problems:
-        raise ContractInvalid(problems)
+        raise ContractInvalid(problems=problems)
     day = today or date.today()
     contracts = [_new_contract(data, actor.label, day) for _, data in inputs]
     preview.imported_at = utcnow()

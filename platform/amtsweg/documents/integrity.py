@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document, DocumentVersion, IntegrityFinding
 from amtsweg.documents.storage import ObjectMissing, StorageRefused, get_storage
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.models import utcnow
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
@@ -99,7 +99,7 @@ def sweep(grace: timedelta) -> SweepReport:
     known = set(db.session.scalars(select(DocumentVersion.storage_key)))
     known.update(db.session.scalars(select(Document.storage_key)))
     db.session.rollback()
-    cutoff = datetime.now(UTC) - grace
+    cutoff = utcnow() - grace
     storage = get_storage()
     report = SweepReport()
     for stored in storage.objects(f"{slug}/"):
@@ -117,7 +117,7 @@ def sweep(grace: timedelta) -> SweepReport:
 
 def clean_staging(grace: timedelta) -> int:
     """Remove files older than ``grace`` from the staging folder (uploads interrupted mid-way)."""
-    cutoff = (datetime.now(UTC) - grace).timestamp()
+    cutoff = (utcnow() - grace).timestamp()
     removed = 0
     for path in get_storage().staging_dir().iterdir():
         if path.is_file() and path.stat().st_mtime < cutoff:

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 # How a version arrived → the label clerks see.
@@ -37,7 +37,7 @@ class ImmutableDocumentVersion(RuntimeError):
     """A stored document version was about to be changed (its content is kept as it was)."""
 
 
-class Akte(TenantOwned, db.Model):
+class Akte(TenantOwned, Model):
     """The file of one Aktenplan unit and year, holding its Vorgänge."""
 
     __tablename__ = "akte"
@@ -58,7 +58,7 @@ class Akte(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class Vorgang(TenantOwned, db.Model):
+class Vorgang(TenantOwned, Model):
     """A case as a Vorgang of its Akte; closed "zu den Akten" (zdA) it is read-only."""
 
     __tablename__ = "vorgang"
@@ -100,7 +100,7 @@ class Vorgang(TenantOwned, db.Model):
         return next((hold for hold in self.holds if hold.lifted_at is None), None)
 
 
-class LegalHold(TenantOwned, db.Model):
+class LegalHold(TenantOwned, Model):
     """A legal hold on a Vorgang: nothing of it is deleted while it is not lifted."""
 
     __tablename__ = "legal_hold"
@@ -118,7 +118,7 @@ class LegalHold(TenantOwned, db.Model):
     vorgang: Mapped[Vorgang] = relationship(back_populates="holds")
 
 
-class Document(TenantOwned, db.Model):
+class Document(TenantOwned, Model):
     """One Dokument. Linked to a case, to a draft (an upload not yet submitted) or to another
     owner (``owner_type``/``owner_id``, e.g. a contract); unlinked uploads are cleaned up daily.
 
@@ -169,7 +169,7 @@ class Document(TenantOwned, db.Model):
         return self.versions[-1]
 
 
-class DocumentVersion(TenantOwned, db.Model):
+class DocumentVersion(TenantOwned, Model):
     """One content of a document: written once, never changed; removed only with its document."""
 
     __tablename__ = "document_version"
@@ -202,7 +202,7 @@ def _refuse_changed_versions(session: Session, flush_context: object, instances:
             raise ImmutableDocumentVersion(f"version {obj.number} of document {obj.document_id} is immutable")
 
 
-class IntegrityFinding(TenantOwned, db.Model):
+class IntegrityFinding(TenantOwned, Model):
     """A stored version whose content is missing or differs from its SHA-256 (for the operations page)."""
 
     __tablename__ = "integrity_finding"

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from amtsweg.audit.services import record
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Akte, Document, DocumentVersion, LegalHold, Vorgang
 from amtsweg.documents.services import DocumentRefused, Editor
 from amtsweg.documents.storage import get_storage
@@ -30,7 +31,6 @@ from amtsweg.processes.models import Process, ProcessVersion
 from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.aktenplan import Unit
-from amtsweg.tenancy.models import utcnow
 
 MAX_REASON = 1000
 

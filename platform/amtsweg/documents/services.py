@@ -22,9 +22,9 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import magic
 from flask import current_app
@@ -32,12 +32,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from amtsweg.audit.services import record
+from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document, DocumentVersion, Vorgang
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
 from amtsweg.documents.storage import StorageUnavailable, get_storage
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.models import utcnow
 
 CHUNK = 64 * 1024
 # Content types (as libmagic reports them) for the file types a definition may accept.
@@ -61,11 +62,11 @@ MAX_COMPRESSION_RATIO = 100
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
-class UploadRejected(ValueError):
+class UploadRejected(DomainError):
     """The upload was refused; ``str(error)`` is a German message for the citizen."""
 
 
-class DocumentRefused(ValueError):
+class DocumentRefused(DomainError):
     """A change of a document is not allowed now; ``str(error)`` says why, for the clerk."""
 
 
@@ -88,7 +89,7 @@ def clean_filename(name: str) -> str:
     return name[-200:]
 
 
-def _receive(stream: BinaryIO, staging: Path, max_bytes: int) -> tuple[Path, int, str]:
+def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, int, str]:
     """Stream into a staging file; returns its path, size and SHA-256. Too large: nothing kept."""
     digest = hashlib.sha256()
     size = 0
@@ -149,11 +150,11 @@ class _Received:
 
 def new_storage_key() -> str:
     """A fresh opaque key in the current town's part of the store (never a name someone chose)."""
-    now = datetime.now(UTC)
+    now = utcnow()
     return f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
 
 
-def _receive_and_store(stream: BinaryIO, filename: str, accept: Iterable[str], max_bytes: int) -> _Received:
+def _receive_and_store(stream: IO[bytes], filename: str, accept: Iterable[str], max_bytes: int) -> _Received:
     """Receive, check and store one file; UploadRejected (nothing stored) if it is not acceptable."""
     name = clean_filename(filename)
     storage = get_storage()
@@ -185,7 +186,7 @@ def _receive_and_store(stream: BinaryIO, filename: str, accept: Iterable[str], m
 
 
 def store_upload(
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str,
     *,
     accept: Iterable[str],
@@ -251,7 +252,7 @@ def _audit(actor: str, action: str, document: Document, **details: object) -> No
 
 
 def add_version(
-    document: Document, stream: BinaryIO, filename: str, *, editor: Editor,
+    document: Document, stream: IO[bytes], filename: str, *, editor: Editor,
     accept: Iterable[str] = tuple(CONTENT_TYPES), channel: str = "workbench",
 ) -> DocumentVersion:
     """Store a new content of ``document`` as its next version (one transaction); the older
@@ -325,7 +326,7 @@ def delete_document(document: Document) -> None:
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:
     """Delete uploads of the current town that belong to nothing (an abandoned or expired draft)."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = utcnow() - older_than
     stale = db.session.scalars(
         select(Document).where(
             Document.case_id.is_(None), Document.draft_id.is_(None), Document.owner_type.is_(None),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amtsweg.formatting import format_cents
 from amtsweg.processes.conditions import prune_hidden
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.schema import (
     AddressField,
     AnyField,
@@ -28,6 +29,7 @@ YES_NO = {"de": ("Ja", "Nein"), "en": ("Yes", "No")}
 
 
 def text_in(text: Text | None, locale: str) -> str:
+    """A definition's text in ``locale`` (German unless English is asked for)."""
     if text is None:
         return ""
     return text.en if locale == "en" else text.de
@@ -76,7 +78,7 @@ def answer_text(fld: AnyField, value: Any, locale: str) -> str:
     return "" if value is None else str(value)
 
 
-def _rows(fields: list[AnyField], answers: dict[str, Any], locale: str) -> list[Row]:
+def _rows(fields: Sequence[AnyField], answers: dict[str, Any], locale: str) -> list[Row]:
     rows = []
     for fld in fields:
         if isinstance(fld, InfoField) or fld.id not in answers:

@@ -63,6 +63,7 @@ def parse_date(raw: str) -> str:
 
 
 def parse_number(raw: str) -> int | float | str:
+    """A typed number as int or float (German decimal comma); the raw text when it is none."""
     text = raw.replace(" ", "")
     if not _NUMBER.match(text):
         return raw
@@ -81,6 +82,7 @@ def parse_money(raw: str) -> int | str:
 
 
 def format_money_input(cents: int) -> str:
+    """Cents as an amount in an input field: ``1.234,56``."""
     euros, rest = divmod(cents, 100)
     return f"{euros:,}".replace(",", ".") + f",{rest:02d}"
 
@@ -171,6 +173,7 @@ def display_value(fld: AnyField, value: Any) -> Any:
 
 
 def step_field_ids(step: Step) -> set[str]:
+    """The ids of the step's top-level fields."""
     return {fld.id for fld in step.fields}
 
 
@@ -181,6 +184,7 @@ def errors_of_step(step: Step, errors: dict[str, str]) -> dict[str, str]:
 
 
 def step_answers_only(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers that belong to the step's fields."""
     ids = step_field_ids(step)
     return {key: value for key, value in answers.items() if key in ids}
 
@@ -261,11 +265,13 @@ def file_fields(step: Step, answers: dict[str, Any]) -> list[tuple[str, FileFiel
 
 
 def set_path(answers: dict[str, Any], step: Step, path: str, value: Any) -> None:
+    """Store ``value`` at a field of the step or a group item's field (``kinder.0.nachweis``); else UnknownAction."""
     container, key = _file_container(step, answers, path)
     container[key] = value
 
 
 def get_path(answers: dict[str, Any], path: str) -> Any:
+    """The answer at a dotted path (``kinder.0.name``), or None when it does not exist."""
     value: Any = answers
     for part in path.split("."):
         if isinstance(value, list) and part.isdigit() and int(part) < len(value):

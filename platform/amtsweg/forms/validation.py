@@ -15,8 +15,8 @@ from typing import Any
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from amtsweg.formatting import format_cents
 from amtsweg.processes.conditions import FieldState, field_states
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.schema import (
     AddressField,
     CheckboxesField,
@@ -208,7 +208,7 @@ def _address(state: FieldState, today: dt.date, errors: Errors) -> None:
         errors[f"{state.path}.country"] = "Bitte wählen Sie ein Land aus."
     postal_code = value.get("postal_code")
     german = country == "DE" and isinstance(postal_code, str) and postal_code.strip()
-    if german and not POSTAL_CODE_DE.match(postal_code.strip()):
+    if german and not POSTAL_CODE_DE.match(str(postal_code).strip()):
         errors[f"{state.path}.postal_code"] = "Bitte geben Sie eine fünfstellige Postleitzahl ein."
 
 

@@ -18,7 +18,7 @@ timeout=300)``
     Decorator for a module-level function without arguments that ``flask jobs scheduler`` runs
     on a cron schedule (UTC), e.g. ``@periodic("drafts.expire", "15 3 * * *")``. It runs without
     a tenant context; iterate over towns with ``all_tenants_context`` or one ``tenant_context``
-    each. Register the module in ``schedule.PERIODIC_MODULES`` so the scheduler imports it.
+    each. Define it in the module's ``tasks.py``: the scheduler imports every ``amtsweg.<module>.tasks``.
 
 Mail goes through ``amtsweg.notifications.services.queue_mail``, which uses both.
 """

@@ -40,6 +40,7 @@ class PendingJob:
 
 
 def func_path_of(func: Callable[..., Any] | str) -> str:
+    """The importable dotted path of a job function (a path is returned as it is)."""
     if isinstance(func, str):
         return func
     if "<" in func.__qualname__ or "." in func.__qualname__:
@@ -124,6 +125,7 @@ def submit_to_rq(job: PendingJob) -> Job | None:
 
 
 def init_app(app: Flask) -> None:
+    """Dispatch the jobs of a request once its app context ends (after the commit)."""
     @app.teardown_appcontext
     def _dispatch_ready_jobs(exc: BaseException | None) -> None:
         ready = g.pop("amtsweg_jobs_ready", None)

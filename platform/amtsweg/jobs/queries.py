@@ -20,6 +20,7 @@ class FailedJob:
 
 
 def failed_jobs(limit: int = 100) -> list[FailedJob]:
+    """The failed jobs of every queue (up to ``limit`` per queue), with the last line of each error."""
     conn = queues.connection()
     found = []
     for name in queues.QUEUE_NAMES:
@@ -30,7 +31,7 @@ def failed_jobs(limit: int = 100) -> list[FailedJob]:
             result = job.latest_result()
             error = (result.exc_string or "") if result else ""
             last_line = error.strip().splitlines()[-1] if error.strip() else ""
-            found.append(FailedJob(job.id, name, job.description or job.func_name, last_line, job.ended_at))
+            found.append(FailedJob(job.id, name, job.description or job.func_name or "", last_line, job.ended_at))
     return found
 
 

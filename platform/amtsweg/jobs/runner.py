@@ -11,6 +11,9 @@ from amtsweg.extensions import db
 from amtsweg.tenancy.context import tenant_context
 from amtsweg.tenancy.models import Tenant
 
+# Where a worker started without an app (``rq worker``) builds one. A path rather than an import:
+# the plumbing must not depend on the package root, which wires up every face.
+APP_FACTORY = "amtsweg:create_app"
 _process_app: Flask | None = None
 
 
@@ -18,15 +21,15 @@ def _app() -> Flask:
     """The app of this worker process: the CLI's when started by ``flask jobs worker``."""
     global _process_app
     if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+        return current_app._get_current_object()  # type: ignore[attr-defined]
     if _process_app is None:
-        from amtsweg import create_app
-
-        _process_app = create_app()
+        module_name, _, factory = APP_FACTORY.partition(":")
+        _process_app = getattr(importlib.import_module(module_name), factory)()
     return _process_app
 
 
 def resolve(func_path: str) -> Any:
+    """The job function behind a dotted path; only the platform's own functions are allowed."""
     module_name, _, attribute = func_path.rpartition(".")
     if not module_name.startswith("amtsweg."):
         # Job data comes from Redis: only the platform's own functions may be called.

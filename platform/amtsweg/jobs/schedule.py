@@ -16,12 +16,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from croniter import croniter
 from flask import Flask
 
 log = logging.getLogger(__name__)
+# The package's folder, searched for modules with periodic jobs.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 F = TypeVar("F", bound=Callable[..., Any])
 # How long a period's claim is kept in Redis: longer than the longest cron interval in use.
 CLAIM_SECONDS = 8 * 24 * 3600
@@ -68,9 +71,7 @@ def periodic(name: str, cron: str, queue: str = "default") -> Callable[[F], F]:
 
 def discover() -> list[PeriodicJob]:
     """Import every ``amtsweg.<module>.tasks`` so that its ``@periodic`` jobs are registered."""
-    import amtsweg
-
-    for module in pkgutil.iter_modules(amtsweg.__path__):
+    for module in pkgutil.iter_modules([str(PACKAGE_DIR)]):
         if module.ispkg and importlib.util.find_spec(f"amtsweg.{module.name}.tasks") is not None:
             importlib.import_module(f"amtsweg.{module.name}.tasks")
     return sorted(_registry.values(), key=lambda job: job.name)

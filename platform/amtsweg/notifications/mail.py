@@ -75,6 +75,7 @@ def check_template(template: str, locale: str, tenant_slug: str, sources: Mappin
 
 
 def town_context(tenant: TenantInfo) -> dict[str, Any]:
+    """What every mail template may use about the town: names, contact, sender, branding, address."""
     base_domain = current_app.config["BASE_DOMAIN"]
     scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
     return {
@@ -93,6 +94,7 @@ def render(
     tenant: TenantInfo, template: str, context: dict[str, Any], locale: str,
     sources: Mapping[str, str] | None = None,
 ) -> RenderedMail:
+    """The mail ``template`` in ``locale`` (German when missing) with subject, text and optional HTML."""
     env = _environment(tenant.slug, sources)
     text_name = _template_name(env, template, locale, "txt")
     if text_name is None:
@@ -112,6 +114,7 @@ def message_id_for(tenant: TenantInfo, outbox_id: int) -> str:
 
 
 def build_message(tenant: TenantInfo, to: str, rendered: RenderedMail, message_id: str, locale: str) -> EmailMessage:
+    """The e-mail to send: the town's sender, the recipient, the rendered parts and a stable Message-ID."""
     sender = tenant.settings.get("mail", {})
     message = EmailMessage()
     message["From"] = formataddr((sender.get("sender_name", tenant.official_name), sender["sender_address"]))

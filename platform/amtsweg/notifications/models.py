@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 PENDING = "pending"
@@ -18,7 +18,7 @@ FAILED = "failed"
 STATUSES = (PENDING, DELIVERED, FAILED)
 
 
-class OutboxMessage(TenantOwned, db.Model):
+class OutboxMessage(TenantOwned, Model):
     """One side effect to deliver (today: a mail), redelivered by the sweeper until done."""
 
     __tablename__ = "outbox_message"

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.jobs import enqueue
 from amtsweg.notifications import mail
 from amtsweg.notifications.models import FAILED, PENDING, OutboxMessage
 from amtsweg.tenancy.context import current_tenant
-from amtsweg.tenancy.models import utcnow
 
 
 def delivery_job_id(message: OutboxMessage) -> str:

@@ -9,12 +9,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
 from amtsweg.notifications import mail
 from amtsweg.notifications.models import DELIVERED, FAILED, PENDING, OutboxMessage
 from amtsweg.tenancy.context import all_tenants_context, current_tenant
-from amtsweg.tenancy.models import utcnow
 
 log = logging.getLogger(__name__)
 

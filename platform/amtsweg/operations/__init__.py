@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    """Set up request logging, metrics and background jobs."""
     from amtsweg import jobs, logging
     from amtsweg.operations import metrics
 

@@ -44,9 +44,8 @@ class BacklogCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         outbox = GaugeMetricFamily("amtsweg_outbox_messages", "Outbox rows by status", labels=["status"])
         with all_tenants_context():
-            counts = dict(
-                db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-            )
+            by_status = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            counts = dict(db.session.execute(by_status).tuples().all())
         db.session.rollback()
         for status in STATUSES:
             outbox.add_metric([status], counts.get(status, 0))
@@ -73,6 +72,7 @@ class BacklogCollector(Collector):
 
 
 def render() -> Response:
+    """The metrics in Prometheus' text format (summed over all workers when multiprocess)."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
@@ -84,6 +84,7 @@ def render() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Count and time every request by route and status."""
     @app.before_request
     def _start_timer() -> None:
         g.metrics_started = time.perf_counter()

@@ -20,15 +20,15 @@ from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import UploadRejected, store_upload
+from amtsweg.formatting import format_cents
 from amtsweg.forms import inputs
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import EMAIL_RE, validate_answers
 from amtsweg.processes.conditions import field_states, prune_hidden
-from amtsweg.processes.fees import FeeError, compute_fees, format_cents, total_cents
-from amtsweg.processes.queries import EnabledProcess
+from amtsweg.processes.fees import FeeError, compute_fees, total_cents
+from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.processes.schema import AnyField, Form, Step
 from amtsweg.sites import restrict_to
-from amtsweg.web import digital_process_or_404
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
 restrict_to(blueprint, "tenant")

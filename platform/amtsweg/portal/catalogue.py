@@ -6,7 +6,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 
 from amtsweg.processes import queries
-from amtsweg.processes.fees import format_cents
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
 
@@ -33,5 +32,5 @@ def service(slug: str) -> str:
         abort(404)
     return render_template(
         "catalogue/service.html", offered=offered, definition=offered.definition,
-        area_label=AREAS[offered.definition.category], format_cents=format_cents,
+        area_label=AREAS[offered.definition.category],
     )

@@ -27,8 +27,7 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms.inputs import field_id
 from amtsweg.portal.application import localized
-from amtsweg.processes.loader import from_storable
-from amtsweg.processes.models import ProcessVersion
+from amtsweg.processes.queries import definition_of_version
 from amtsweg.sites import restrict_to
 from amtsweg.web import attachment
 
@@ -82,7 +81,7 @@ def _timeline(case: Case) -> list[tuple[Any, str]]:
 
 
 def _definition(case: Case) -> Any:
-    return from_storable(db.session.get(ProcessVersion, case.process_version_id).definition)
+    return definition_of_version(case.process_version_id)
 
 
 def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -> tuple[str, int]:

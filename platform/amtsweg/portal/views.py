@@ -9,10 +9,12 @@ import bleach
 import markdown
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
-from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.queries import town_page
+from amtsweg.web import small_int
 
 blueprint = Blueprint("portal", __name__, template_folder="templates")
 restrict_to(blueprint, "tenant", exempt=lambda: request.endpoint == "portal.index")
@@ -27,14 +29,15 @@ def _tenant_folder() -> Path:
 
 
 @blueprint.route("/")
-def index() -> str | Response:
+def index() -> str | Response | WerkzeugResponse:
     site = g.site
     if site.kind == "admin":
         return redirect(url_for("admin.dashboard"))
     if site.kind == "base":
-        towns = directory.tenants(g.base_domain)
+        search = request.args.get("suche", "").strip()[:100]
+        towns = town_page(search, small_int(request.args.get("seite", "")) or 1)
         port = request.host.partition(":")[2]
-        return render_template("portal/member_towns.html", towns=towns, port=port)
+        return render_template("portal/member_towns.html", towns=towns, search=search, port=port)
     return render_template("portal/start.html")
 
 

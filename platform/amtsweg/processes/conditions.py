@@ -38,6 +38,7 @@ def holds(rule: Logic | None, data: dict[str, Any], *, default: bool) -> bool:
 
 
 def is_visible(fld: AnyField, data: dict[str, Any]) -> bool:
+    """Whether the field is shown for these answers (its ``show_if``, shown without one)."""
     return holds(fld.show_if, data, default=True)
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from amtsweg.errors import DomainError
 from amtsweg.processes.conditions import LogicError, evaluate, holds, prune_hidden
 from amtsweg.processes.schema import ProcessDefinition, Text
 
 
-class FeeError(ValueError):
+class FeeError(DomainError):
     """A fee rule gave no usable amount for the answers."""
 
 
@@ -66,6 +67,7 @@ def _rule_cents(fee_id: str, rule: dict[str, Any], data: dict[str, Any]) -> int:
 
 
 def total_cents(lines: list[FeeLine]) -> int:
+    """The sum of the fee lines."""
     return sum(line.cents for line in lines)
 
 
@@ -82,9 +84,3 @@ def invalid_overrides(definition: ProcessDefinition, overrides: Mapping[str, Any
             problems.append(f"fee '{fee_id}': amount must be a non-negative number of cents")
     return problems
 
-
-def format_cents(cents: int) -> str:
-    """German money format: 123456 → ``1.234,56 €``."""
-    euros, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} €"

@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from cachetools import LRUCache
 from pydantic import ValidationError
 
+from amtsweg.errors import Problem
 from amtsweg.processes.schema import (
     ACTION_TYPES,
     FIELD_TYPES,
-    Issue,
     ProcessDefinition,
     ValidationContext,
     Workflow,
@@ -34,18 +37,6 @@ TEMPLATE_PATTERNS = ("letters/*.html", "mails/*.txt")
 
 
 @dataclass(frozen=True)
-class DefinitionError:
-    """A problem in a definition file: ``file`` relative to the library root, ``path`` inside it."""
-
-    file: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}" if self.path else f"{self.file}: {self.message}"
-
-
-@dataclass(frozen=True)
 class LoadedProcess:
     """A valid definition with its content-hash version and the templates it uses."""
 
@@ -59,7 +50,7 @@ class LoadedProcess:
 class Library:
     processes: dict[str, LoadedProcess] = field(default_factory=dict)
     workflows: dict[str, Workflow] = field(default_factory=dict)
-    errors: list[DefinitionError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
     def get(self, slug: str) -> LoadedProcess | None:
         return self.processes.get(slug)
@@ -76,7 +67,7 @@ def format_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-def issues_from_validation_error(exc: ValidationError) -> list[Issue]:
+def issues_from_validation_error(exc: ValidationError) -> list[Problem]:
     """Turns pydantic's errors into issues with the definition's own paths and plain messages."""
     issues = []
     for error in exc.errors(include_url=False):
@@ -103,7 +94,7 @@ def issues_from_validation_error(exc: ValidationError) -> list[Issue]:
             message = error["msg"]
             if isinstance(value, (str, int, float, bool)) or value is None:
                 message += f" (got {value!r})"
-        issues.append(Issue(format_path(loc), message))
+        issues.append(Problem(format_path(loc), message))
     return issues
 
 
@@ -140,11 +131,11 @@ def load_library(root: Path, leika_csv: Path | None = None) -> Library:
     try:
         leika_keys = read_leika_keys(leika_path)
     except (OSError, KeyError, csv.Error) as exc:
-        library.errors.append(DefinitionError(_rel(leika_path, root), "", f"cannot read LeiKa list: {exc}"))
+        library.errors.append(Problem(file=_rel(leika_path, root), path="", message=f"cannot read LeiKa list: {exc}"))
         leika_keys = frozenset()
 
     plan, plan_problems = aktenplan.load(aktenplan.default_path(root), aktenplan.DEFAULT_FILE)
-    library.errors += [DefinitionError(p.file, p.key, p.message) for p in plan_problems]
+    library.errors += plan_problems
     broken = _load_workflows(root, library)
     _check_shared_templates(root, library)
     context = ValidationContext(
@@ -157,7 +148,7 @@ def load_library(root: Path, leika_csv: Path | None = None) -> Library:
     return library
 
 
-def validate_library(root: Path, leika_csv: Path | None = None) -> tuple[Library, list[DefinitionError]]:
+def validate_library(root: Path, leika_csv: Path | None = None) -> tuple[Library, list[Problem]]:
     """Loads the library and returns it with its errors (empty when everything is valid)."""
     library = load_library(root, leika_csv)
     return library, library.errors
@@ -175,7 +166,7 @@ def _load_workflows(root: Path, library: Library) -> frozenset[str]:
     for path in sorted((root / WORKFLOWS_DIR).glob("*.yaml")):
         name, file = path.stem, _rel(path, root)
         data, problem = read_yaml(path)
-        issues = [Issue("", problem)] if problem else []
+        issues = [Problem("", problem)] if problem else []
         workflow = None
         if not issues:
             try:
@@ -186,21 +177,21 @@ def _load_workflows(root: Path, library: Library) -> frozenset[str]:
             issues = workflow_issues(workflow, "")
         if issues:
             broken.add(name)
-            library.errors += [DefinitionError(file, i.path, i.message) for i in issues]
+            library.errors += [replace(i, file=file) for i in issues]
         elif workflow is not None:
             library.workflows[name] = workflow
     return frozenset(broken)
 
 
-def _template_syntax_errors(path: Path, file: str) -> list[DefinitionError]:
+def _template_syntax_errors(path: Path, file: str) -> list[Problem]:
     text = path.read_text(encoding="utf-8")
     try:
         jinja2.Environment().parse(text)
     except jinja2.TemplateSyntaxError as exc:
-        return [DefinitionError(file, f"line {exc.lineno}", f"template syntax error: {exc.message}")]
+        return [Problem(file=file, path=f"line {exc.lineno}", message=f"template syntax error: {exc.message}")]
     lines = text.splitlines()
     if path.suffix == ".txt" and (len(lines) < 3 or not lines[0].strip() or lines[1].strip()):
-        return [DefinitionError(file, "line 1", "a mail template starts with the subject line and a blank line")]
+        return [Problem("line 1", "a mail template starts with the subject line and a blank line", file=file)]
     return []
 
 
@@ -215,18 +206,18 @@ def _check_shared_templates(root: Path, library: Library) -> None:
 
 
 def _load_process(
-    root: Path, folder: Path, base: ValidationContext, errors: list[DefinitionError]
+    root: Path, folder: Path, base: ValidationContext, errors: list[Problem]
 ) -> LoadedProcess | None:
     path = folder / PROCESS_FILE
     file = _rel(path, root)
     if not path.is_file():
-        errors.append(DefinitionError(file, "", f"{PROCESS_FILE} is missing"))
+        errors.append(Problem(file=file, path="", message=f"{PROCESS_FILE} is missing"))
         return None
     data, problem = read_yaml(path)
     if problem is None and not isinstance(data, dict):
         problem = "the file must contain a mapping of keys"
     if problem:
-        errors.append(DefinitionError(file, "", problem))
+        errors.append(Problem(file=file, path="", message=problem))
         return None
 
     own = _template_names(folder)
@@ -250,7 +241,7 @@ def _load_process(
         issues = issues_from_validation_error(exc)
     else:
         issues = semantic_issues(definition, context)
-    errors += [DefinitionError(file, i.path, i.message) for i in issues]
+    errors += [replace(i, file=file) for i in issues]
     errors += template_errors
     if issues or template_errors:
         return None
@@ -292,6 +283,28 @@ def to_storable(loaded: LoadedProcess) -> dict[str, Any]:
     }
 
 
+# Parsed definitions by version hash. A version is immutable and named by the hash of its content,
+# so a definition is parsed and validated once per process, not on every request that needs it.
+DEFINITIONS_KEPT = 512
+_definitions: LRUCache[str, ProcessDefinition] = LRUCache(maxsize=DEFINITIONS_KEPT)
+_definitions_lock = threading.Lock()
+
+
+def stored_definition(version: str, load: Callable[[], dict[str, Any]]) -> ProcessDefinition:
+    """The definition of the stored version with hash ``version``; ``load()`` gives its
+    :func:`to_storable` data and is only called when the definition is not parsed yet.
+
+    Callers treat the shared definition as read-only.
+    """
+    with _definitions_lock:
+        found = _definitions.get(version)
+    if found is None:
+        found = ProcessDefinition.model_validate(load()["definition"])
+        with _definitions_lock:
+            _definitions[version] = found
+    return found
+
+
 def from_storable(data: dict[str, Any]) -> ProcessDefinition:
     """Rebuilds a definition from :func:`to_storable` output (e.g. a stored version)."""
-    return ProcessDefinition.model_validate(data["definition"])
+    return stored_definition(data["version"], lambda: data)

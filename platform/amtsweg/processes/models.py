@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from amtsweg.extensions import db
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
 
 
@@ -27,7 +27,7 @@ class ImmutableVersionError(RuntimeError):
     """A stored ProcessVersion was about to be changed or deleted."""
 
 
-class Process(db.Model):
+class Process(Model):
     """One process of the shared library (global). Title, summary and keywords mirror the current
     version so that the catalogue needs no definition parsing."""
 
@@ -51,7 +51,7 @@ class Process(db.Model):
     )
 
 
-class ProcessVersion(db.Model):
+class ProcessVersion(Model):
     """An immutable stored definition; cases keep the version they were submitted under."""
 
     __tablename__ = "process_version"
@@ -84,7 +84,7 @@ def _refuse_delete(mapper: Any, connection: Any, target: ProcessVersion) -> None
     raise ImmutableVersionError(f"process version {target.version[:12]} cannot be deleted")
 
 
-class ProcessEnablement(TenantOwned, db.Model):
+class ProcessEnablement(TenantOwned, Model):
     """Whether a town offers a process, with its overrides (fees, department, contact, intro, days)."""
 
     __tablename__ = "process_enablement"

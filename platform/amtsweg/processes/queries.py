@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
+from werkzeug.exceptions import NotFound
 
 from amtsweg.extensions import db
-from amtsweg.processes.loader import from_storable
+from amtsweg.processes.loader import stored_definition
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.processes.schema import AREAS, ProcessDefinition
 from amtsweg.tenancy.context import all_tenants_context
+from amtsweg.tenancy.models import Tenant
 from amtsweg.text import fold
 
 
@@ -74,11 +79,22 @@ def enabled_process(slug: str) -> EnabledProcess | None:
         .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
         .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
         .where(Process.slug == slug, ProcessEnablement.enabled.is_(True))
+        # The stored definition is only read when this process has not parsed the version yet.
+        .options(defer(ProcessVersion.definition), defer(ProcessVersion.source))
     ).first()
     if row is None:
         return None
     process, version, enablement = row
-    return EnabledProcess(process, version, from_storable(version.definition), dict(enablement.overrides or {}))
+    definition = stored_definition(version.version, lambda: version.definition)
+    return EnabledProcess(process, version, definition, dict(enablement.overrides or {}))
+
+
+def digital_process_or_404(slug: str) -> EnabledProcess:
+    """The current town's enabled process with an online form, else 404 (like ``get_or_404``)."""
+    offered = enabled_process(slug)
+    if offered is None or offered.definition.kind != "digital" or offered.definition.form is None:
+        raise NotFound()
+    return offered
 
 
 @dataclass(frozen=True)
@@ -110,27 +126,61 @@ def _haystack(process: Process) -> str:
     return fold(" ".join(parts))
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A process as the catalogue shows and searches it, with its folded texts."""
+
+    entry: CatalogueEntry
+    haystack: str
+    folded_titles: dict[str, str]
+
+
+# Catalogue entries by (process id, current version id): what the catalogue shows of a process
+# only changes with a new version, so each worker folds a version's texts once.
+_listed: LRUCache[tuple[int, int | None], _Listed] = LRUCache(maxsize=2048)
+_listed_lock = threading.Lock()
+
+
+def _listed_processes(keys: list[tuple[int, int | None]]) -> list[_Listed]:
+    with _listed_lock:
+        found = {key: _listed[key] for key in keys if key in _listed}
+    missing = [process_id for process_id, version_id in keys if (process_id, version_id) not in found]
+    if missing:
+        for process in db.session.scalars(select(Process).where(Process.id.in_(missing))):
+            listed = _Listed(
+                CatalogueEntry(process.slug, process.kind, process.category, process.title, process.summary),
+                _haystack(process), {locale: fold(title) for locale, title in process.title.items()},
+            )
+            found[(process.id, process.current_version_id)] = listed
+            with _listed_lock:
+                _listed[(process.id, process.current_version_id)] = listed
+    return [found[key] for key in keys if key in found]
+
+
 def catalogue(search: str | None = None, area: str | None = None, locale: str = "de") -> Catalogue:
-    """The current town's enabled services (one query), filtered by a German-aware search and an area."""
-    processes = db.session.scalars(
-        select(Process)
+    """The current town's enabled services, filtered by a German-aware search and an area.
+
+    One statement of small rows (ids); the processes' texts come from the per-version cache.
+    """
+    keys = [(process_id, version_id) for process_id, version_id in db.session.execute(
+        select(Process.id, Process.current_version_id)
         .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
         .where(ProcessEnablement.enabled.is_(True))
-    ).all()
+    )]
     terms = fold(search or "").split()
-    matching = [p for p in processes if all(term in _haystack(p) for term in terms)]
+    matching = [p for p in _listed_processes(keys) if all(term in p.haystack for term in terms)]
     counts: dict[str, int] = {}
-    for process in matching:
-        counts[process.category] = counts.get(process.category, 0) + 1
-    shown = [p for p in matching if area is None or p.category == area]
+    for listed in matching:
+        counts[listed.entry.category] = counts.get(listed.entry.category, 0) + 1
+    shown = [p for p in matching if area is None or p.entry.category == area]
 
-    def order(process: Process) -> tuple[bool, str]:
+    def order(listed: _Listed) -> tuple[bool, str]:
         # Services whose title contains every search term come first.
-        title = fold(process.title.get(locale) or process.title["de"])
+        title = listed.folded_titles.get(locale) or listed.folded_titles["de"]
         return (not all(term in title for term in terms), title)
 
     return Catalogue(
-        entries=[CatalogueEntry(p.slug, p.kind, p.category, p.title, p.summary) for p in sorted(shown, key=order)],
+        entries=[listed.entry for listed in sorted(shown, key=order)],
         areas=[AreaCount(key, label, counts[key]) for key, label in AREAS.items() if key in counts],
         total=len(matching),
     )
@@ -142,48 +192,105 @@ def catalogue(search: str | None = None, area: str | None = None, locale: str = 
 @dataclass(frozen=True)
 class LibraryRow:
     process: Process
-    # town id → enabled
-    enabled: dict[int, bool]
+    # How many active towns offer it.
+    offered_by: int
+
+
+def _active_town_ids() -> Any:
+    return select(Tenant.id).where(Tenant.active.is_(True))
 
 
 def library_overview(
     search: str | None = None, area: str | None = None, kind: str | None = None, town_id: int | None = None
 ) -> list[LibraryRow]:
-    """Every process with its enablement per town, filtered (platform administration only)."""
+    """Every process with the number of towns offering it, filtered (platform administration only).
+
+    One statement: the numbers are counted by the database, whatever the number of towns.
+    """
+    with all_tenants_context():
+        offered = (
+            select(ProcessEnablement.process_id, func.count().label("towns"))
+            .where(ProcessEnablement.enabled.is_(True), ProcessEnablement.tenant_id.in_(_active_town_ids()))
+            .group_by(ProcessEnablement.process_id)
+            .subquery()
+        )
+        query = (
+            select(Process, func.coalesce(offered.c.towns, 0))
+            .outerjoin(offered, offered.c.process_id == Process.id)
+            .order_by(Process.slug)
+        )
+        if area is not None:
+            query = query.where(Process.category == area)
+        if kind is not None:
+            query = query.where(Process.kind == kind)
+        if town_id is not None:
+            query = query.where(Process.id.in_(
+                select(ProcessEnablement.process_id).where(
+                    ProcessEnablement.tenant_id == town_id, ProcessEnablement.enabled.is_(True)
+                )
+            ))
+        rows = db.session.execute(query).all()
+    terms = fold(search or "").split()
+    return [LibraryRow(process, count) for process, count in rows if all(term in _haystack(process) for term in terms)]
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    process: Process
+    # town id → enabled, for the towns on the page
+    enabled: dict[int, bool]
+
+
+def enablement_matrix(town_ids: list[int]) -> list[MatrixRow]:
+    """Every process with its enablement in the given towns (one page of the matrix; two statements)."""
     with all_tenants_context():
         processes = db.session.scalars(select(Process).order_by(Process.slug)).all()
         enabled: dict[int, dict[int, bool]] = {}
-        for row in db.session.scalars(select(ProcessEnablement)):
-            enabled.setdefault(row.process_id, {})[row.tenant_id] = row.enabled
-    terms = fold(search or "").split()
-    return [
-        LibraryRow(p, enabled.get(p.id, {}))
-        for p in processes
-        if all(term in _haystack(p) for term in terms)
-        and (area is None or p.category == area)
-        and (kind is None or p.kind == kind)
-        and (town_id is None or enabled.get(p.id, {}).get(town_id, False))
-    ]
+        rows = db.session.execute(
+            select(ProcessEnablement.process_id, ProcessEnablement.tenant_id, ProcessEnablement.enabled)
+            .where(ProcessEnablement.tenant_id.in_(town_ids))
+        ).tuples().all() if town_ids else []
+        for process_id, tenant_id, on in rows:
+            enabled.setdefault(process_id, {})[tenant_id] = on
+    return [MatrixRow(p, enabled.get(p.id, {})) for p in processes]
 
 
-def enabled_towns(process: Process) -> dict[int, bool]:
-    """Town id → whether it offers ``process`` (platform administration only)."""
+def enabled_towns(process: Process, town_ids: list[int]) -> dict[int, bool]:
+    """Town id → whether it offers ``process``, for the given towns (platform administration only)."""
+    if not town_ids:
+        return {}
     with all_tenants_context():
         rows = db.session.execute(
-            select(ProcessEnablement.tenant_id, ProcessEnablement.enabled).filter_by(process_id=process.id)
+            select(ProcessEnablement.tenant_id, ProcessEnablement.enabled)
+            .filter_by(process_id=process.id).where(ProcessEnablement.tenant_id.in_(town_ids))
         ).all()
     return {town_id: enabled for town_id, enabled in rows}
 
 
+def definition_of_version(version_id: int) -> ProcessDefinition:
+    """The parsed definition of a stored version; its stored JSON is only read the first time a
+    process needs that version (one small statement otherwise)."""
+    version = db.session.execute(select(ProcessVersion.version).where(ProcessVersion.id == version_id)).scalar_one()
+    return stored_definition(
+        version,
+        lambda: db.session.execute(
+            select(ProcessVersion.definition).where(ProcessVersion.id == version_id)
+        ).scalar_one(),
+    )
+
+
 def process_by_slug(slug: str) -> Process | None:
+    """The library process with this slug, or None."""
     return db.session.scalar(select(Process).filter_by(slug=slug))
 
 
 def current_version(process: Process) -> ProcessVersion | None:
+    """The process's current version, or None before the first sync."""
     return db.session.get(ProcessVersion, process.current_version_id) if process.current_version_id else None
 
 
 def version_of(process: Process, version_id: int) -> ProcessVersion | None:
+    """One version of the process, or None (another process's version is not found)."""
     version = db.session.get(ProcessVersion, version_id)
     return version if version is not None and version.process_id == process.id else None
 
@@ -201,13 +308,15 @@ def version_diff(old: ProcessVersion, new: ProcessVersion) -> list[str]:
     ))
 
 
-def enablement_counts() -> dict[int, dict[str, int]]:
-    """Town id → area → number of enabled processes (platform administration only)."""
+def enablement_counts(town_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Town id → area → number of enabled processes, for the given towns (platform administration only)."""
+    if not town_ids:
+        return {}
     with all_tenants_context():
         rows = db.session.execute(
             select(ProcessEnablement.tenant_id, Process.category, func.count())
             .join(Process, Process.id == ProcessEnablement.process_id)
-            .where(ProcessEnablement.enabled.is_(True))
+            .where(ProcessEnablement.enabled.is_(True), ProcessEnablement.tenant_id.in_(town_ids))
             .group_by(ProcessEnablement.tenant_id, Process.category)
         ).all()
     counts: dict[int, dict[str, int]] = {}

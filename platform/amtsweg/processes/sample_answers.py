@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+from re import _parser as sre_parse
 from typing import Any
 
 from amtsweg.processes.conditions import prune_hidden

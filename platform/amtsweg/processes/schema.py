@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+# The semantic checks report the kernel's problem type under the name they have always used.
+from amtsweg.errors import Problem as Issue
 from amtsweg.tenancy.aktenplan import DEFAULT_FILE, UNIT_NUMBER, Aktenplan
 
 AREAS: dict[str, str] = {
@@ -475,14 +477,6 @@ class ValidationContext:
     folder_name: str | None = None
     # Returns whether a template exists, e.g. template_exists("letters/bescheid-genehmigung.html").
     template_exists: Callable[[str], bool] | None = None
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem in a definition: a dotted path (``form.steps[2].fields[0].type``) and a message."""
-
-    path: str
-    message: str
 
 
 # --------------------------------------------------------------------------- semantic checks

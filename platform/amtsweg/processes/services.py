@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from amtsweg.audit.services import record
+from amtsweg.errors import DomainError, Problem
 from amtsweg.extensions import db
 from amtsweg.processes.fees import invalid_overrides
 from amtsweg.processes.loader import (
@@ -25,7 +26,6 @@ from amtsweg.processes.loader import (
     PROCESS_FILE,
     TEMPLATES_DIR,
     WORKFLOWS_DIR,
-    DefinitionError,
     Library,
     LoadedProcess,
     from_storable,
@@ -44,16 +44,12 @@ OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days")
 SYNC_AUTHOR = "flask processes sync"
 
 
-class ProcessLibraryError(Exception):
-    """The library or a town's ``[processes]`` settings have problems; nothing was changed."""
-
-    def __init__(self, problems: list[DefinitionError]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+class ProcessLibraryError(DomainError):
+    """The library or a town's ``[processes]`` settings have problems (listed); nothing was changed."""
 
 
-class UnknownProcess(LookupError):
-    pass
+class UnknownProcess(DomainError, LookupError):
+    """No process with this slug exists in the library."""
 
 
 @dataclass
@@ -87,40 +83,40 @@ def override_problems(definition: ProcessDefinition, overrides: Mapping[str, Any
     return problems
 
 
-def offer_problems(town: str, settings: Mapping[str, Any], library: Library) -> list[DefinitionError]:
+def offer_problems(town: str, settings: Mapping[str, Any], library: Library) -> list[Problem]:
     """Problems of a town's ``[processes]`` settings (file and key named like tenant.toml)."""
     file = f"tenants/{town}/tenant.toml"
     problems = [
-        DefinitionError(file, f"processes.{key}", "unknown key (allowed: offer, overrides)")
+        Problem(file=file, path=f"processes.{key}", message="unknown key (allowed: offer, overrides)")
         for key in settings if key not in ("offer", "overrides")
     ]
     offer = settings.get("offer", [])
     if isinstance(offer, list):
         problems += [
-            DefinitionError(file, "processes.offer", f"unknown process '{slug}'")
+            Problem(file=file, path="processes.offer", message=f"unknown process '{slug}'")
             for slug in offer if slug not in library.processes
         ]
     elif offer != "all":
-        problems.append(DefinitionError(file, "processes.offer", 'must be "all" or a list of process slugs'))
+        problems.append(Problem(file=file, path="processes.offer", message='must be "all" or a list of process slugs'))
     overrides = settings.get("overrides", {})
     if not isinstance(overrides, Mapping):
-        return [*problems, DefinitionError(file, "processes.overrides", "must be a table per process")]
+        return [*problems, Problem(file=file, path="processes.overrides", message="must be a table per process")]
     for slug, values in overrides.items():
         key = f"processes.overrides.{slug}"
         loaded = library.get(slug)
         if loaded is None:
-            problems.append(DefinitionError(file, key, f"unknown process '{slug}'"))
+            problems.append(Problem(file=file, path=key, message=f"unknown process '{slug}'"))
         elif not isinstance(values, Mapping):
-            problems.append(DefinitionError(file, key, "must be a table of overrides"))
+            problems.append(Problem(file=file, path=key, message="must be a table of overrides"))
         else:
             problems += [
-                DefinitionError(file, f"{key}.{sub}", message)
+                Problem(file=file, path=f"{key}.{sub}", message=message)
                 for sub, message in override_problems(loaded.definition, values)
             ]
     return problems
 
 
-def filing_problems(town: str, plan_settings: Mapping[str, Any] | None, library: Library) -> list[DefinitionError]:
+def filing_problems(town: str, plan_settings: Mapping[str, Any] | None, library: Library) -> list[Problem]:
     """Problems of filing the library's processes under the town's Aktenplan: a mapping in
     ``[aktenplan.processes]`` of an unknown process, or a process whose unit the plan lacks."""
     if not plan_settings:
@@ -128,27 +124,29 @@ def filing_problems(town: str, plan_settings: Mapping[str, Any] | None, library:
     plan = TownPlan.from_settings(dict(plan_settings))
     file = f"tenants/{town}/tenant.toml"
     problems = [
-        DefinitionError(file, f"aktenplan.processes.{slug}", f"unknown process '{slug}'")
+        Problem(f"aktenplan.processes.{slug}", f"unknown process '{slug}'", file=file)
         for slug in plan.processes if slug not in library.processes
     ]
     for slug, loaded in sorted(library.processes.items()):
         named = loaded.definition.aktenplan
         unit = plan.unit_for(slug, named)
         if named is not None and (unit is None or not unit.fileable):
-            problems.append(DefinitionError(
-                file, f"aktenplan.processes.{slug}",
+            problems.append(Problem(
+                f"aktenplan.processes.{slug}",
                 f"process '{slug}' is filed under unit '{plan.processes.get(slug, named)}', which {plan.file} "
                 "does not have (or has no retention there); map it to one of the town's units",
+                file=file,
             ))
     return problems
 
 
-def _names_any(problem: DefinitionError, slugs: set[str]) -> bool:
+def _names_any(problem: Problem, slugs: set[str]) -> bool:
     named = problem.path.split(".")[2] if problem.path.startswith("processes.overrides.") else None
     return named in slugs or any(f"'{slug}'" in problem.message for slug in slugs)
 
 
 def offered(settings: Mapping[str, Any], slug: str) -> bool:
+    """Whether a town's ``[processes]`` settings offer the process ``slug``."""
     offer = settings.get("offer", [])
     return offer == "all" or slug in offer
 
@@ -202,7 +200,7 @@ def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
         broken = {error.file.split("/")[0] for error in library.errors}
         problems = [p for p in problems if p.file.startswith("tenants/") and not _names_any(p, broken)]
     if problems:
-        raise ProcessLibraryError(problems)
+        raise ProcessLibraryError(problems=problems)
 
     report = SyncReport()
     existing = {p.slug: p for p in db.session.scalars(select(Process)).all()}
@@ -211,7 +209,7 @@ def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
             select(Process.slug, ProcessVersion.version).join(
                 ProcessVersion, ProcessVersion.id == Process.current_version_id
             )
-        ).all()
+        ).tuples().all()
     )
     for slug, loaded in sorted(library.processes.items()):
         process = existing.get(slug)
@@ -249,7 +247,7 @@ def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
 # --------------------------------------------------------------------------- editor
 
 
-def check_source(processes_dir: Path, slug: str, source: str) -> tuple[LoadedProcess | None, list[DefinitionError]]:
+def check_source(processes_dir: Path, slug: str, source: str) -> tuple[LoadedProcess | None, list[Problem]]:
     """Validate an edited ``process.yaml`` for ``slug`` in the library's surroundings (workflows,
     shared templates, LeiKa list, the folder's own templates) without touching the library."""
     folder = processes_dir / slug
@@ -276,7 +274,7 @@ def publish_source(processes_dir: Path, slug: str, source: str, author: str) -> 
         raise UnknownProcess(slug)
     loaded, errors = check_source(processes_dir, slug, source)
     if loaded is None or errors:
-        raise ProcessLibraryError(errors)
+        raise ProcessLibraryError(problems=errors)
     previous = process.current_version_id
     version = _store_version(process, loaded, source, author)
     with all_tenants_context():
@@ -325,7 +323,7 @@ def set_overrides(slug: str, overrides: Mapping[str, Any], actor: str) -> Proces
     """Replace the current town's overrides of a process (empty values are dropped; audited)."""
     row = _enablement(slug)
     cleaned = {k: v for k, v in overrides.items() if v not in (None, "", {})}
-    version = db.session.get(ProcessVersion, row.process.current_version_id)
+    version = db.session.get_one(ProcessVersion, row.process.current_version_id)
     problems = override_problems(from_storable(version.definition), cleaned)
     if problems:
         raise ValueError("; ".join(f"{key}: {message}" for key, message in problems))

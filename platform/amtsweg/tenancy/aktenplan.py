@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from amtsweg.tenancy.problems import ConfigProblem
+from amtsweg.errors import Problem
 from amtsweg.yamlfiles import read_yaml
 
 DEFAULT_FILE = "_aktenplan.yaml"
@@ -114,14 +114,14 @@ def _sort_key(number: str) -> tuple[int, ...]:
     return tuple(int(part) for part in number.split("."))
 
 
-def _structure_problems(file: str, plan: _PlanFile) -> list[ConfigProblem]:
+def _structure_problems(file: str, plan: _PlanFile) -> list[Problem]:
     problems = []
     for number in plan.units:
         key = f'units["{number}"]'
         if not UNIT_NUMBER.match(number):
-            problems.append(ConfigProblem(file, key, "a unit number is digits separated by dots, e.g. \"1.2.3\""))
+            problems.append(Problem(key, "a unit number is digits separated by dots, e.g. \"1.2.3\"", file=file))
         elif (parent := _parent(number)) is not None and parent not in plan.units:
-            problems.append(ConfigProblem(file, key, f'its parent unit "{parent}" is missing'))
+            problems.append(Problem(key, f'its parent unit "{parent}" is missing', file=file))
     return problems
 
 
@@ -138,13 +138,13 @@ def _resolve(plan: _PlanFile) -> dict[str, Unit]:
     return resolved
 
 
-def parse(data: Any, file: str) -> tuple[Aktenplan | None, list[ConfigProblem]]:
+def parse(data: Any, file: str) -> tuple[Aktenplan | None, list[Problem]]:
     """Check the contents of a plan file; returns the plan or every problem found."""
     try:
         raw = _PlanFile.model_validate(data)
     except ValidationError as exc:
         return None, [
-            ConfigProblem(file, _key(item["loc"]), item["msg"].removeprefix("Value error, "))
+            Problem(_key(item["loc"]), item["msg"].removeprefix("Value error, "), file=file)
             for item in exc.errors(include_url=False)
         ]
     problems = _structure_problems(file, raw)
@@ -156,8 +156,8 @@ def parse(data: Any, file: str) -> tuple[Aktenplan | None, list[ConfigProblem]]:
         unit = units[number]
         for attribute in ("retention_years", "archive"):
             if getattr(unit, attribute) is None:
-                problems.append(ConfigProblem(
-                    file, f'units["{number}"].{attribute}', "not set here nor on a unit above (needed for filing)"
+                problems.append(Problem(
+                    f'units["{number}"].{attribute}', "not set here nor on a unit above (needed for filing)", file=file
                 ))
     return (None, problems) if problems else (Aktenplan(raw.title, units), [])
 
@@ -168,13 +168,13 @@ def _key(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(file)"
 
 
-def load(path: Path, file: str) -> tuple[Aktenplan | None, list[ConfigProblem]]:
+def load(path: Path, file: str) -> tuple[Aktenplan | None, list[Problem]]:
     """Read and check one plan file; ``file`` is how problems name it."""
     if not path.is_file():
-        return None, [ConfigProblem(file, "(file)", "file is missing")]
+        return None, [Problem("(file)", "file is missing", file=file)]
     data, problem = read_yaml(path)
     if problem:
-        return None, [ConfigProblem(file, "(syntax)", problem)]
+        return None, [Problem("(syntax)", problem, file=file)]
     return parse(data, file)
 
 

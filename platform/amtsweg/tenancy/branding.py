@@ -9,6 +9,7 @@ def _channel(value: int) -> float:
 
 
 def relative_luminance(hex_color: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` colour (0 black … 1 white)."""
     hex_color = hex_color.lstrip("#")
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (0, 2, 4))
     return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)

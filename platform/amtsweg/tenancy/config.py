@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from amtsweg.errors import Problem
 from amtsweg.settings import DEFAULTS
 from amtsweg.tenancy import aktenplan
 from amtsweg.tenancy.branding import contrast_ratio
-from amtsweg.tenancy.problems import ConfigProblem
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 HOST_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
@@ -129,18 +129,18 @@ class TenantConfig(_Strict):
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _problems_from_validation(file: str, error: ValidationError) -> list[ConfigProblem]:
+def _problems_from_validation(file: str, error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(file)"
         message = item["msg"].removeprefix("Value error, ")
-        problems.append(ConfigProblem(file, key, message))
+        problems.append(Problem(key, message, file=file))
     return problems
 
 
 def _town_plan(
     folder: Path, config: TenantConfig, default: aktenplan.Aktenplan | None, default_file: str
-) -> list[ConfigProblem]:
+) -> list[Problem]:
     """Attach the town's Aktenplan (its own file or the default) and check its process mapping."""
     own = folder / aktenplan.TOWN_FILE
     if own.exists():
@@ -155,11 +155,13 @@ def _town_plan(
     for slug, number in config.aktenplan.processes.items():
         unit = plan.unit(number)
         if unit is None:
-            problems.append(ConfigProblem(file, f"aktenplan.processes.{slug}", f"unit '{number}' is not in {source}"))
+            problems.append(Problem(f"aktenplan.processes.{slug}", f"unit '{number}' is not in {source}",
+                                    file=file))
         elif not unit.fileable:
-            problems.append(ConfigProblem(
-                file, f"aktenplan.processes.{slug}",
+            problems.append(Problem(
+                f"aktenplan.processes.{slug}",
                 f"unit '{number}' of {source} has no retention or archive hint, cases cannot be filed there",
+                file=file,
             ))
     config._plan = {"file": source, **plan.to_settings()}
     return problems
@@ -167,33 +169,33 @@ def _town_plan(
 
 def load_tenant_config(
     folder: Path, default_plan: aktenplan.Aktenplan | None = None, default_plan_file: str = ""
-) -> tuple[TenantConfig | None, list[ConfigProblem]]:
+) -> tuple[TenantConfig | None, list[Problem]]:
     """Read one town folder; returns the config or the list of problems."""
     path = folder / "tenant.toml"
     file = f"{folder.name}/tenant.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None, [ConfigProblem(file, "(file)", "file is missing")]
+        return None, [Problem("(file)", "file is missing", file=file)]
     except tomllib.TOMLDecodeError as exc:
-        return None, [ConfigProblem(file, "(syntax)", str(exc))]
+        return None, [Problem("(syntax)", str(exc), file=file)]
     try:
         config = TenantConfig.model_validate(raw)
     except ValidationError as exc:
         return None, _problems_from_validation(file, exc)
     problems = []
     if config.slug != folder.name:
-        problems.append(ConfigProblem(file, "slug", f"'{config.slug}' must equal the folder name '{folder.name}'"))
+        problems.append(Problem("slug", f"'{config.slug}' must equal the folder name '{folder.name}'", file=file))
     if not (folder / config.branding.logo).is_file():
-        problems.append(ConfigProblem(file, "branding.logo", f"file '{config.branding.logo}' not found"))
+        problems.append(Problem("branding.logo", f"file '{config.branding.logo}' not found", file=file))
     for page in ("impressum", "datenschutz", "barrierefreiheit"):
         if not (folder / "pages" / f"{page}.md").is_file():
-            problems.append(ConfigProblem(file, "pages", f"pages/{page}.md is missing"))
+            problems.append(Problem("pages", f"pages/{page}.md is missing", file=file))
     problems += _town_plan(folder, config, default_plan, default_plan_file)
     return (None, problems) if problems else (config, [])
 
 
-def load_all(tenants_dir: Path, processes_dir: Path | None = None) -> tuple[list[TenantConfig], list[ConfigProblem]]:
+def load_all(tenants_dir: Path, processes_dir: Path | None = None) -> tuple[list[TenantConfig], list[Problem]]:
     """Read every town folder with its Aktenplan (the default one from ``processes_dir``, by
     default the repository's library); cross-checks unique prefixes and hosts."""
     library = processes_dir or Path(DEFAULTS["PROCESSES_DIR"])
@@ -210,13 +212,14 @@ def load_all(tenants_dir: Path, processes_dir: Path | None = None) -> tuple[list
     for config in configs:
         file = f"{config.slug}/tenant.toml"
         if config.reference_prefix in seen_prefix:
-            problems.append(ConfigProblem(
-                file, "reference_prefix",
+            problems.append(Problem(
+                "reference_prefix",
                 f"'{config.reference_prefix}' is already used by {seen_prefix[config.reference_prefix]}",
+                file=file,
             ))
         seen_prefix[config.reference_prefix] = config.slug
         for alias in config.aliases:
             if alias in seen_alias:
-                problems.append(ConfigProblem(file, "aliases", f"'{alias}' is already used by {seen_alias[alias]}"))
+                problems.append(Problem("aliases", f"'{alias}' is already used by {seen_alias[alias]}", file=file))
             seen_alias[alias] = config.slug
     return configs, problems

@@ -22,10 +22,12 @@ _all_tenants: ContextVar[bool] = ContextVar("amtsweg_all_tenants", default=False
 
 
 def current_tenant_or_none() -> TenantInfo | None:
+    """The current town, or None outside a town's request or context."""
     return _current.get()
 
 
 def current_tenant() -> TenantInfo:
+    """The current town; raises TenantContextMissing outside one (fail closed)."""
     tenant = _current.get()
     if tenant is None:
         raise TenantContextMissing("no tenant context is active")
@@ -33,6 +35,7 @@ def current_tenant() -> TenantInfo:
 
 
 def all_tenants_active() -> bool:
+    """Whether an explicit all-towns context is active (cross-town jobs and reports)."""
     return _all_tenants.get()
 
 
@@ -80,5 +83,6 @@ def set_request_tenant(tenant: TenantInfo | None) -> None:
 
 
 def clear_request_tenant() -> None:
+    """Forget the request's town when the request ends."""
     _current.set(None)
     _all_tenants.set(False)

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amtsweg.extensions import db
+from amtsweg.clock import utcnow
+from amtsweg.extensions import Model
 from amtsweg.tenancy.aktenplan import TownPlan
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Tenant(db.Model):
+class Tenant(Model):
     """A member town. Loaded from ``tenants/<slug>/tenant.toml`` by ``flask tenants sync``."""
 
     __tablename__ = "tenant"
+    __table_args__ = (
+        # The member list and the admin pages page through the towns by name.
+        Index("ix_tenant_active_name", "active", "name"),
+        # Every process notices a change of the towns by the newest updated_at (resolution.py).
+        Index("ix_tenant_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
@@ -48,6 +51,16 @@ class Tenant(db.Model):
             aliases=tuple(self.aliases or ()),
             settings=dict(self.settings or {}),
         )
+
+
+class TenantAlias(Model):
+    """A further host name of a town (``aliases`` in tenant.toml): a row each, so that a host is
+    resolved with one indexed lookup. Kept in line with ``Tenant.aliases`` by ``flask tenants sync``."""
+
+    __tablename__ = "tenant_alias"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
 @dataclass(frozen=True)

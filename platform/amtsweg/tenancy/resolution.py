@@ -9,16 +9,23 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from amtsweg.extensions import db
-from amtsweg.tenancy.models import Tenant, TenantInfo
+from amtsweg.tenancy.models import Tenant, TenantAlias, TenantInfo
 
 _HOST_WITH_PORT = re.compile(r"^(?P<name>[a-z0-9.-]{1,253})(:\d{1,5})?$")
 SiteKind = Literal["tenant", "base", "admin"]
+# Hosts and slugs a process keeps (known and unknown ones): memory stays bounded with any number of towns.
+CACHE_SIZE = 2048
+# How often a process asks whether the towns changed (one indexed statement).
+CHECK_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -40,45 +47,70 @@ def normalise_host(raw: str | None) -> str | None:
     return name
 
 
-class TenantDirectory:
-    """Host → town lookup, read from the database and kept for a few seconds per process."""
+def _active_town(*conditions: object) -> TenantInfo | None:
+    row = db.session.scalar(select(Tenant).where(Tenant.active.is_(True), *conditions))  # type: ignore[arg-type]
+    return row.info() if row is not None else None
 
-    def __init__(self, ttl_seconds: float = 10.0) -> None:
-        self._ttl = ttl_seconds
+
+def _town_of_host(host: str, base_domain: str) -> TenantInfo | None:
+    """One indexed lookup: by slug for ``<slug>.<base>``, else by alias."""
+    slug, dot, rest = host.partition(".")
+    if dot and rest == base_domain:
+        town = _active_town(Tenant.slug == slug)
+        if town is not None:
+            return town
+    return _active_town(Tenant.id == select(TenantAlias.tenant_id).where(TenantAlias.host == host).scalar_subquery())
+
+
+def _town_of_slug(slug: str) -> TenantInfo | None:
+    return _active_town(Tenant.slug == slug)
+
+
+class TenantDirectory:
+    """Host → town: one indexed lookup per host, then kept in a bounded cache of this process.
+
+    The cache is emptied when the towns change: at once in the process that synced them
+    (:meth:`invalidate`), and in every other process as soon as it sees the newest
+    ``tenant.updated_at`` move, which it asks at most every ``check_seconds``. No process ever
+    loads every town.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE, check_seconds: float = CHECK_SECONDS) -> None:
+        self._check_seconds = check_seconds
         self._lock = threading.Lock()
-        self._loaded_at = 0.0
-        self._by_host: dict[str, TenantInfo] = {}
-        self._by_slug: dict[str, TenantInfo] = {}
-        self._base_domain = ""
+        self._checked_at = 0.0
+        self._stamp: datetime | None = None
+        self._by_host: Callable[[str, str], TenantInfo | None] = lru_cache(maxsize=size)(_town_of_host)
+        self._by_slug: Callable[[str], TenantInfo | None] = lru_cache(maxsize=size)(_town_of_slug)
 
     def invalidate(self) -> None:
         with self._lock:
-            self._loaded_at = 0.0
+            self._clear()
+            self._checked_at = 0.0
+            self._stamp = None
 
-    def _refresh(self, base_domain: str) -> None:
+    def _clear(self) -> None:
+        self._by_host.cache_clear()  # type: ignore[attr-defined]
+        self._by_slug.cache_clear()  # type: ignore[attr-defined]
+
+    def _notice_changes(self) -> None:
         now = time.monotonic()
-        if now - self._loaded_at < self._ttl and base_domain == self._base_domain:
+        if now - self._checked_at < self._check_seconds:
             return
-        rows = db.session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.name)).all()
-        tenants = [row.info() for row in rows]
-        by_host: dict[str, TenantInfo] = {}
-        for tenant in tenants:
-            by_host[f"{tenant.slug}.{base_domain}"] = tenant
-            for alias in tenant.aliases:
-                by_host[alias] = tenant
+        stamp = db.session.scalar(select(func.max(Tenant.updated_at)))
         with self._lock:
-            self._by_host = by_host
-            self._by_slug = {t.slug: t for t in tenants}
-            self._base_domain = base_domain
-            self._loaded_at = now
+            if stamp != self._stamp:
+                self._clear()
+                self._stamp = stamp
+            self._checked_at = now
 
-    def tenants(self, base_domain: str) -> list[TenantInfo]:
-        self._refresh(base_domain)
-        return list(self._by_slug.values())
+    def cached_hosts(self) -> int:
+        return int(self._by_host.cache_info().currsize)  # type: ignore[attr-defined]
 
-    def by_slug(self, slug: str, base_domain: str) -> TenantInfo | None:
-        self._refresh(base_domain)
-        return self._by_slug.get(slug)
+    def by_slug(self, slug: str) -> TenantInfo | None:
+        """The active town ``slug`` (None if there is none)."""
+        self._notice_changes()
+        return self._by_slug(slug)
 
     def resolve(self, raw_host: str | None, base_domain: str) -> Site | None:
         host = normalise_host(raw_host)
@@ -88,8 +120,8 @@ class TenantDirectory:
             return Site("base")
         if host == f"admin.{base_domain}":
             return Site("admin")
-        self._refresh(base_domain)
-        tenant = self._by_host.get(host)
+        self._notice_changes()
+        tenant = self._by_host(host, base_domain)
         return Site("tenant", tenant) if tenant else None
 
 

@@ -8,6 +8,8 @@ transaction, so a pooled connection never carries one town's setting into the ne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, text
@@ -50,16 +52,21 @@ def apply_to_current_session() -> None:
         _apply(session.connection())
 
 
+# Each setting is read in a scalar subquery, which PostgreSQL evaluates once per statement (an
+# InitPlan) instead of calling current_setting() for every row; the comparison with tenant_id is
+# then a plain parameter comparison.
+POLICY_CONDITION = (
+    "((SELECT current_setting('amtsweg.all_tenants', true)) = 'on' OR "
+    "tenant_id = (SELECT NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer))"
+)
+
+
 def policy_sql(table: str) -> list[str]:
     """Statements that switch on row-level security for one tenant-owned table."""
-    condition = (
-        "(current_setting('amtsweg.all_tenants', true) = 'on' OR "
-        "tenant_id = NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer)"
-    )
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {POLICY_NAME} ON {table} USING {condition} WITH CHECK {condition}",
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING {POLICY_CONDITION} WITH CHECK {POLICY_CONDITION}",
     ]
 
 
@@ -72,7 +79,22 @@ def enable_rls(op: Any, table: str) -> None:
 
 
 def disable_rls(op: Any, table: str) -> None:
+    """Drop a table's row-level security policy (in a downgrade; PostgreSQL only)."""
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+@contextmanager
+def every_towns_rows(op: Any, *tables: str) -> Iterator[None]:
+    """For data migrations that copy every town's rows of ``tables``: row-level security is forced
+    on the owner the migration runs as, so a plain copy sees no row at all. FORCE is lifted for
+    those tables while the block runs and put back after it, whatever the policies of that revision
+    read. Both happen inside the migration's transaction: nobody else ever sees the tables unforced."""
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in tables if postgresql else ():
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    yield
+    for table in tables if postgresql else ():
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")

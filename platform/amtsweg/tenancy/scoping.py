@@ -16,6 +16,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql import util as sql_util
 
 from amtsweg.extensions import Base
@@ -31,17 +32,21 @@ class TenantOwned:
 
 
 def _tenant_tables() -> set[str]:
-    return {mapper.local_table.name for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantOwned)}
+    owned = (mapper for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantOwned))
+    return {table.name for mapper in owned for table in mapper.tables}
 
 
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
     """Any entity or table of the statement (also in joins, subqueries, select_from) is tenant-owned."""
     if any(issubclass(mapper.class_, TenantOwned) for mapper in state.all_mappers):
         return True
+    statement = state.statement
+    if not isinstance(statement, ClauseElement):
+        return False
     tenant_tables = _tenant_tables()
     return any(
         getattr(table, "name", None) in tenant_tables
-        for table in sql_util.find_tables(state.statement, include_joins=True, include_aliases=True)
+        for table in sql_util.find_tables(statement, include_joins=True, include_aliases=True)
     )
 
 

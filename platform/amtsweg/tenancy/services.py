@@ -6,18 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, insert, or_, select
 
+from amtsweg.errors import DomainError
 from amtsweg.extensions import db
-from amtsweg.tenancy.config import ConfigProblem, load_all
-from amtsweg.tenancy.models import Tenant
+from amtsweg.tenancy.config import load_all
+from amtsweg.tenancy.models import Tenant, TenantAlias
 from amtsweg.tenancy.resolution import directory
 
 
-class TenantConfigError(Exception):
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+class TenantConfigError(DomainError):
+    """A town folder has problems (listed); nothing was synced."""
 
 
 @dataclass
@@ -35,8 +34,9 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
     """
     configs, problems = load_all(tenants_dir, Path(current_app.config["PROCESSES_DIR"]))
     if problems:
-        raise TenantConfigError(problems)
+        raise TenantConfigError(problems=problems)
     report = SyncReport()
+    changed: list[Tenant] = []
     existing = {t.slug: t for t in db.session.scalars(select(Tenant)).all()}
     for config in configs:
         digest = config.content_hash()
@@ -54,6 +54,7 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
         tenant.official_name = config.official_name
         tenant.reference_prefix = config.reference_prefix
         tenant.aliases = list(config.aliases)
+        changed.append(tenant)
         tenant.settings = config.settings()
         tenant.config_hash = digest
         tenant.active = True
@@ -61,6 +62,21 @@ def sync_tenants(tenants_dir: Path) -> SyncReport:
         if tenant.active:
             tenant.active = False
             report.deactivated.append(tenant.slug)
+    _replace_aliases(changed)
     db.session.commit()
     directory.invalidate()
     return report
+
+
+def _replace_aliases(towns: list[Tenant]) -> None:
+    """The alias rows (what host resolution looks up) of the changed towns match their ``aliases``;
+    an alias that moved from another town moves with it."""
+    if not towns:
+        return
+    db.session.flush()
+    rows = [{"host": alias, "tenant_id": town.id} for town in towns for alias in town.aliases]
+    db.session.execute(delete(TenantAlias).where(or_(
+        TenantAlias.tenant_id.in_([town.id for town in towns]), TenantAlias.host.in_([r["host"] for r in rows])
+    )))
+    if rows:
+        db.session.execute(insert(TenantAlias), rows)

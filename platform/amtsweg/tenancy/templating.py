@@ -1,68 +1,51 @@
-"""Per-town template overrides with a cache that can never mix towns.
+"""Per-town template overrides with caches that can never mix towns.
 
 ``tenants/<slug>/templates/<name>`` wins over the shared template ``<name>`` for that town only.
-The override is loaded under the qualified name ``@<slug>/<name>``, so Jinja's template cache
-(keyed by name) keeps one compiled template per town and name.
+A town with a ``templates/`` folder gets its own overlay of the app's Jinja environment
+(``Environment.overlay``): the same globals and filters, a loader that looks in the town's folder
+first, and a template cache of its own. A template compiled for one town is therefore never found
+in another town's cache. Which towns have a folder is read once per process, when the town's
+first page is rendered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+import threading
 from pathlib import Path
-from typing import Any
 
-from flask.templating import Environment
-from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
-from jinja2 import Environment as JinjaEnvironment
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader
 
-from amtsweg.tenancy.context import current_tenant_or_none
+from amtsweg.tenancy.models import TenantInfo
 
-OVERRIDE_PREFIX = "@"
+# Jinja's default number of compiled templates kept per environment.
+CACHE_SIZE = 400
 
 
-class TenantOverrideLoader(BaseLoader):
-    """Loads only qualified names ``@<slug>/<name>`` from ``<tenants_dir>/<slug>/templates/``."""
+class TenantEnvironments:
+    """The Jinja environment to render with for a town: its overlay, or the shared one."""
 
-    def __init__(self, tenants_dir: Path) -> None:
+    def __init__(self, shared: Environment, tenants_dir: Path) -> None:
+        self.shared = shared
         self.tenants_dir = tenants_dir
+        self._lock = threading.Lock()
+        self._by_slug: dict[str, Environment] = {}
 
-    def path_for(self, slug: str, name: str) -> Path | None:
-        base = (self.tenants_dir / slug / "templates").resolve()
-        candidate = (base / name).resolve()
-        if not candidate.is_relative_to(base) or not candidate.is_file():
-            return None
-        return candidate
+    def for_tenant(self, tenant: TenantInfo | None) -> Environment:
+        """The environment for ``tenant`` (the shared one outside a town or without overrides)."""
+        if tenant is None:
+            return self.shared
+        with self._lock:
+            environment = self._by_slug.get(tenant.slug)
+            if environment is None:
+                environment = self._by_slug[tenant.slug] = self._overlay(tenant.slug)
+        return environment
 
-    def get_source(
-        self, environment: JinjaEnvironment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        if not template.startswith(OVERRIDE_PREFIX):
-            raise TemplateNotFound(template)
-        slug, _, name = template[len(OVERRIDE_PREFIX) :].partition("/")
-        path = self.path_for(slug, name)
-        if path is None:
-            raise TemplateNotFound(template)
-        mtime = path.stat().st_mtime
-        return path.read_text(encoding="utf-8"), str(path), lambda: path.stat().st_mtime == mtime
-
-
-class TenantAwareEnvironment(Environment):
-    """Flask's Jinja environment, resolving each template name for the current town first."""
-
-    override_loader: TenantOverrideLoader
-
-    def __init__(self, app: Any, **options: Any) -> None:
-        super().__init__(app, **options)
-        self.override_loader = TenantOverrideLoader(Path(app.config["TENANTS_DIR"]))
-        self.loader = ChoiceLoader([self.override_loader, self.loader])
-
-    def _qualified(self, name: str) -> str:
-        tenant = current_tenant_or_none()
-        if tenant is None or name.startswith(OVERRIDE_PREFIX):
-            return name
-        if self.override_loader.path_for(tenant.slug, name) is None:
-            return name
-        return f"{OVERRIDE_PREFIX}{tenant.slug}/{name}"
-
-    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Any:
-        return super()._load_template(self._qualified(name), globals)
+    def _overlay(self, slug: str) -> Environment:
+        folder = self.tenants_dir / slug / "templates"
+        if not folder.is_dir():
+            return self.shared
+        assert self.shared.loader is not None  # Flask always gives its environment a loader
+        loaders: list[BaseLoader] = [FileSystemLoader(str(folder)), self.shared.loader]
+        # An explicit cache size gives the overlay an empty cache of its own instead of a copy of the
+        # shared one.
+        return self.shared.overlay(loader=ChoiceLoader(loaders), cache_size=CACHE_SIZE)

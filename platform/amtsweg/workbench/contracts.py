@@ -4,7 +4,6 @@ export, import with preview and the personal calendar feed."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -14,7 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField  # type: ignore[attr-defined]  # not in the stubs yet
 from wtforms.validators import DataRequired, Length, Optional
 
 from amtsweg.auth.access import CONTRACTS_EDITOR, CONTRACTS_VIEWER, roles_required
@@ -24,6 +23,8 @@ from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS, 
 from amtsweg.contracts.services import ContractInput, ContractInvalid
 from amtsweg.documents.services import UploadRejected
 from amtsweg.documents.storage import get_storage
+from amtsweg.errors import Problem
+from amtsweg.formatting import format_amount
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy.context import current_tenant
 from amtsweg.web import attachment, small_int
@@ -118,30 +119,32 @@ class ContractForm(FlaskForm):
             self[name].data = getattr(contract, name)
         self.responsible_id.data = str(contract.responsible_id or "")
         self.deputy_id.data = str(contract.deputy_id or "")
-        self.value.data = (
-            "" if contract.value_cents is None else exporting.format_money(Decimal(contract.value_cents) / 100)
-        )
+        self.value.data = "" if contract.value_cents is None else format_amount(contract.value_cents, "de")
         self.tags.data = ", ".join(contract.tags or [])
 
     def to_input(self) -> ContractInput | None:
         """The typed input, or None after adding an error to the amount field."""
         try:
-            value_cents = importing.parse_money(self.value.data) if self.value.data.strip() else None
+            amount = (self.value.data or "").strip()
+            value_cents = importing.parse_money(amount) if amount else None
         except ValueError as exc:
             self.value.errors = [str(exc)]
             return None
-        same_named = {name: self[name].data for name in SAME_NAMED}
+        same_named: dict[str, Any] = {}
+        for name in SAME_NAMED:
+            value = self[name].data
+            same_named[name] = value.strip() if isinstance(value, str) else value
         return ContractInput(
-            **{name: value.strip() if isinstance(value, str) else value for name, value in same_named.items()},
+            **same_named,
             responsible_id=int(self.responsible_id.data) if self.responsible_id.data else None,
             deputy_id=int(self.deputy_id.data) if self.deputy_id.data else None,
             value_cents=value_cents,
-            tags=[tag.strip() for tag in self.tags.data.split(",") if tag.strip()],
+            tags=[tag.strip() for tag in (self.tags.data or "").split(",") if tag.strip()],
         )
 
-    def show_problems(self, problems: list[services.Problem]) -> None:
+    def show_problems(self, problems: list[Problem]) -> None:
         for problem in problems:
-            name = self.FIELD_OF.get(problem.field, problem.field)
+            name = self.FIELD_OF.get(problem.path, problem.path)
             field = self._fields.get(name, self.title)
             field.errors = [*field.errors, problem.message]
 
@@ -401,7 +404,9 @@ def import_preview(token: str) -> Any:
             inputs = importing.inputs_of(preview.rows, queries.users_by_email())
             contracts = services.confirm_import(preview, inputs, current_user, _today())
         except ContractInvalid as exc:
-            problems = [{"row": p.row, "label": p.label, "message": p.message} for p in exc.problems]
+            problems = [
+                {"row": p.row, "label": services.field_label(p.path), "message": p.message} for p in exc.problems
+            ]
         else:
             flash(gettext("%(count)s Verträge wurden übernommen.", count=len(contracts)), "success")
             return redirect(url_for("contracts.index"))

@@ -17,7 +17,6 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from amtsweg.cases import services
 from amtsweg.cases.models import Draft
-from amtsweg.cases.tokens import hash_token, new_token
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import delete_document
 from amtsweg.documents.storage import get_storage
@@ -26,6 +25,7 @@ from amtsweg.forms import inputs
 from amtsweg.portal.application import store_uploads as store_step_uploads
 from amtsweg.processes.queries import EnabledProcess
 from amtsweg.processes.schema import GroupField
+from amtsweg.tokens import hash_token, new_token
 
 CHANNELS = {"phone": _l("Telefon"), "post": _l("Post"), "in_person": _l("Persönlich vor Ort")}
 
@@ -33,7 +33,7 @@ CHANNELS = {"phone": _l("Telefon"), "post": _l("Post"), "in_person": _l("Persön
 def _group_sizes(offered: EnabledProcess, form: MultiDict[str, str]) -> dict[str, list[dict[str, Any]]]:
     """How many items each group had on the sent page (the page itself carries that state)."""
     assert offered.definition.form is not None
-    sizes = {}
+    sizes: dict[str, list[dict[str, Any]]] = {}
     for fld in offered.definition.form.top_fields():
         if isinstance(fld, GroupField):
             item = re.compile(rf"^{re.escape(fld.id)}\.(\d+)\.")

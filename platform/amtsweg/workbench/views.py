@@ -15,11 +15,24 @@ from werkzeug.datastructures import MultiDict
 from amtsweg.audit.services import record
 from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
+from amtsweg.auth.queries import staff_member, town_staff
+from amtsweg.cases import casework as services
 from amtsweg.cases.deadlines import is_overdue
 from amtsweg.cases.models import Case
-from amtsweg.cases.queries import case_by_idempotency_key, case_events, documents_of_case, messages_of_case
+from amtsweg.cases.queries import (
+    NEWEST,
+    SORTS,
+    AuditFilter,
+    QueueFilter,
+    audit_page,
+    case_by_idempotency_key,
+    case_events,
+    documents_of_case,
+    messages_of_case,
+    notes_of_case,
+    queue_page,
+)
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
-from amtsweg.cases.tokens import new_token
 from amtsweg.cases.workflow import (
     FINISHED_STATUSES,
     Actor,
@@ -36,13 +49,12 @@ from amtsweg.forms.display import answer_sections
 from amtsweg.forms.validation import validate_answers
 from amtsweg.portal.application import condition_context, localized, option_pairs
 from amtsweg.processes.conditions import field_states
-from amtsweg.processes.queries import EnabledProcess, catalogue
+from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
-from amtsweg.web import attachment, digital_process_or_404, small_int
-from amtsweg.workbench import intake, services
-from amtsweg.workbench.queries import AuditFilter, audit_page, notes_of_case, staff_member, town_staff
-from amtsweg.workbench.queue import NEWEST, SORTS, QueueFilter, queue_page
+from amtsweg.tokens import new_token
+from amtsweg.web import attachment, small_int
+from amtsweg.workbench import intake
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/sachbearbeitung", template_folder="templates")
 restrict_to(blueprint, "tenant")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from amtsweg.archive import xdomea
-from amtsweg.tenancy.models import utcnow
+from amtsweg.clock import utcnow
 
 NAME = "Hessisches Landesarchiv (Simulator)"
 VERSION = "1.0"

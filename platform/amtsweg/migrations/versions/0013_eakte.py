@@ -5,16 +5,16 @@ Every existing document becomes version 1 of itself; every archive hand-off beco
 record of the case it handed off.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-04 08:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
-from amtsweg.tenancy.rls import disable_rls, enable_rls
+from amtsweg.tenancy.rls import disable_rls, enable_rls, every_towns_rows
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -33,13 +33,6 @@ def _tenant_column(table: str) -> sa.Column:
 
 def _fk(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", ondelete=ondelete)
-
-
-def _all_towns(on: bool) -> None:
-    # The copies below read and write every town's rows; row-level security (FORCE) applies to
-    # the table owner the migration runs as, so it says so for as long as it copies.
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"SELECT set_config('amtsweg.all_tenants', '{'on' if on else 'off'}', true)")
 
 
 def _records() -> None:
@@ -139,13 +132,15 @@ def _versions() -> None:
     )
     op.create_index("ix_document_version_tenant_id", "document_version", ["tenant_id"])
     op.create_index("ix_document_version_document_id", "document_version", ["document_id"])
-    op.execute(
-        "INSERT INTO document_version (document_id, number, storage_key, filename, content_type, size, sha256, "
-        "channel, created_by, created_at, tenant_id) "
-        "SELECT id, 1, storage_key, filename, content_type, size, sha256, "
-        "CASE source WHEN 'citizen' THEN 'portal' WHEN 'clerk' THEN 'intake' ELSE 'generated' END, "
-        "source, created_at, tenant_id FROM document"
-    )
+    # The new table gets its policy after the copy; the copy reads every town's documents.
+    with every_towns_rows(op, "document"):
+        op.execute(
+            "INSERT INTO document_version (document_id, number, storage_key, filename, content_type, size, sha256, "
+            "channel, created_by, created_at, tenant_id) "
+            "SELECT id, 1, storage_key, filename, content_type, size, sha256, "
+            "CASE source WHEN 'citizen' THEN 'portal' WHEN 'clerk' THEN 'intake' ELSE 'generated' END, "
+            "source, created_at, tenant_id FROM document"
+        )
     if op.get_bind().dialect.name == "postgresql":
         # Defence in depth below the ORM guard: a version's content is never changed.
         op.execute(
@@ -251,24 +246,23 @@ def _aussonderung() -> None:
     )
     op.create_index("ix_disposal_record_tenant_id", "disposal_record", ["tenant_id"])
     # A case handed off before the cycle existed went straight to the archive as its own 0503.
-    op.execute(
-        "INSERT INTO disposal_record (case_reference, process_slug, closed_on, disposal, decided_by, "
-        "document_count, byte_count, deleted_at, tenant_id) "
-        "SELECT case_reference, process_slug, closed_on, 'handed_off', 'process', document_count, 0, created_at, "
-        "tenant_id FROM archive_handoff"
-    )
+    with every_towns_rows(op, "archive_handoff"):
+        op.execute(
+            "INSERT INTO disposal_record (case_reference, process_slug, closed_on, disposal, decided_by, "
+            "document_count, byte_count, deleted_at, tenant_id) "
+            "SELECT case_reference, process_slug, closed_on, 'handed_off', 'process', document_count, 0, "
+            "created_at, tenant_id FROM archive_handoff"
+        )
     disable_rls(op, "archive_handoff")
     op.drop_table("archive_handoff")
 
 
 def upgrade():
-    _all_towns(True)
     _records()
     _versions()
     _aussonderung()
     for table in TABLES:
         enable_rls(op, table)
-    _all_towns(False)
 
 
 def downgrade():

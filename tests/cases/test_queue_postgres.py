@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from amtsweg.cases.queries import QueueFilter, queue_page
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
-from amtsweg.workbench.queue import QueueFilter, queue_page
 from conftest import postgres_app, recorded_statements, tenant_info, town_client
 from sqlalchemy import create_engine, event, text
 from support.logins import login_as

@@ -1,21 +1,27 @@
-"""Workbench state changes: claiming and assigning cases, internal notes. One transaction each."""
+"""A clerk's work on a case besides workflow steps: claiming, assigning, internal notes. One transaction each."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext
+
 from amtsweg.audit.services import record
 from amtsweg.auth.models import User
 from amtsweg.auth.roles import TEAM_LEAD
-from amtsweg.cases.models import Case
+from amtsweg.cases.models import Case, CaseNote
+from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
-from amtsweg.workbench.models import CaseNote
+
+__all__ = ["NOTE_LIMIT", "EmptyNote", "NotAllowed", "add_note", "assign", "claim"]
 
 NOTE_LIMIT = 10000
 
 
-class NotAllowed(Exception):
-    """The account may not do this to the case; nothing was changed."""
+class EmptyNote(DomainError, ValueError):
+    """A note without text is not kept."""
+
+    default_message = lazy_gettext("Bitte geben Sie einen Text für die Notiz ein.")
 
 
 def _set_assignee(case: Case, assignee: User | None, actor: User) -> None:
@@ -52,7 +58,7 @@ def add_note(case: Case, author: User, body: str) -> CaseNote:
     """An internal note on the case (staff only; never shown to the citizen)."""
     text = body.strip()[:NOTE_LIMIT]
     if not text:
-        raise ValueError("a note needs a text")
+        raise EmptyNote()
     note = CaseNote(case_id=case.id, author_id=author.id, author=author.label, body=text)
     db.session.add(note)
     db.session.flush()

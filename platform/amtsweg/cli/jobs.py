@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import Worker
+from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
@@ -38,9 +38,9 @@ def worker(queue_names: tuple[str, ...], name: str | None, burst: bool) -> None:
     names = list(queue_names) or list(queues.QUEUE_NAMES)
     conn = queues.connection(current_app.config["REDIS_URL"])
     rq_queues = [queues.queue(queue_name, conn) for queue_name in names]
-    # Each job runs in a forked work horse: connections of this process must not be shared with it.
-    db.engine.dispose()
-    Worker(rq_queues, connection=conn, name=name, serializer=JSONSerializer).work(
+    # Jobs run in this process (no forked work horse per job), so they reuse its database and
+    # Redis connections instead of opening new ones for every job.
+    SimpleWorker(rq_queues, connection=conn, name=name, serializer=JSONSerializer).work(
         burst=burst, with_scheduler=True
     )
 

@@ -26,7 +26,7 @@ from amtsweg.portal.status import STATUS_TEXT
 from amtsweg.sites import restrict_to
 from amtsweg.web import safe_next_path
 
-blueprint = Blueprint("citizen", __name__, url_prefix="/buergerkonto", template_folder="templates")
+blueprint = Blueprint("account", __name__, url_prefix="/buergerkonto", template_folder="templates")
 restrict_to(blueprint, "tenant")
 
 
@@ -49,7 +49,7 @@ def _provider() -> oidc.ProviderConfig:
 
 
 def _refused(refusal: oidc.LoginRefused) -> tuple[str, int]:
-    return render_template("auth/refused.html", message=refusal.message, back_url=url_for("auth.citizen.index"),
+    return render_template("login_refused.html", message=refusal.message, back_url=url_for("account.index"),
                            back_label=gettext("Zurück zum Bürgerkonto")), refusal.status
 
 
@@ -62,9 +62,9 @@ def _logged_in() -> CitizenAccount:
 
 @blueprint.route("/anmelden")
 def login() -> Any:
-    weiter = safe_next_path(request.args.get("weiter") or url_for("auth.citizen.index"))
+    weiter = safe_next_path(request.args.get("weiter") or url_for("account.index"))
     try:
-        return redirect(oidc.begin(_provider(), url_for("auth.citizen.callback", _external=True), weiter))
+        return redirect(oidc.begin(_provider(), url_for("account.callback", _external=True), weiter))
     except oidc.LoginRefused as refusal:
         return _refused(refusal)
 

@@ -1,0 +1,110 @@
+"""EXPLAIN ANALYZE of the queries behind the slow pages, as the app role under row-level security.
+
+Each query runs in the main town with the town set as the app sets it (``set_config`` per
+transaction). The policies are measured both ways: with the settings read in scalar subqueries
+(evaluated once per statement, the current migration) and, for comparison, temporarily altered back
+to calling ``current_setting()`` for every row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bench.stack import Stack
+
+# The shape of the queue's and the case page's statements (as the ORM sends them, town filter included).
+QUERIES = {
+    "queue: counts per status": "SELECT status, count(*) FROM case_file WHERE tenant_id = %(town)s GROUP BY status",
+    "queue: first page (newest)": "SELECT * FROM case_file WHERE tenant_id = %(town)s ORDER BY id DESC LIMIT 51",
+    # The same order spelled as the (tenant_id, id) index sorts: the planner cannot pick the primary key
+    # and walk through the other towns' newer cases.
+    "queue: first page, ordered by (tenant_id, id)": (
+        "SELECT * FROM case_file WHERE tenant_id = %(town)s ORDER BY tenant_id DESC, id DESC LIMIT 51"
+    ),
+    "queue: by due date, coalesce (today's query)": (
+        "SELECT * FROM case_file WHERE tenant_id = %(town)s ORDER BY coalesce(due_date, '9999-12-31'), id LIMIT 51"
+    ),
+    "queue: by due date, index order": (
+        "SELECT * FROM case_file WHERE tenant_id = %(town)s ORDER BY due_date NULLS LAST, id LIMIT 51"
+    ),
+    "queue: overdue": (
+        "SELECT * FROM case_file WHERE tenant_id = %(town)s AND due_date < current_date AND status NOT IN "
+        "('approved', 'rejected', 'closed', 'archived', 'withdrawn', 'deleted') ORDER BY id DESC LIMIT 51"
+    ),
+    "queue: name search, ILIKE (today's query)": (
+        "SELECT * FROM case_file WHERE tenant_id = %(town)s AND (reference ILIKE '%%quandtmeyer%%' "
+        "OR applicant_name ILIKE '%%quandtmeyer%%') ORDER BY id DESC LIMIT 51"
+    ),
+    "queue: name search, search terms": (
+        "SELECT * FROM case_file WHERE tenant_id = %(town)s AND id IN (SELECT case_id FROM case_search_term "
+        "WHERE tenant_id = %(town)s AND term >= 'quandtmeyer' AND term < 'quandtmeyer' || chr(1114111)) "
+        "ORDER BY id DESC LIMIT 51"
+    ),
+    "case page: audit history (10,000 views)": (
+        "SELECT * FROM audit_event WHERE tenant_id = %(town)s AND object_type = 'case' AND object_id = %(heavy)s "
+        "ORDER BY occurred_at, id"
+    ),
+    "contract search": (
+        "SELECT count(*) FROM contract WHERE tenant_id = %(town)s AND search_text LIKE '%%wartung%%'"
+    ),
+}
+PER_ROW_CONDITION = (
+    "(current_setting('amtsweg.all_tenants', true) = 'on' OR "
+    "tenant_id = NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer)"
+)
+TABLES = ("case_file", "case_search_term", "audit_event", "contract")
+
+
+@dataclass(frozen=True)
+class Plan:
+    query: str
+    policy: str
+    milliseconds: float
+    # Index names the plan reads, and whether it scans a whole table.
+    indexes: list[str]
+    sequential_scan: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node.get("Plans", []) for n in _walk(child))]
+
+
+def _explain(stack: Stack, sql: str, parameters: dict[str, Any], town: int) -> tuple[float, list[str], bool]:
+    with stack.app_role() as conn:
+        conn.execute("SELECT set_config('amtsweg.tenant_id', %s, true)", (str(town),))
+        conn.execute(sql, parameters).fetchall()  # warm the cache, as a page view after another would
+        raw = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, parameters).fetchone()[0]
+        conn.rollback()
+    document = raw if isinstance(raw, list) else json.loads(raw)
+    nodes = _walk(document[0]["Plan"])
+    indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
+    sequential = any(n["Node Type"] == "Seq Scan" for n in nodes)
+    return round(document[0]["Execution Time"], 2), indexes, sequential
+
+
+def _set_policies(stack: Stack, condition: str) -> None:
+    with stack.owner() as conn:
+        for table in TABLES:
+            conn.execute(f"ALTER POLICY tenant_isolation ON {table} USING {condition} WITH CHECK {condition}")
+        conn.commit()
+
+
+def measure(stack: Stack, town: int, heavy_case_id: int) -> list[Plan]:
+    from amtsweg.tenancy.rls import POLICY_CONDITION
+
+    parameters = {"town": town, "heavy": str(heavy_case_id)}
+    plans = []
+    try:
+        for policy, condition in (("per row", PER_ROW_CONDITION), ("once per statement", POLICY_CONDITION)):
+            _set_policies(stack, condition)
+            for name, sql in QUERIES.items():
+                milliseconds, indexes, sequential = _explain(stack, sql, parameters, town)
+                plans.append(Plan(name, policy, milliseconds, indexes, sequential))
+    finally:
+        _set_policies(stack, POLICY_CONDITION)
+    return plans

@@ -1,0 +1,79 @@
+"""Dates, times, money and numbers as people read them, in German or English (Babel's CLDR data).
+
+Timestamps are stored in UTC and shown in the towns' time (Europe/Berlin) with the zone that was in
+force then (MEZ/MESZ, CET/CEST). Without ``locale`` the page's language is used (German outside a
+request). Templates use the same functions as filters: ``date``, ``datetime``, ``money``, ``number``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import dates, numbers
+from flask import Flask, has_request_context
+from flask_babel import get_locale
+
+from amtsweg.clock import TOWN_TIME, as_utc
+
+DEFAULT_LOCALE = "de"
+# The English pages are read in Germany: British conventions (day before month, 24-hour clock,
+# CET/CEST) rather than American ones.
+CLDR_LOCALES = {"de": "de_DE", "en": "en_GB"}
+CURRENCY = "EUR"
+
+
+def _cldr(locale: str | None) -> str:
+    if locale is None:
+        locale = str(get_locale() or DEFAULT_LOCALE) if has_request_context() else DEFAULT_LOCALE
+    return CLDR_LOCALES.get(locale, locale)
+
+
+def _spaced(text: str) -> str:
+    # CLDR puts no-break spaces between amount and sign and before AM/PM; pages, mails, PDFs and
+    # exports keep the plain spaces they have always had.
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _local(moment: datetime) -> datetime:
+    return as_utc(moment).astimezone(TOWN_TIME)
+
+
+def format_date(value: date | datetime, locale: str | None = None) -> str:
+    """``12.03.2026`` / ``12 Mar 2026``; a timestamp counts as the day it is in Germany."""
+    day = _local(value).date() if isinstance(value, datetime) else value
+    return dates.format_date(day, "medium", locale=_cldr(locale))
+
+
+def format_datetime(value: datetime, locale: str | None = None, seconds: bool = False) -> str:
+    """``12.03.2026, 14:05 MEZ`` / ``12 Mar 2026, 14:05 CET``: the towns' local time and its zone."""
+    cldr = _cldr(locale)
+    moment = _local(value)
+    time_text = dates.format_time(moment, "medium" if seconds else "short", locale=cldr)
+    day_and_time = str(dates.get_datetime_format("medium", locale=cldr)).format(
+        time_text, dates.format_date(moment, "medium", locale=cldr)
+    )
+    return _spaced(f"{day_and_time} {dates.get_timezone_name(moment, 'short', locale=cldr)}")
+
+
+def format_cents(cents: int, locale: str | None = None) -> str:
+    """An amount in cents with the euro sign: ``1.234,56 €`` / ``€1,234.56``."""
+    return _spaced(numbers.format_currency(Decimal(cents) / 100, CURRENCY, locale=_cldr(locale)))
+
+
+def format_amount(cents: int, locale: str | None = None) -> str:
+    """An amount in cents without the sign, as typed into a form or a spreadsheet: ``1.234,56``."""
+    return numbers.format_decimal(Decimal(cents) / 100, "#,##0.00", locale=_cldr(locale))
+
+
+def format_number(value: int | float | Decimal, locale: str | None = None) -> str:
+    """A number with the language's separators: ``1.234,5`` / ``1,234.5``."""
+    return numbers.format_decimal(value, locale=_cldr(locale))
+
+
+def init_app(app: Flask) -> None:
+    """Make the formats available to templates as filters."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_cents, "money")
+    app.add_template_filter(format_number, "number")

@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
+# Links in mails written outside a request (demo data, jobs) carry the development server's port.
+SERVE := AMTSWEG_EXTERNAL_PORT=$(PORT) $(FLASK)
 TRANSLATIONS := platform/amtsweg/translations
 
 .PHONY: run test install assets translations translations-update database demo lint bench
 
 run: install assets database demo
 	@$(FLASK) tenants urls --port $(PORT)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(SERVE) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
 	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi
@@ -47,7 +49,7 @@ database: install
 
 # Demo cases and contracts in every town (idempotent; refused in production), and how to log in.
 demo: database
-	$(FLASK) demo seed --port $(PORT)
+	$(SERVE) demo seed --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -109,11 +109,12 @@ class Template:
 def templates(app: Flask, count: int = 12) -> list[Template]:
     """Digital processes with a form whose sample answers pass validation (file fields left out)."""
     from amtsweg.extensions import db
+    from amtsweg.forms.fields.email import EmailField
+    from amtsweg.forms.fields.file import FileField
     from amtsweg.forms.validation import validate_answers
     from amtsweg.processes.loader import from_storable
     from amtsweg.processes.models import Process, ProcessVersion
     from amtsweg.processes.sample_answers import valid_answers
-    from amtsweg.processes.schema import EmailField, FileField
     from sqlalchemy import select
 
     found = []

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request, send_from_directory
-from jinja2 import BaseLoader, Environment, FileSystemLoader
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import NotFound
@@ -17,13 +17,14 @@ from werkzeug.sansio.utils import host_is_trusted
 
 from amtsweg import settings
 from amtsweg.extensions import babel, csrf, db, migrate
+from amtsweg.forms import templating as forms_templating
 from amtsweg.tenancy.context import clear_request_tenant, current_tenant_or_none, set_request_tenant
 from amtsweg.tenancy.resolution import directory
 from amtsweg.tenancy.templating import TenantEnvironments
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Domain modules that render pages of their own by name (the receipt PDF); the faces' templates
-# come with their blueprints.
+# come with their blueprints, the form engine's with its field types.
 DOMAIN_TEMPLATE_MODULES = ("cases",)
 
 
@@ -33,7 +34,8 @@ class AmtswegFlask(Flask):
     @cached_property
     def jinja_loader(self) -> BaseLoader | None:
         folders = ["templates", *(f"{module}/templates" for module in DOMAIN_TEMPLATE_MODULES)]
-        return FileSystemLoader([str(PACKAGE_DIR / folder) for folder in folders])
+        return ChoiceLoader([FileSystemLoader([str(PACKAGE_DIR / folder) for folder in folders]),
+                             forms_templating.template_loader()])
 
     @cached_property
     def tenant_environments(self) -> TenantEnvironments:
@@ -147,13 +149,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
 
-    from amtsweg import formatting, i18n, security, web
+    from amtsweg import formatting, forms, i18n, security, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     _register_request_hooks(app)
     security.init_app(app)
     web.init_app(app)
     formatting.init_app(app)
+    forms.init_app(app)
     _register_template_globals(app)
     _register_assets(app)
 

@@ -1,7 +1,7 @@
 """Demo data for development: a handful of cases and contracts per town, made through the real services.
 
-Every case is submitted like an application received by the office (a draft with valid answers
-through the submission service) and moved through its workflow by the workflow engine; contracts
+Every case is submitted like an application received by the office (valid answers through the
+submission core) and moved through its workflow by the workflow engine; contracts
 go through the contract service. Each demo case has a fixed submission key and each demo contract
 a fixed title per town, so seeding again (also after an interrupted run) creates nothing twice.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,8 +19,9 @@ from sqlalchemy import insert, select, text
 
 from amtsweg.auth.models import User
 from amtsweg.cases import services as case_services
+from amtsweg.cases.assessment import assess
 from amtsweg.cases.deadlines import initial_due_date
-from amtsweg.cases.models import Case, Draft
+from amtsweg.cases.models import Case
 from amtsweg.cases.queries import case_by_idempotency_key
 from amtsweg.cases.search import CaseSearchTerm, terms_of
 from amtsweg.cases.workflow import Actor, perform
@@ -28,14 +30,11 @@ from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import ContractInput, create_contract
 from amtsweg.extensions import db
 from amtsweg.forms.validation import validate_answers
-from amtsweg.notifications.mail import town_context
 from amtsweg.processes.models import Process
 from amtsweg.processes.queries import EnabledProcess, enabled_process
 from amtsweg.processes.sample_answers import valid_answers
-from amtsweg.processes.schema import AddressField, EmailField, FileField
 from amtsweg.tenancy import current_tenant
 from amtsweg.text import fold
-from amtsweg.tokens import hash_token, new_token
 
 # Who the demo's workflow steps and contracts are recorded as in the audit log and the histories.
 DEMO_CLERK = Actor("Demo-Sachbearbeitung", ("clerk",))
@@ -170,7 +169,7 @@ def _offered(preferred: str) -> tuple[EnabledProcess, dict[str, Any]] | None:
         if offered is None or offered.definition.form is None:
             continue
         # Uploads are not part of the demo: the answers keep no file entries without a stored file.
-        files = {fld.id for fld in offered.definition.form.top_fields() if isinstance(fld, FileField)}
+        files = {fld.id for fld in offered.definition.form.top_fields() if fld.accepts_files}
         answers = {key: value for key, value in valid_answers(offered.definition).items() if key not in files}
         if not validate_answers(offered.definition, answers):
             return offered, answers
@@ -189,21 +188,23 @@ def _answers(offered: EnabledProcess, samples: dict[str, Any], demo: DemoCase, a
     asks for them; if a later version of the form rejects them, the plainer answers are used."""
     assert offered.definition.form is not None
     contact = current_tenant().contact
+    by_autocomplete = {"given-name": demo.given_name, "family-name": demo.family_name}
+    # The demo person's own values for the field types that hold personal data, from the sample.
+    by_type: dict[str, Callable[[Any], Any]] = {
+        "email": lambda sample: _email_of(demo),
+        "address": lambda sample: {**sample, "street": demo.street, "house_number": demo.house_number,
+                                   "postal_code": contact.get("postal_code", "61267"),
+                                   "city": contact.get("city", current_tenant().name)},
+    }
     personal = dict(samples)
     for fld in offered.definition.form.top_fields():
         if fld.id not in personal:
             continue
-        autocomplete = getattr(fld, "autocomplete", None)
-        if autocomplete == "given-name":
-            personal[fld.id] = demo.given_name
-        elif autocomplete == "family-name":
-            personal[fld.id] = demo.family_name
-        elif isinstance(fld, EmailField):
-            personal[fld.id] = _email_of(demo)
-        elif isinstance(fld, AddressField):
-            personal[fld.id] = {**personal[fld.id], "street": demo.street, "house_number": demo.house_number,
-                                "postal_code": contact.get("postal_code", "61267"),
-                                "city": contact.get("city", current_tenant().name)}
+        token = getattr(fld, "autocomplete", None)
+        if token in by_autocomplete:
+            personal[fld.id] = by_autocomplete[token]
+        elif fld.type_name() in by_type:
+            personal[fld.id] = by_type[fld.type_name()](personal[fld.id])
     detailed = dict(personal)
     if offered.process.slug == demo.process:
         detailed.update({key: (arrived - value).isoformat() if isinstance(value, timedelta) else value
@@ -223,16 +224,9 @@ def _seed_case(demo: DemoCase, key: str) -> str | None:
     assert offered.definition.form is not None
     arrived = utcnow() - timedelta(days=demo.days_ago)
     answers = _answers(offered, samples, demo, arrived.date())
-    draft = Draft(
-        token_hash=hash_token(new_token()), process_slug=offered.process.slug,
-        process_version_id=offered.version.id, answers=answers,
-        completed_steps=len(offered.definition.form.steps), submission_key=key, expires_at=utcnow(),
-    )
-    db.session.add(draft)
-    status_url = town_context(current_tenant())["town_url"] + "vorgang/{}"
     office = demo.channel != "online"
-    case = case_services.submit_draft(draft, offered, key, "de", status_url.format, channel=demo.channel,
-                                      actor=DEMO_CLERK.label if office else case_services.CITIZEN).case
+    case = case_services.submit(assess(offered, answers), [], idempotency_key=key, locale="de", channel=demo.channel,
+                                actor=DEMO_CLERK.label if office else case_services.CITIZEN).case
     # The demo needs a history: the application arrived ``days_ago`` days ago, with the due date
     # that arrival gives (no service back-dates a case, so the demo does it before any step).
     case.submitted_at = arrived

@@ -9,7 +9,7 @@ def select_locale() -> str:
     """The page's language: the visitor's choice, the town's default, or German."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        # Commands and jobs speak the default language (their messages go to operators' logs).
+        # Jobs and commands (domain messages raised there; a mail carries its own locale).
         return languages[0]
     chosen = session.get("locale")
     if isinstance(chosen, str) and chosen in languages:

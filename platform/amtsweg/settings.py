@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "BASE_DOMAIN": "localhost",
     # host names (without port) the app answers to; empty = derived from BASE_DOMAIN and aliases
     "TRUSTED_HOSTS": [],
+    # scheme of links that leave the app (mails, jobs, PDFs, exports); production: https
+    "PREFERRED_URL_SCHEME": "http",
+    # port of those links; 0 = the port of the request being served (none outside a request)
+    "EXTERNAL_PORT": 0,
     # number of proxies whose X-Forwarded-* headers are trusted (0 = none)
     "PROXY_COUNT": 0,
     # folder with one sub-folder per town (tenant.toml)

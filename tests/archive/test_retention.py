@@ -76,7 +76,7 @@ def make_closed_case(app: Flask, town: str, process: str, closed_at: datetime, n
         queue_mail(to=EMAIL, template="eingangsbestaetigung",
                    context={"reference": case.reference, "process_title": "x", "status_url": "https://x.example/",
                             "submitted_on": "01.03.2001", "fee": ""},
-                   dedupe_key=f"eingang-{case.reference}")
+                   dedupe_key=f"eingang-{case.reference}", case_id=case.id)
         record("citizen", "case.submitted", "case", case.id, reference=case.reference)
         db.session.commit()
         return case.reference

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from amtsweg.cases import services
+from amtsweg.cases import drafts
 from amtsweg.cases.models import Draft
 from amtsweg.cases.tasks import cleanup
 from amtsweg.documents.models import Document
@@ -28,8 +28,8 @@ def test_expired_drafts_and_then_their_uploads_are_removed_in_every_town(app):
     town = tenant_info(app, "graevenwiesbach")
     with app.app_context(), tenant_context(town):
         offered = enabled_process("hundesteuer-anmelden")
-        old, _ = services.start_draft(offered)
-        fresh, _ = services.start_draft(offered)
+        old, _ = drafts.start_draft(offered)
+        fresh, _ = drafts.start_draft(offered)
         store_upload(io.BytesIO(PDF), "alt.pdf", accept=["pdf"], max_bytes=1024, draft_id=old.id)
         old.expires_at = datetime.now(UTC) - timedelta(days=1)
         db.session.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from amtsweg.cases import services
+from amtsweg.cases import drafts
+from amtsweg.cases.assessment import assess
 from amtsweg.cases.models import Case, Draft
 from amtsweg.cases.references import next_reference
 from amtsweg.extensions import db
@@ -65,9 +66,9 @@ def test_the_same_review_form_sent_in_parallel_makes_one_case(pg_app):
     town = tenant_info(pg_app, "usingen")
     with pg_app.app_context(), tenant_context(town):
         offered = enabled_process("hundesteuer-anmelden")
-        draft, _ = services.start_draft(offered)
-        services.save_answers(draft, valid_answers(offered.definition), completed_steps=3)
-        draft_id, key = draft.id, draft.submission_key
+        draft, _ = drafts.start_draft(offered)
+        drafts.save_step(draft, offered, valid_answers(offered.definition), completed_steps=3)
+        draft_id = draft.id
 
     def send(index: int) -> str:
         with pg_app.test_request_context(), tenant_context(town):
@@ -75,7 +76,7 @@ def test_the_same_review_form_sent_in_parallel_makes_one_case(pg_app):
             draft = db.session.get(Draft, draft_id)
             if draft is None:
                 return "already submitted"
-            submission = services.submit_draft(draft, offered, key, "de", status_url_for=lambda token: token)
+            submission = drafts.submit_draft(draft, assess(offered, draft.answers), "de")
             return submission.case.reference
 
     references = _in_threads(send, 4)

@@ -4,6 +4,7 @@ documents and roles."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from datetime import date
@@ -298,3 +299,20 @@ def test_amounts_that_are_no_finite_euro_value_get_a_german_message(text):
 
     with pytest.raises(ValueError, match="Betrag"):
         parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"notice_period": "irgendwann mal"}, 'Notice period "irgendwann mal" not understood – example:'),
+        ({"ends_on": "2023-06-30", "renewal_period": "", "minimum_term": ""},
+         "The contract end 30.06.2023 is before the contract start 01.01.2024."),
+        ({"value": "zwölf Euro"}, 'Amount "zwölf Euro" not understood – example: 1.234,56'),
+    ],
+)
+def test_an_english_editor_gets_the_refusal_in_english(app, client_for, values, message):
+    editor = usingen_editor(client_for)
+    editor.get("/sprache/en")
+    response = post_form(editor, f"{BASE}/neu", **values)
+    assert response.status_code == 400
+    assert message in html.unescape(_page_text(response))

@@ -12,7 +12,6 @@ import pytest
 from amtsweg.clock import today_in_germany
 from amtsweg.contracts import services
 from amtsweg.contracts.models import Contract, ContractReminder
-from amtsweg.contracts.tasks import _contract_url
 from amtsweg.extensions import db
 from amtsweg.jobs import schedule
 from amtsweg.notifications import mail
@@ -107,7 +106,7 @@ def test_each_lead_time_reminds_once_and_a_late_contract_gets_only_the_most_urge
         notice_by = db.session.get(Contract, contract_id).next_notice_by
 
         def run(day: date) -> int:
-            return services.send_due_reminders(day, [90, 30, 7], _contract_url)
+            return services.send_due_reminders(day, [90, 30, 7])
 
         assert run(notice_by - timedelta(days=91)) == 0
         assert run(notice_by - timedelta(days=90)) == 1

@@ -1,11 +1,13 @@
-"""Server-side validation of answers: one German message per field path."""
+"""Server-side validation of answers: one message per field path, in the page's language."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from amtsweg.forms.fields.address import AddressField
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.schema import ProcessDefinition
+from flask_babel import force_locale
 
 T = {"de": "Feld", "en": "Field"}
 TODAY = dt.date(2026, 3, 2)
@@ -108,3 +110,24 @@ def test_hidden_fields_are_not_validated():
     })
     assert validate_answers(definition, {"firma": False, "name": ""}) == {}
     assert validate_answers(definition, {"firma": True}) == {"name": "Bitte füllen Sie dieses Feld aus."}
+
+
+def test_messages_follow_the_language_of_the_page(app):
+    with app.test_request_context(), force_locale("en"):
+        errors = check(name="E", betrag=100, geburt="2030-01-01", ok="ja",
+                       adresse={"street": "Hauptstraße", "house_number": "", "postal_code": "612", "city": "Usingen"})
+    assert errors == {
+        "name": "Please enter at least 2 characters.",
+        "betrag": "The amount must be at least €25.00.",
+        "geburt": "The date must not be in the future.",
+        "ok": "Please choose “Yes” or “No”.",
+        "adresse.house_number": "Please enter the house number.",
+        "adresse.postal_code": "Please enter a five-digit postcode.",
+    }
+
+
+def test_an_address_reads_with_the_countrys_name():
+    address = AddressField.model_validate({"id": "a", "type": "address", "label": T, "country": True})
+    value = {"street": "Rue de Rivoli", "house_number": "1", "postal_code": "75001", "city": "Paris", "country": "FR"}
+    assert address.answer_text(value, "de") == "Rue de Rivoli 1, 75001 Paris, Frankreich"
+    assert address.answer_text(value, "en") == "Rue de Rivoli 1, 75001 Paris, France"

@@ -77,8 +77,10 @@ def test_a_citizen_applies_with_a_dangerous_dog_and_a_permit(app, server, chromi
     page.fill("#feld-hunde-0-gehalten-seit", "01.06.2021")
     page.check("#feld-hunde-0-gefaehrlich")
     _next(page)
-    # The server now shows the questions that only apply to a dangerous dog.
-    assert page.get_by_text("Warum gilt der Hund als gefährlich?").count() == 1
+    # The server now shows the questions that only apply to a dangerous dog; the error summary names
+    # the one still to be answered.
+    assert page.locator("legend", has_text="Warum gilt der Hund als gefährlich?").count() == 1
+    assert page.locator("#fehlerliste a", has_text="Hund 1 – Warum gilt der Hund als gefährlich?: ").count() == 1
     _check(page, javascript)
     page.check("#feld-hunde-0-gefaehrlich-grund")
     page.check("#feld-hunde-0-erlaubnis-vorhanden")

@@ -273,15 +273,13 @@ def test_an_expired_draft_link_says_so_in_german(app):
 
 
 def test_a_failing_fee_rule_never_loses_the_application(app, monkeypatch):
-    from amtsweg.cases import services as case_services
-    from amtsweg.portal import application
+    from amtsweg.cases import assessment
     from amtsweg.processes.fees import FeeError
 
     def broken_rule(*args, **kwargs):
         raise FeeError("fee 'steuer': rule failed")
 
-    monkeypatch.setattr(case_services, "compute_fees", broken_rule)
-    monkeypatch.setattr(application, "compute_fees", broken_rule)
+    monkeypatch.setattr(assessment, "compute_fees", broken_rule)
     client = town_client(app, "neu-anspach")
     fill_all_steps(client)
     review = client.get(f"/antrag/{SLUG}/pruefen").get_data(as_text=True)

@@ -15,7 +15,7 @@ from amtsweg.cases.models import Case
 from amtsweg.extensions import db
 from amtsweg.tenancy import all_tenants_context
 from cases.applying import csrf_of, fill_all_steps, start, submit
-from conftest import TOWNS, town_client
+from conftest import TOWNS, recorded_statements, town_client
 from support.browser import axe_violations, describe_violations
 from support.oidc_provider import OidcClient, OidcProvider, client_for_host_prefix, default_clients, oidc_login
 from support.services import require_executable, unavailable
@@ -104,6 +104,19 @@ def test_the_account_lists_only_its_own_applications_in_this_town(app):
     status = citizen.get(opened.headers["Location"])
     assert status.status_code == 200 and own in status.get_data(as_text=True)
     assert citizen.get(f"/buergerkonto/vorgang/{anonymous}").status_code == 404
+
+
+def test_opening_an_application_from_the_account_writes_nothing_and_its_link_fails_elsewhere(app):
+    citizen = town_client(app, "usingen")
+    citizen_login(citizen)
+    own = _apply_online(citizen)
+    with recorded_statements(app) as statements:
+        opened = citizen.get(f"/buergerkonto/vorgang/{own}")
+    assert [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))] == []
+    link = opened.headers["Location"]
+    assert own in town_client(app, "usingen").get(link).get_data(as_text=True)
+    assert town_client(app, "schmitten").get(link).status_code == 404
+    assert town_client(app, "usingen").get(link[:-2] + ("AA" if not link.endswith("AA") else "BB")).status_code == 404
 
 
 def test_another_towns_host_shows_none_of_the_citizens_applications(app):

@@ -11,8 +11,9 @@ from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from cases.applying import csrf_of, fill_all_steps, submit
-from conftest import tenant_info, town_client
+from conftest import host_client, sent_mails, tenant_info, town_client
 from sqlalchemy import select
+from support.logins import csrf_token_of, login_as
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -108,3 +109,64 @@ def test_no_action_works_on_another_towns_host(app, submitted):
     other = town_client(app, "usingen")
     for path in ("", "/zurueckziehen", "/eingangsbestaetigung.pdf"):
         assert other.get(link + path).status_code == 404
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_after_the_citizen_replied_the_status_page_no_longer_asks_for_a_reply(app, submitted):
+    client, link = submitted
+    reference = _case(app)["reference"]
+    clerk = town_client(app, "schmitten")
+    login_as(clerk, "clerk")
+    for transition, text in (("start", ""), ("request_information", "Bitte reichen Sie den Impfpass nach.")):
+        page = clerk.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True)
+        clerk.post(f"/sachbearbeitung/vorgang/{reference}/schritt/{transition}",
+                   data={"csrf_token": csrf_token_of(page), "nachricht": text})
+    asking = _text(client.get(link).get_data(as_text=True))
+    assert "Bitte beantworten Sie unsere Nachricht." in asking and "Antworten und Unterlagen nachreichen" in asking
+
+    page = client.get(link).get_data(as_text=True)
+    client.post(link + "/antworten", data={"csrf_token": csrf_of(page), "nachricht": "Anbei der Impfpass."})
+    answered = _text(client.get(link).get_data(as_text=True))
+    assert "Ihre Antwort ist eingegangen. Wir prüfen sie und setzen dann die Bearbeitung fort." in answered
+    assert "Bitte beantworten Sie unsere Nachricht." not in answered
+    assert "Antworten und Unterlagen nachreichen" not in answered and "Antwort senden" not in answered
+    assert "Anbei der Impfpass." in answered
+
+
+def test_withdrawing_sends_a_confirmation_mail_in_html_and_text_with_a_working_link(app):
+    client = host_client(app, "schmitten.localhost:5000")
+    fill_all_steps(client)
+    page = client.get(submit(client).headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="statuslink" href="(/vorgang/[^"]+)"', page).group(1)
+    form = client.get(link + "/zurueckziehen").get_data(as_text=True)
+    client.post(link + "/zurueckziehen", data={"csrf_token": csrf_of(form)})
+    _receipt, withdrawal = sent_mails(app)
+    reference = _case(app)["reference"]
+    assert withdrawal["To"] == "erika@example.org"
+    assert withdrawal["Subject"] == f"Ihr Antrag {reference} ist zurückgezogen"
+    text = withdrawal.get_body(("plain",)).get_content()
+    html = withdrawal.get_body(("html",)).get_content()
+    assert "Er wird nicht weiter bearbeitet." in text and "Er wird nicht weiter bearbeitet." in _text(html)
+    [mailed] = re.findall(r"https?://\S+/vorgang/\S+", text)
+    assert mailed.startswith("http://schmitten.localhost:5000/vorgang/") and f'href="{mailed}"' in html
+    shown = _text(town_client(app, "schmitten").get(mailed.removeprefix("http://schmitten.localhost:5000")).data
+                  .decode())
+    assert "Sie haben den Antrag zurückgezogen." in shown
+
+
+def test_an_english_citizen_reads_upload_refusals_and_the_replied_state_in_english(app, submitted):
+    client, link = submitted
+    with app.app_context(), tenant_context(tenant_info(app, "schmitten")):
+        db.session.scalars(select(Case)).one().status = "waiting_for_citizen"
+        db.session.commit()
+    client.get("/sprache/en")
+    page = client.get(link).get_data(as_text=True)
+    refused = client.post(link + "/antworten", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(page), "nachricht": "Here", "dokumente": (io.BytesIO(b""), "empty.pdf")})
+    assert "The file is empty. Please choose a file with content." in refused.get_data(as_text=True)
+    client.post(link + "/antworten", data={"csrf_token": csrf_of(page), "nachricht": "Here it is."})
+    assert "Your reply has arrived. We will check it and then continue processing." in _text(
+        client.get(link).get_data(as_text=True))

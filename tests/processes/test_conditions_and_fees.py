@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from amtsweg.formatting import format_cents
-from amtsweg.processes.conditions import (
+from amtsweg.forms.conditions import (
     LogicError,
     evaluate,
     prune_hidden,

@@ -267,6 +267,24 @@ def test_json_logic_must_use_known_operators_and_group_fields(root):
     ]
 
 
+def test_a_list_or_mapping_answer_compared_as_a_number_is_reported(root):
+    data = variant()
+    fields = data["form"]["steps"][0]["fields"]
+    fields.append({"id": "hunde", "type": "group", "label": {"de": "Hunde", "en": "Dogs"},
+                   "fields": [{"id": "rasse", "type": "text", "label": {"de": "Rasse", "en": "Breed"}}]})
+    fields.append({"id": "anschrift", "type": "address", "label": {"de": "Anschrift", "en": "Address"}})
+    fields[1]["show_if"] = {">": [{"var": "hunde"}, 1]}
+    fields[0]["required_if"] = {"<": [{"var": ["anschrift", {}]}, {"var": "anzahl"}]}
+    data["fees"][0]["when"] = {">": [{"reduce": [{"var": "hunde"}, {"+": [{"var": "accumulator"}, 1]}, 0]}, 1]}
+    write(root, "probe", data)
+    assert errors_of(root) == [
+        ("probe/process.yaml", "form.steps[0].fields[0].required_if",
+         "'<' needs numbers or texts, but the answer of field 'anschrift' is a JSON object"),
+        ("probe/process.yaml", "form.steps[0].fields[1].show_if",
+         "'>' needs numbers or texts, but the answer of field 'hunde' is a JSON array"),
+    ]
+
+
 def test_template_syntax_errors_are_reported(root):
     (root / "probe" / "mails").mkdir()
     (root / "probe" / "mails" / "entschieden.de.txt").write_text("Betreff\n\n{% if %}\n", encoding="utf-8")

@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from amtsweg.forms.patterns import example_for_pattern
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.loader import load_library
-from amtsweg.processes.sample_answers import example_for_pattern, valid_answers
+from amtsweg.processes.sample_answers import valid_answers
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared_processes"
 _library = load_library(LIBRARY)

@@ -11,7 +11,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "shared_processes" / "_templat
 CONTEXT = {
     "tenant": {"name": "Stadt Usingen", "authority": "Magistrat der Stadt Usingen",
                "address": {"street": "Wilhelmjstraße 1", "postal_code": "61250", "city": "Usingen"},
-               "phone": "06081 1024-0", "email": "info@usingen.de", "website": "www.usingen.de"},
+               "phone": "06081 1024-0", "email": "info@usingen.de", "website": "www.usingen.de", "logo": ""},
     "case": {"reference": "US-2026-000123", "submitted_at": "02.03.2026", "decided_at": "09.03.2026",
              "status_url": "https://usingen.example.org/vorgang/abc", "applicant_name": "Erika Mustermann",
              "applicant_address": {"street": "Obergasse", "house_number": "5", "postal_code": "61250",
@@ -22,6 +22,8 @@ CONTEXT = {
     "clerk": {"name": "Max Beispiel", "department": "Steuern", "phone": "06081 1024-200", "email": ""},
     "fees": [{"label": "Verwaltungsgebühr", "amount": "15,00 €"}],
     "fees_total": "15,00 €",
+    "deposits": [],
+    "deposits_total": "0,00 €",
     "payment": {"lines": [{"label": "Gebühr", "amount": "12,00 €"}], "total": "12,00 €",
                 "url": "https://usingen.example.org/zahlung/abc", "due_date": "16.03.2026"},
     "today": "09.03.2026",
@@ -40,6 +42,15 @@ def test_letters_render_with_address_reference_and_legal_remedy(name):
     assert "Obergasse 5" in html
     assert "Rechtsbehelfsbelehrung" in html and "Magistrat der Stadt Usingen" in html
     assert "<p>Die Steuermarke liegt bei.</p>" in html
+    assert "Guten Tag Erika Mustermann," in html and "Damen und Herren" not in html
+
+
+def test_a_deposit_is_listed_apart_from_the_costs_and_not_in_their_total():
+    context = {**CONTEXT, "deposits": [{"label": "Kaution", "amount": "300,00 €"}], "deposits_total": "300,00 €"}
+    html = environment(True).get_template("letters/bescheid-genehmigung.html").render(context)
+    costs, deposit = html.split("<p><strong>Kaution</strong></p>")
+    assert "15,00 €" in costs and "300,00 €" not in costs
+    assert "300,00 €" in deposit and "erstattet" in deposit
 
 
 @pytest.mark.parametrize("path", sorted(p.name for p in (TEMPLATES / "mails").glob("*.txt")))

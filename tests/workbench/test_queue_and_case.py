@@ -83,8 +83,8 @@ def test_the_case_page_shows_the_citizens_answers_also_inside_groups(app):
     }
     reference = make_case(app, "usingen", answers=answers)
     page = clerk(app).get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True)
-    for shown in ("Erika", "Mustermann", "Hauptstraße 1, 61250 Usingen", "Eintrag 1", "Bello", "Dackel",
-                  "Eintrag 2", "Luna", "Pudel"):
+    for shown in ("Erika", "Mustermann", "Hauptstraße 1, 61250 Usingen", "Hund 1", "Bello", "Dackel",
+                  "Hund 2", "Luna", "Pudel"):
         assert shown in page
 
 

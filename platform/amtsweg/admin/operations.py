@@ -15,7 +15,6 @@ from amtsweg.archive import queries as archive_queries
 from amtsweg.archive.models import STATE_LABELS
 from amtsweg.auth.access import platform_admin_required
 from amtsweg.documents import queries as document_queries
-from amtsweg.extensions import db
 from amtsweg.jobs import queries as job_queries
 from amtsweg.jobs.queues import QUEUE_NAMES
 from amtsweg.notifications import queries as outbox_queries
@@ -69,7 +68,6 @@ def retry_message(message_id: int) -> Response:
         raise NotFound()
     with tenant_context(town):
         message = outbox_services.retry(message_id)
-        db.session.commit()
     flash(_("Mail %(id)s wird erneut gesendet.", id=message_id) if message else _("Die Mail ist bereits zugestellt."))
     return redirect(url_for(".overview"))
 

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import String, cast, delete, select, update
+from sqlalchemy import delete, select, update
 
 from amtsweg.archive.models import AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
@@ -78,18 +78,9 @@ def archive_dir() -> Path:
 
 
 def closed_at(case: Case) -> datetime:
-    """When the case was closed: its own record, else the transition into ``closed`` in the audit
-    trail, else its last change (a case closed before the date was recorded)."""
-    if case.closed_at is not None:
-        return case.closed_at
-    transitions = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id),
-               AuditEvent.action == "case.transition")
-        .order_by(AuditEvent.id.desc())
-    )
-    closing = next((event for event in transitions if event.details.get("to") == "closed"), None)
-    return closing.occurred_at if closing is not None else case.updated_at
+    """When the case was closed (migration 0011 filled it in for cases closed before it was
+    recorded); a row written around the services, e.g. by a bulk load, counts from its last change."""
+    return case.closed_at or case.updated_at
 
 
 def _disposal_of(case: Case, vorgang: Vorgang | None) -> tuple[date, str]:
@@ -195,8 +186,8 @@ def remove_case(case: Case, disposal: str, decided_by: str, aussonderung_id: int
     for model in (CaseMessage, CaseNote, CaseAccessToken):
         db.session.execute(delete(model).where(model.case_id == case.id))
     db.session.execute(delete(Draft).where(Draft.submission_key == case.idempotency_key))
-    # Mails about the case carry the citizen's address and name; the reference finds them.
-    db.session.execute(delete(OutboxMessage).where(cast(OutboxMessage.payload, String).contains(reference)))
+    # Mails about the case carry the citizen's address and name.
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.case_id == case.id))
     # The case's audit trail goes with it (it names the citizen's files and messages).
     db.session.execute(
         delete(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))

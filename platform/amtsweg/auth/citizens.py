@@ -21,7 +21,8 @@ from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import ProviderConfig
 from amtsweg.clock import utcnow
 from amtsweg.extensions import db
-from amtsweg.processes.schema import AddressField, ProcessDefinition
+from amtsweg.forms.fields.address import AddressField
+from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
 from amtsweg.tenancy.resolution import normalise_host
 

@@ -68,6 +68,10 @@ class Case(TenantOwned, Model):
     # When the case was closed (retention counts from here) and archived (by the retention job).
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the processing clock stopped (waiting for the citizen or a payment); None while it runs.
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When payment of the fee was requested; None when none is outstanding.
+    payment_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReferenceCounter(TenantOwned, Model):

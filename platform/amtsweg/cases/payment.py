@@ -13,6 +13,9 @@ from amtsweg.processes.fees import FeeLine, total_cents
 
 def settle_on_submission(case: Case, fees: list[FeeLine]) -> None:
     """Record the fee of a case being submitted (called inside the submission's transaction)."""
-    case.fees = [{"id": line.id, "label": line.label.model_dump(), "cents": line.cents} for line in fees]
+    case.fees = [
+        {"id": line.id, "label": line.label.model_dump(), "cents": line.cents, "refundable": line.refundable}
+        for line in fees
+    ]
     case.fee_cents = total_cents(fees)
     case.status = SUBMITTED

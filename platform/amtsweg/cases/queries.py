@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.deadlines import start_of_local_day
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
+from amtsweg.cases.tokens import reference_of_account_token
 from amtsweg.cases.workflow import FINISHED_STATUSES
 from amtsweg.clock import as_utc, utcnow
 from amtsweg.documents.models import Document
@@ -26,14 +27,16 @@ CITIZEN_DOCUMENT_SOURCES = ("citizen", "system")
 
 def case_by_status_token(token: str) -> Case | None:
     """The case that any non-revoked status link carrying ``token`` opens (looked up by hash,
-    compared in constant time)."""
+    compared in constant time), or an unexpired signed link of the citizen account."""
     digest = hash_token(token)
     access = db.session.scalar(
         select(CaseAccessToken).where(CaseAccessToken.token_hash == digest, CaseAccessToken.revoked_at.is_(None))
     )
-    if access is None or not matches(token, access.token_hash):
-        return None
-    return db.session.get(Case, access.case_id)
+    if access is not None and matches(token, access.token_hash):
+        return db.session.get(Case, access.case_id)
+    reference = reference_of_account_token(token)
+    # The town's own cases only (the query is scoped to it): another town's link opens nothing.
+    return db.session.scalar(select(Case).where(Case.reference == reference)) if reference is not None else None
 
 
 def cases_of_citizen(account_id: int) -> list[Case]:
@@ -96,6 +99,19 @@ def open_information_request(case: Case) -> CaseMessage | None:
                CaseMessage.answered_at.is_(None))
         .order_by(CaseMessage.id.desc())
     )
+
+
+def awaits_reply(case: Case) -> bool:
+    """Whether the citizen is asked to answer: an information request is open, or the case waits
+    for them and they have not replied since it began to."""
+    if open_information_request(case) is not None:
+        return True
+    if case.status != "waiting_for_citizen":
+        return False
+    replies = select(CaseMessage.id).where(CaseMessage.case_id == case.id, CaseMessage.kind == "reply")
+    if case.paused_at is not None:
+        replies = replies.where(CaseMessage.created_at >= case.paused_at)
+    return db.session.scalar(replies.limit(1)) is None
 
 
 def case_events(case: Case) -> list[AuditEvent]:

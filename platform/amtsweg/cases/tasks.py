@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select
 
-from amtsweg.cases.services import delete_expired_drafts
+from amtsweg.cases.drafts import delete_expired_drafts
 from amtsweg.documents.services import remove_unlinked_uploads
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic

@@ -1,23 +1,28 @@
-"""The workflow engine: which transitions a definition allows in a state for a clerk's roles.
+"""The workflow engine: which transitions a definition allows in a state for a clerk's roles, and
+performing one with its building-block actions.
 
 Every transition is checked here on the server against the case's own definition version and the
-acting account's roles; the pages only show what this module allows.
+acting account's roles; the pages only show what this module allows. The actions a definition
+names (``notify_citizen``, ``request_documents``, ``request_payment``, ``create_letter``,
+``close``) are objects in :data:`ACTIONS`, registered with :func:`register_action`; another module
+replaces one by registering a subclass under the same type (the payments module does so for
+``request_payment``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
+from flask_babel import lazy_gettext
 from jinja2 import DictLoader
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
 
-from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import add_working_days, initial_due_date, working_days_between
 from amtsweg.cases.models import Case, CaseMessage
@@ -27,23 +32,35 @@ from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import NotAllowed
 from amtsweg.extensions import db
-from amtsweg.formatting import format_cents
+from amtsweg.formatting import format_cents, format_date
+from amtsweg.forms.base import localized
 from amtsweg.notifications.services import queue_mail
+from amtsweg.pdf import render_pdf
 from amtsweg.processes.loader import from_storable
 from amtsweg.processes.models import ProcessVersion
-from amtsweg.processes.schema import ProcessDefinition, TemplateAction, Transition
+from amtsweg.processes.queries import town_overrides
+from amtsweg.processes.schema import Action, ProcessDefinition, TemplateAction, Transition
 from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.assets import logo_data_uri
+
+log = logging.getLogger(__name__)
 
 # Statuses in which the processing clock does not run.
 PAUSED_STATUSES = frozenset({"waiting_for_citizen", "awaiting_payment"})
-# Actions whose template is a mail to the citizen (create_letter's is a letter).
-CITIZEN_MAIL_ACTIONS = frozenset({"notify_citizen", "request_documents"})
+# Letters are written in German, the official language (Amtssprache), whatever the page's language.
+LETTER_LOCALE = "de"
 # Statuses after which a case no longer appears as work to do.
 FINISHED_STATUSES = frozenset({"approved", "rejected", "closed", "archived", "withdrawn", "deleted"})
 
 
 class IllegalTransition(NotAllowed):
-    """The transition is not defined for the case's state or not allowed for the account's roles."""
+    """The transition is not defined for the case's state, not allowed for the account's roles, or
+    an action refuses it; ``str()`` says why in the page's language. Nothing was changed."""
+
+    default_message = lazy_gettext(
+        "Dieser Schritt ist im aktuellen Bearbeitungsstand oder mit Ihrer Rolle nicht möglich. "
+        "Es wurde nichts geändert."
+    )
 
 
 def available_transitions(definition: ProcessDefinition, status: str, roles: Iterable[str]) -> list[Transition]:
@@ -59,7 +76,7 @@ def transition_for(definition: ProcessDefinition, status: str, roles: Iterable[s
     for transition in available_transitions(definition, status, roles):
         if transition.id == transition_id:
             return transition
-    raise IllegalTransition(transition_id)
+    raise IllegalTransition()
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,8 @@ class Actor:
 
     label: str
     roles: tuple[str, ...]
+    # Shown as the contact person's e-mail in letters; empty for automatic steps.
+    email: str = ""
 
 
 def definition_of(case: Case) -> tuple[ProcessVersion, ProcessDefinition]:
@@ -84,93 +103,210 @@ def start_clock(case: Case, processing_days: int | None) -> None:
         case.due_date = initial_due_date(case.submitted_at, processing_days)
 
 
-def _last_pause_start(case: Case) -> date | None:
-    event = db.session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id),
-               AuditEvent.action == "case.transition")
-        .order_by(AuditEvent.id.desc())
-    )
-    if event is None or event.details.get("to") not in PAUSED_STATUSES:
-        return None
-    return event.occurred_at.date()
+def move_to(case: Case, status: str, today: date) -> None:
+    """Set the case's status with what follows from it: entering a pause stops the processing
+    clock, leaving one moves the due date by the working days it lasted; leaving
+    ``awaiting_payment`` ends the payment request (the payment arrived or no longer matters)."""
+    previous = case.status
+    if status in PAUSED_STATUSES:
+        case.paused_at = utcnow()
+    elif previous in PAUSED_STATUSES:
+        if case.due_date is not None and case.paused_at is not None:
+            case.due_date = add_working_days(case.due_date, working_days_between(case.paused_at.date(), today))
+        case.paused_at = None
+    if previous == "awaiting_payment" and status != "awaiting_payment":
+        case.payment_requested_at = None
+    case.status = status
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@dataclass
+class Step:
+    """One transition being performed, as its actions see it. ``details`` go into its audit event;
+    ``key`` is unique to this performance (it keeps an action's mail from being queued twice)."""
+
+    case: Case
+    version: ProcessVersion
+    definition: ProcessDefinition
+    transition: Transition
+    actor: Actor
+    message: str
+    today: date
+    details: dict[str, Any]
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class WorkflowAction:
+    """One building block of a transition, named by ``type`` in a definition's workflow."""
+
+    type: ClassVar[str]
+    # The kind of the clerk's message on a transition with this action (None: a plain message).
+    message_kind: ClassVar[str | None] = None
+
+    def check(self, step: Step, spec: Action) -> None:
+        """Refuse the transition before anything changes (raise :class:`IllegalTransition`)."""
+
+    def apply(self, step: Step, spec: Action) -> None:
+        """Do the action inside the transition's transaction (never commit)."""
+
+
+ACTIONS: dict[str, WorkflowAction] = {}
+_A = TypeVar("_A", bound=type[WorkflowAction])
+
+
+def register_action(cls: _A) -> _A:
+    """Class decorator: the action for ``cls.type`` (a later registration replaces an earlier one)."""
+    ACTIONS[cls.type] = cls()
+    return cls
+
+
+def _template(spec: Action) -> str:
+    assert isinstance(spec, TemplateAction)
+    return spec.template
+
+
+class CitizenMail(WorkflowAction):
+    """Mails the citizen with a template of the case's process version (if an address is known)."""
+
+    def apply(self, step: Step, spec: Action) -> None:
+        case = step.case
+        if not case.applicant_email:
+            return
+        template = _template(spec)
+        sources = {name.removeprefix("mails/"): source
+                   for name, source in step.version.definition.get("templates", {}).items()
+                   if name.startswith("mails/")}
+        title = step.definition.title.en if case.locale == "en" else step.definition.title.de
+        # Tokens are stored only hashed, so an earlier link cannot be repeated: each mail carries a
+        # fresh one, and every link the citizen ever received keeps working.
+        link = status_url(issue_case_token(case.id, "mail"))
+        queue_mail(
+            to=case.applicant_email,
+            template=template,
+            context={
+                "case": {"reference": case.reference, "applicant_name": case.applicant_name,
+                         "submitted_at": format_date(case.submitted_at, case.locale), "status_url": link},
+                "process": {"title": title},
+                "decision_text": step.message,
+                "clerk": {"name": step.actor.label, "phone": ""},
+                "tenant": {"name": current_tenant().official_name},
+            },
+            locale=case.locale,
+            dedupe_key=f"workflow-{step.key}-{template}",
+            template_sources=sources,
+            case_id=case.id,
+        )
+
+
+@register_action
+class NotifyCitizen(CitizenMail):
+    type = "notify_citizen"
+
+
+@register_action
+class RequestDocuments(CitizenMail):
+    """Asks the citizen for documents or information: the clerk's text is the open request."""
+
+    type = "request_documents"
+    message_kind = "information_request"
+
+    def check(self, step: Step, spec: Action) -> None:
+        if not step.message:
+            raise IllegalTransition(lazy_gettext(
+                "Bitte schreiben Sie, welche Unterlagen oder Angaben fehlen. Es wurde nichts geändert."))
+
+
+@register_action
+class RequestPayment(WorkflowAction):
+    """Notes on the case that its fee is due ("Zahlung ausstehend") and hands the payment to a
+    provider. The payments module registers a subclass whose :meth:`start_payment` starts the
+    provider's checkout and mails the citizen the payment link (template ``zahlungsaufforderung``)."""
+
+    type = "request_payment"
+
+    def apply(self, step: Step, spec: Action) -> None:
+        step.case.payment_requested_at = utcnow()
+        step.details["payment_due_cents"] = step.case.fee_cents
+        self.start_payment(step)
+
+    def start_payment(self, step: Step) -> None:
+        """Without a payment provider the town collects the fee itself (invoice, cash desk) and a
+        clerk confirms it with the transition out of ``awaiting_payment``."""
+        log.warning("case %s: payment of %s cents requested; no payment provider is configured, the town "
+                    "collects it", step.case.reference, step.case.fee_cents)
+        step.details["payment_provider"] = None
+
+
+@register_action
+class CreateLetter(WorkflowAction):
+    """Renders a letter of the case's process version to PDF and files it with the case."""
+
+    type = "create_letter"
+
+    def apply(self, step: Step, spec: Action) -> None:
+        case, template = step.case, _template(spec)
+        pdf = render_pdf(render_letter(step.version, step.definition, template, case, step.actor, step.message))
+        storage = get_storage()
+        staged = storage.staging_dir() / f"{uuid.uuid4().hex}.pdf"
+        staged.write_bytes(pdf)
+        now = utcnow()
+        key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
+        storage.put(key, staged)
+        document = Document(
+            storage_key=key, filename=f"{template}-{case.reference}.pdf", content_type="application/pdf",
+            size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), case_id=case.id, source="system",
+        )
+        db.session.add(document)
+        db.session.flush()
+        step.details.setdefault("letters", []).append(document.id)
+
+
+@register_action
+class Close(WorkflowAction):
+    """Closes the case for good: the retention period runs from here (archive.services)."""
+
+    type = "close"
+
+    def apply(self, step: Step, spec: Action) -> None:
+        step.case.closed_at = utcnow()
 
 
 def perform(case: Case, transition_id: str, actor: Actor, message: str = "", today: date | None = None) -> Transition:
-    """Apply one transition in one transaction: status, deadline, message, letters and audit event.
+    """Apply one transition in one transaction: status, deadline, message, actions and audit event.
 
     Raises :class:`IllegalTransition` (nothing changed) when the case's definition does not allow it
-    from the current status for the actor's roles, or when a request for information has no text.
+    from the current status for the actor's roles, or when one of its actions refuses it.
     """
+    try:
+        return _perform(case, transition_id, actor, message, today)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _perform(case: Case, transition_id: str, actor: Actor, message: str, today: date | None) -> Transition:
     version, definition = definition_of(case)
     transition = transition_for(definition, case.status, actor.roles, transition_id)
-    action_types = {action.type for action in transition.actions}
-    if "request_documents" in action_types and not message.strip():
-        raise IllegalTransition("an information request needs a text for the citizen")
-    today = today or today_in_germany()
-    previous = case.status
-    if previous in PAUSED_STATUSES and transition.to not in PAUSED_STATUSES and case.due_date is not None:
-        paused_since = _last_pause_start(case)
-        if paused_since is not None:
-            case.due_date = add_working_days(case.due_date, working_days_between(paused_since, today))
+    step = Step(case, version, definition, transition, actor, message.strip(), today or today_in_germany(),
+                {"from": case.status, "to": transition.to, "transition": transition.id})
+    actions = [(ACTIONS[spec.type], spec) for spec in transition.actions]
+    for action, spec in actions:
+        action.check(step, spec)
+    move_to(case, transition.to, step.today)
     start_clock(case, definition.processing_days)
-    case.status = transition.to
-    if transition.to == "closed":
-        # The retention period runs from here (archive.services).
-        case.closed_at = utcnow()
-    details: dict[str, Any] = {"from": previous, "to": transition.to, "transition": transition.id}
-    if message.strip():
-        kind = "information_request" if "request_documents" in action_types else "message"
-        note = CaseMessage(case_id=case.id, author="clerk", kind=kind, body=message.strip())
+    if step.message:
+        kind = next((action.message_kind for action, _ in actions if action.message_kind), "message")
+        note = CaseMessage(case_id=case.id, author="clerk", kind=kind, body=step.message)
         db.session.add(note)
         db.session.flush()
-        details["message"] = note.id
-    letters = [
-        _store_letter(case, version, definition, action.template, actor, message)
-        for action in transition.actions
-        if action.type == "create_letter"
-    ]
-    if letters:
-        db.session.flush()
-        details["letters"] = [doc.id for doc in letters]
-    event = record(actor.label, "case.transition", "case", case.id, **details)
-    mail_templates = [action.template for action in transition.actions
-                      if action.type in CITIZEN_MAIL_ACTIONS and isinstance(action, TemplateAction)]
-    if mail_templates and case.applicant_email:
-        db.session.flush()  # the event's id keeps a redelivered request from mailing twice
-        for template in mail_templates:
-            _queue_citizen_mail(case, version, definition, template, actor, message, f"workflow-{event.id}-{template}")
+        step.details["message"] = note.id
+    for action, spec in actions:
+        action.apply(step, spec)
+    record(actor.label, "case.transition", "case", case.id, **step.details)
     db.session.commit()
     return transition
-
-
-def _queue_citizen_mail(
-    case: Case, version: ProcessVersion, definition: ProcessDefinition, template: str, actor: Actor, text: str,
-    dedupe_key: str,
-) -> None:
-    """The citizen's mail of a workflow action, from the mail templates of the case's process version."""
-    sources = {name.removeprefix("mails/"): source
-               for name, source in version.definition.get("templates", {}).items() if name.startswith("mails/")}
-    title = definition.title.en if case.locale == "en" else definition.title.de
-    tenant = current_tenant()
-    # Tokens are stored only hashed, so an earlier link cannot be repeated: each mail carries a
-    # fresh one, and every link the citizen ever received keeps working.
-    link = status_url(issue_case_token(case.id, "mail"))
-    queue_mail(
-        to=case.applicant_email,
-        template=template,
-        context={
-            "case": {"reference": case.reference, "applicant_name": case.applicant_name,
-                     "submitted_at": f"{case.submitted_at:%d.%m.%Y}", "status_url": link},
-            "process": {"title": title},
-            "decision_text": text.strip(),
-            "clerk": {"name": actor.label, "phone": ""},
-            "tenant": {"name": tenant.official_name},
-        },
-        locale=case.locale,
-        dedupe_key=dedupe_key,
-        template_sources=sources,
-    )
 
 
 def render_letter(
@@ -180,37 +316,29 @@ def render_letter(
     env = SandboxedEnvironment(loader=DictLoader(version.definition.get("templates", {})), autoescape=True)
     tenant = current_tenant()
     contact = tenant.contact
+    overrides = town_overrides(case.process_slug)
     address = next((v for v in case.answers.values() if isinstance(v, dict) and "postal_code" in v), {})
-    fees = [{"label": line.get("label", ""), "amount": format_cents(line.get("cents", 0))} for line in case.fees]
+
+    def lines(refundable: bool) -> list[dict[str, str]]:
+        return [{"label": localized(line.get("label"), LETTER_LOCALE),
+                 "amount": format_cents(int(line.get("cents", 0)), LETTER_LOCALE)}
+                for line in case.fees if bool(line.get("refundable")) == refundable]
+
+    deposits_cents = sum(int(line.get("cents", 0)) for line in case.fees if line.get("refundable"))
     return env.get_template(f"letters/{template}.html").render(
-        case={"reference": case.reference, "submitted_at": f"{case.submitted_at:%d.%m.%Y}",
+        case={"reference": case.reference, "submitted_at": format_date(case.submitted_at, LETTER_LOCALE),
               "applicant_name": case.applicant_name, "applicant_address": address},
         tenant={"name": tenant.official_name, "authority": contact.get("authority", tenant.official_name),
-                "address": contact},
+                "address": contact, "phone": contact.get("phone", ""), "email": contact.get("email", ""),
+                "website": contact.get("website", ""), "logo": logo_data_uri(tenant)},
         process={"title": definition.title.de},
-        clerk={"name": actor.label},
-        today=f"{date.today():%d.%m.%Y}",
+        clerk={"name": actor.label, "email": actor.email or contact.get("email", ""),
+               "department": overrides.get("department", ""),
+               "phone": overrides.get("contact", "") or contact.get("phone", "")},
+        today=format_date(today_in_germany(), LETTER_LOCALE),
         decision_text=text.strip(),
-        fees=fees,
-        fees_total=format_cents(case.fee_cents),
+        fees=lines(refundable=False),
+        fees_total=format_cents(case.fee_cents, LETTER_LOCALE),
+        deposits=lines(refundable=True),
+        deposits_total=format_cents(deposits_cents, LETTER_LOCALE),
     )
-
-
-def _store_letter(
-    case: Case, version: ProcessVersion, definition: ProcessDefinition, template: str, actor: Actor, text: str
-) -> Document:
-    from weasyprint import HTML  # imported on use: loading WeasyPrint takes a moment
-
-    pdf = HTML(string=render_letter(version, definition, template, case, actor, text)).write_pdf()
-    storage = get_storage()
-    staged = storage.staging_dir() / f"{uuid.uuid4().hex}.pdf"
-    staged.write_bytes(pdf)
-    now = utcnow()
-    key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-    storage.put(key, staged)
-    document = Document(
-        storage_key=key, filename=f"{template}-{case.reference}.pdf", content_type="application/pdf",
-        size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), case_id=case.id, source="system",
-    )
-    db.session.add(document)
-    return document

@@ -105,7 +105,7 @@ def sweep() -> None:
 @with_appcontext
 def test_mail(town: str, recipient: str) -> None:
     """Send a test mail through the outbox, to check the SMTP settings of a deployment."""
-    from amtsweg.notifications.services import queue_mail
+    from amtsweg.notifications.services import send_test_mail
     from amtsweg.tenancy.context import tenant_context
     from amtsweg.tenancy.models import Tenant
 
@@ -113,6 +113,5 @@ def test_mail(town: str, recipient: str) -> None:
     if row is None:
         raise click.BadParameter(f"no town '{town}'", param_hint="--town")
     with tenant_context(row.info()):
-        message = queue_mail(to=recipient, template="test_mail", context={})
-        db.session.commit()
+        message = send_test_mail(recipient)
         click.echo(f"outbox message {message.id} queued for {recipient}")

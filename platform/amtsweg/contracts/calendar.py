@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from icalendar import Calendar, Event
@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 from amtsweg.clock import utcnow
 from amtsweg.contracts.deadlines import InvalidTermsError, PeriodParseError, upcoming_deadlines
 from amtsweg.contracts.models import Contract
-from amtsweg.contracts.services import deadline_of, terms_of
+from amtsweg.contracts.services import contract_url, deadline_of, terms_of
 from amtsweg.formatting import format_date
 
 # Deadlines further ahead than this are left out; the feed is re-read by calendars every few hours.
@@ -63,9 +63,7 @@ def _events(contract: Contract, today: date, host: str, url: str) -> list[Event]
     return events
 
 
-def feed(
-    contracts: Iterable[Contract], name: str, host: str, today: date, contract_url: Callable[[Contract], str]
-) -> bytes:
+def feed(contracts: Iterable[Contract], name: str, host: str, today: date) -> bytes:
     """The iCalendar document for ``contracts``; ``host`` makes the event ids unique per town."""
     calendar = Calendar()
     calendar.add("prodid", "-//amtsweg//Vertragsfristen//DE")

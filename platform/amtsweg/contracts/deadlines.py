@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
 
 from amtsweg.formatting import format_date
 
@@ -101,7 +102,7 @@ class Period:
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit", PeriodUnit(self.unit))
         if self.count < 1:
-            raise ValueError(f"Ein Zeitraum dauert mindestens 1 {_UNIT_LABELS[self.unit][0]}.")
+            raise ValueError(_("Ein Zeitraum dauert mindestens 1 %(unit)s.", unit=_UNIT_LABELS[self.unit][0]))
 
     @property
     def delta(self) -> relativedelta:
@@ -178,10 +179,12 @@ class NoticePeriod:
 
 
 class PeriodParseError(ValueError):
-    """A duration or notice clause that the parser does not understand; the message is German."""
+    """A duration or notice clause that the parser does not understand (message in the reader's
+    language; the clauses themselves are German)."""
 
     def __init__(self, kind: str, text: str, example: str) -> None:
-        super().__init__(f"{kind} „{text.strip()}“ nicht verstanden – Beispiel: „{example}“")
+        super().__init__(_("%(kind)s „%(text)s“ nicht verstanden – Beispiel: „%(example)s“",
+                           kind=kind, text=text.strip(), example=example))
         self.text = text
 
 
@@ -205,7 +208,7 @@ def parse_period(text: str) -> Period:
     """Parse "3 Monate", "1 Jahr", "sechs Wochen", "14 Tage" (case-insensitive)."""
     parsed = _split_period(text)
     if parsed is None or parsed[1] is not None:
-        raise PeriodParseError("Zeitraum", text, "12 Monate")
+        raise PeriodParseError(_("Zeitraum"), text, "12 Monate")
     return parsed[0]
 
 
@@ -218,7 +221,7 @@ def parse_notice_period(text: str) -> NoticePeriod:
             return NoticePeriod(period)
         if rest in _ANCHOR_BY_PHRASE:
             return NoticePeriod(period, _ANCHOR_BY_PHRASE[rest])
-    raise PeriodParseError("Kündigungsfrist", text, "3 Monate zum Jahresende")
+    raise PeriodParseError(_("Kündigungsfrist"), text, "3 Monate zum Jahresende")
 
 
 def term_end(start: date, period: Period) -> date:
@@ -295,7 +298,7 @@ class Deadline:
 
 
 class InvalidTermsError(ValueError):
-    """Contract terms that contradict themselves; `problems` holds the German messages."""
+    """Contract terms that contradict themselves; `problems` holds the messages."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems))
@@ -303,50 +306,54 @@ class InvalidTermsError(ValueError):
 
 
 def validate_terms(terms: ContractTerms) -> list[str]:
-    """German messages for terms that cannot work together; empty when the terms are consistent."""
+    """Messages for terms that cannot work together; empty when the terms are consistent."""
+    return [message for _field, message in terms_problems(terms)]
+
+
+def terms_problems(terms: ContractTerms) -> list[tuple[str, str]]:
+    """What :func:`validate_terms` finds, each with the contract field to correct (``ends_on``,
+    ``notice_period`` or ``renewal_period``)."""
     problems = []
     notice = terms.notice
     anchor = notice.anchor if notice is not None else None
     if terms.end is not None and terms.end < terms.start:
-        problems.append(f"Das Vertragsende {_de(terms.end)} liegt vor dem Vertragsbeginn {_de(terms.start)}.")
+        problems.append(("ends_on", _("Das Vertragsende %(end)s liegt vor dem Vertragsbeginn %(start)s.",
+                                      end=_de(terms.end), start=_de(terms.start))))
     if terms.minimum_term is not None and terms.end is not None and terms.end < terms.earliest_end:
-        problems.append(
-            f"Das Vertragsende {_de(terms.end)} liegt vor dem Ende der Mindestlaufzeit von "
-            f"{terms.minimum_term} am {_de(terms.earliest_end)}."
-        )
+        problems.append(("ends_on", _(
+            "Das Vertragsende %(end)s liegt vor dem Ende der Mindestlaufzeit von %(term)s am %(earliest)s.",
+            end=_de(terms.end), term=str(terms.minimum_term), earliest=_de(terms.earliest_end))))
     if terms.renewal is not None and terms.first_term_end is None:
-        problems.append(
-            "Eine automatische Verlängerung braucht ein Vertragsende oder eine Mindestlaufzeit, an die sie anschließt."
-        )
+        problems.append(("renewal_period", _(
+            "Eine automatische Verlängerung braucht ein Vertragsende oder eine Mindestlaufzeit, "
+            "an die sie anschließt.")))
     if anchor is Anchor.TERM_END and terms.end is None and terms.renewal is None:
-        problems.append(
-            "Eine Kündigung „zum Vertragsende“ braucht ein Vertragsende oder eine automatische Verlängerung."
-        )
+        problems.append(("notice_period", _(
+            "Eine Kündigung „zum Vertragsende“ braucht ein Vertragsende oder eine automatische Verlängerung.")))
     if problems:
         # The checks below walk the terms, which only makes sense once their dates fit together.
         return problems
 
     first_end = terms.first_term_end
     if notice is not None and first_end is not None and _latest_receipt(notice, first_end) < terms.start:
-        problems.append(
-            f"Die Kündigungsfrist von {notice.period} ist länger als die Laufzeit vom "
-            f"{_de(terms.start)} bis {_de(first_end)}."
-        )
+        problems.append(("notice_period", _(
+            "Die Kündigungsfrist von %(period)s ist länger als die Laufzeit vom %(start)s bis %(end)s.",
+            period=str(notice.period), start=_de(terms.start), end=_de(first_end))))
     if terms.renewal is not None and first_end is not None:
         renewal_start = first_end + ONE_DAY
         if notice is not None and _latest_receipt(notice, term_end(renewal_start, terms.renewal)) < renewal_start:
-            problems.append(
-                f"Die Kündigungsfrist von {notice.period} ist länger als die Verlängerung um {terms.renewal}."
-            )
+            problems.append(("notice_period", _(
+                "Die Kündigungsfrist von %(period)s ist länger als die Verlängerung um %(renewal)s.",
+                period=str(notice.period), renewal=str(terms.renewal))))
         if anchor in _ANCHOR_MONTHS:
             phrase = _ANCHOR_PHRASES[anchor][0]
             if _calendar_end(first_end, anchor) != first_end:
-                problems.append(
-                    f"Die erste Laufzeit endet am {_de(first_end)} und damit nicht {phrase}; bei "
-                    "automatischer Verlängerung kann nur zum Ende einer Laufzeit gekündigt werden."
-                )
+                problems.append(("renewal_period", _(
+                    "Die erste Laufzeit endet am %(end)s und damit nicht %(anchor)s; bei automatischer Verlängerung "
+                    "kann nur zum Ende einer Laufzeit gekündigt werden.", end=_de(first_end), anchor=phrase)))
             elif terms.renewal.months is None or terms.renewal.months % _ANCHOR_MONTHS[anchor]:
-                problems.append(f"Eine Verlängerung um {terms.renewal} endet nicht jeweils {phrase}.")
+                problems.append(("renewal_period", _("Eine Verlängerung um %(renewal)s endet nicht jeweils %(anchor)s.",
+                                                     renewal=str(terms.renewal), anchor=phrase)))
     return problems
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from amtsweg.auth.models import User
@@ -44,7 +45,7 @@ _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
 class ImportFileError(DomainError):
-    """The file as a whole cannot be read; the message is German."""
+    """The file as a whole cannot be read; ``str()`` says why."""
 
 
 def _choices(labels: dict[str, str]) -> dict[str, str]:
@@ -57,14 +58,15 @@ _TYPES, _STATUSES, _INTERVALS = _choices(CONTRACT_TYPES), _choices(STATUSES), _c
 
 
 def parse_date(text: str) -> date:
-    """A German date "TT.MM.JJJJ"; ValueError with a German message otherwise."""
+    """A German date "TT.MM.JJJJ"; ValueError with a message otherwise."""
     match = _DATE.fullmatch(text.strip())
     try:
         if match is None:
             raise ValueError
         return date(int(match[3]), int(match[2]), int(match[1]))
     except ValueError:
-        raise ValueError(f"Datum „{text}“ nicht verstanden – bitte im Format TT.MM.JJJJ, z. B. 01.01.2026.") from None
+        raise ValueError(_("Datum „%(text)s“ nicht verstanden – bitte im Format TT.MM.JJJJ, z. B. 01.01.2026.",
+                           text=text)) from None
 
 
 # Cents are stored in a 64-bit integer column; no municipal contract comes near this.
@@ -80,11 +82,12 @@ def parse_money(text: str) -> int:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"Betrag „{text}“ nicht verstanden – Beispiel: 1.234,56") from None
+        raise ValueError(_("Betrag „%(text)s“ nicht verstanden – Beispiel: 1.234,56", text=text)) from None
     if not amount.is_finite() or abs(amount) >= MAX_EUROS:
-        raise ValueError(f"Betrag „{text}“ ist keine Zahl unter {MAX_EUROS:,} €.".replace(",", "."))
+        raise ValueError(_("Betrag „%(text)s“ ist keine Zahl unter %(limit)s €.", text=text,
+                           limit=f"{MAX_EUROS:,}".replace(",", ".")))
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"Betrag „{text}“ hat mehr als zwei Nachkommastellen.")
+        raise ValueError(_("Betrag „%(text)s“ hat mehr als zwei Nachkommastellen.", text=text))
     return int(amount * 100)
 
 
@@ -105,7 +108,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError("Die Datei ist keine lesbare Excel-Datei (XLSX).") from exc
+        raise ImportFileError(_("Die Datei ist keine lesbare Excel-Datei (XLSX).")) from exc
     sheet = workbook.worksheets[0]
     rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     workbook.close()
@@ -119,28 +122,28 @@ def _read_csv(data: bytes) -> list[list[str]]:
         # Excel on Windows saves CSV in Windows-1252 unless told otherwise.
         text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
-        raise ImportFileError("Die Datei ist keine Textdatei (CSV).")
+        raise ImportFileError(_("Die Datei ist keine Textdatei (CSV)."))
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     try:
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
-        raise ImportFileError(f"Die CSV-Datei ist fehlerhaft: {exc}.") from exc
+        raise ImportFileError(_("Die CSV-Datei ist fehlerhaft: %(problem)s.", problem=str(exc))) from exc
 
 
 def read_file(filename: str, data: bytes) -> list[list[str]]:
     """The file's first sheet (XLSX) or its lines (CSV) as rows of text, the heading row first."""
     if not data:
-        raise ImportFileError("Die Datei ist leer.")
+        raise ImportFileError(_("Die Datei ist leer."))
     is_xlsx = data[:2] == b"PK"
     if filename.lower().endswith(".xlsx") and not is_xlsx:
-        raise ImportFileError("Die Datei ist keine lesbare Excel-Datei (XLSX).")
+        raise ImportFileError(_("Die Datei ist keine lesbare Excel-Datei (XLSX)."))
     rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
     rows = [row for row in rows if any(row)]
     if not rows:
-        raise ImportFileError("Die Datei enthält keine Zeilen.")
+        raise ImportFileError(_("Die Datei enthält keine Zeilen."))
     if len(rows) > MAX_ROWS + 1:
-        raise ImportFileError(f"Die Datei hat mehr als {MAX_ROWS} Zeilen; bitte teilen Sie sie auf.")
+        raise ImportFileError(_("Die Datei hat mehr als %(count)d Zeilen; bitte teilen Sie sie auf.", count=MAX_ROWS))
     return rows
 
 
@@ -149,20 +152,17 @@ def _columns(heading_row: list[str]) -> dict[int, str]:
     columns = {index: _HEADINGS[fold(cell)] for index, cell in enumerate(heading_row) if fold(cell) in _HEADINGS}
     missing = [heading for heading in REQUIRED if heading not in columns.values()]
     if missing:
-        raise ImportFileError(
-            "In der ersten Zeile fehlen die Spalten "
-            + ", ".join(f"„{name}“" for name in missing)
-            + ". Erwartet werden: "
-            + ", ".join(FIELDS)
-            + "."
-        )
+        raise ImportFileError(_(
+            "In der ersten Zeile fehlen die Spalten %(missing)s. Erwartet werden: %(expected)s.",
+            missing=", ".join(f"„{name}“" for name in missing), expected=", ".join(FIELDS),
+        ))
     return columns
 
 
 def _choice(table: dict[str, str], text: str, field: str, labels: dict[str, str]) -> str:
     key = table.get(fold(text))
     if key is None:
-        raise ValueError(f"„{text}“ ist keiner der Werte {', '.join(labels.values())}.")
+        raise ValueError(_("„%(text)s“ ist keiner der Werte %(values)s.", text=text, values=", ".join(labels.values())))
     return key
 
 
@@ -171,7 +171,7 @@ def _person(text: str, people: dict[str, User]) -> int | None:
         return None
     user = people.get(text.casefold())
     if user is None:
-        raise ValueError(f"Keine Person mit der E-Mail-Adresse „{text}“ in dieser Kommune.")
+        raise ValueError(_("Keine Person mit der E-Mail-Adresse „%(text)s“ in dieser Kommune.", text=text))
     return user.id
 
 
@@ -197,7 +197,7 @@ def to_input(row: int, values: dict[str, str], people: dict[str, User]) -> tuple
     for heading, field in FIELDS.items():
         text = values.get(heading, "").strip()
         if heading in REQUIRED and not text:
-            problems.append(Problem(field, "Bitte ausfüllen.", row=row))
+            problems.append(Problem(field, _("Bitte ausfüllen."), row=row))
             continue
         try:
             converted[field] = _convert(field, text, people)

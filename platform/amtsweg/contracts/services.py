@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import Any, BinaryIO
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,8 +24,8 @@ from amtsweg.contracts.deadlines import (
     next_deadline,
     parse_notice_period,
     parse_period,
+    terms_problems,
     upcoming_deadlines,
-    validate_terms,
 )
 from amtsweg.contracts.models import (
     ACTIVE,
@@ -43,35 +45,38 @@ from amtsweg.errors import DomainError, Problem
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
 from amtsweg.notifications.services import queue_mail
+from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.links import external_url
 from amtsweg.text import fold
 from amtsweg.tokens import hash_token, new_token
 
 NUMBER_PATTERN = re.compile(r"V-(\d{4})-(\d{4})")
 REMINDER_TEMPLATE = "vertrag_frist"
 
-FIELD_LABELS: dict[str, str] = {
-    "number": "Vertragsnummer",
-    "title": "Titel",
-    "contract_type": "Vertragsart",
-    "partner_name": "Vertragspartner",
-    "partner_address": "Anschrift des Partners",
-    "partner_contact": "Ansprechperson des Partners",
-    "department": "Fachbereich",
-    "responsible_id": "Verantwortlich",
-    "deputy_id": "Vertretung",
-    "subject": "Vertragsgegenstand",
-    "starts_on": "Beginn",
-    "ends_on": "Ende",
-    "minimum_term": "Mindestlaufzeit",
-    "notice_period": "Kündigungsfrist",
-    "renewal_period": "Automatische Verlängerung um",
-    "value_cents": "Wert",
-    "value_interval": "Wertart",
-    "cost_centre": "Kostenstelle/Produkt",
-    "status": "Status",
-    "tags": "Schlagwörter",
-    "notes": "Notizen",
-    "documents": "Dokumente",
+# Labels of the contract fields, as forms, problems and the history name them.
+FIELD_LABELS: dict[str, Any] = {
+    "number": _l("Vertragsnummer"),
+    "title": _l("Titel"),
+    "contract_type": _l("Vertragsart"),
+    "partner_name": _l("Vertragspartner"),
+    "partner_address": _l("Anschrift des Partners"),
+    "partner_contact": _l("Ansprechperson des Partners"),
+    "department": _l("Fachbereich"),
+    "responsible_id": _l("Verantwortlich"),
+    "deputy_id": _l("Vertretung"),
+    "subject": _l("Vertragsgegenstand"),
+    "starts_on": _l("Beginn"),
+    "ends_on": _l("Ende"),
+    "minimum_term": _l("Mindestlaufzeit"),
+    "notice_period": _l("Kündigungsfrist"),
+    "renewal_period": _l("Automatische Verlängerung um"),
+    "value_cents": _l("Wert"),
+    "value_interval": _l("Wertart"),
+    "cost_centre": _l("Kostenstelle/Produkt"),
+    "status": _l("Status"),
+    "tags": _l("Schlagwörter"),
+    "notes": _l("Notizen"),
+    "documents": _l("Dokumente"),
 }
 
 
@@ -107,8 +112,8 @@ class ContractInvalid(DomainError):
 
 
 def field_label(name: str) -> str:
-    """The German label of a contract field, as the problems and the history name it."""
-    return FIELD_LABELS.get(name, name)
+    """The label of a contract field in the page's language, as the problems and the history name it."""
+    return str(FIELD_LABELS.get(name, name))
 
 
 def terms_of(data: ContractInput | Contract) -> ContractTerms:
@@ -120,16 +125,6 @@ def terms_of(data: ContractInput | Contract) -> ContractTerms:
         notice=parse_notice_period(data.notice_period) if data.notice_period else None,
         renewal=parse_period(data.renewal_period) if data.renewal_period else None,
     )
-
-
-def _field_of_terms_problem(message: str) -> str:
-    if message.startswith("Das Vertragsende"):
-        return "ends_on"
-    if "Kündigung" in message:
-        return "notice_period"
-    if "Verlängerung" in message:
-        return "renewal_period"
-    return "ends_on"
 
 
 CLAUSES = (("minimum_term", parse_period), ("renewal_period", parse_period), ("notice_period", parse_notice_period))
@@ -152,7 +147,7 @@ def _terms_problems(data: ContractInput) -> list[Problem]:
     problems = clause_problems({name: getattr(data, name) for name, _ in CLAUSES})
     if problems:
         return problems
-    return [Problem(_field_of_terms_problem(message), message) for message in validate_terms(terms_of(data))]
+    return [Problem(name, message) for name, message in terms_problems(terms_of(data))]
 
 
 def _town_user_exists(user_id: int) -> bool:
@@ -160,31 +155,36 @@ def _town_user_exists(user_id: int) -> bool:
 
 
 def check(data: ContractInput, contract_id: int | None = None, taken_numbers: set[str] | None = None) -> list[Problem]:
-    """Every problem of ``data`` as German messages; empty when it can be saved."""
+    """Every problem of ``data``; empty when it can be saved."""
     problems = [
-        Problem(name, "Bitte ausfüllen.") for name in ("title", "partner_name") if not getattr(data, name).strip()
+        Problem(name, _("Bitte ausfüllen.")) for name in ("title", "partner_name") if not getattr(data, name).strip()
     ]
     for name, allowed in (("contract_type", CONTRACT_TYPES), ("status", STATUSES), ("value_interval", VALUE_INTERVALS)):
         if getattr(data, name) not in allowed:
-            problems.append(Problem(name, f"Bitte einen dieser Werte wählen: {', '.join(allowed.values())}."))
+            problems.append(Problem(name, _("Bitte einen dieser Werte wählen: %(values)s.",
+                                            values=", ".join(allowed.values()))))
     if data.number:
         if not NUMBER_PATTERN.fullmatch(data.number):
             problems.append(
-                Problem("number", "Die Vertragsnummer hat die Form V-Jahr-vierstellige Zahl, z. B. V-2026-0001.")
+                Problem("number", _("Die Vertragsnummer hat die Form V-Jahr-vierstellige Zahl, z. B. V-2026-0001."))
             )
         elif data.number in (taken_numbers or set()) or db.session.scalar(
             select(Contract.id).where(Contract.number == data.number, Contract.id != (contract_id or 0))
         ):
-            problems.append(Problem("number", f"Die Vertragsnummer {data.number} ist bereits vergeben."))
+            problems.append(Problem("number", _number_taken(data.number)))
     if data.value_cents is not None and data.value_cents < 0:
-        problems.append(Problem("value_cents", "Der Wert darf nicht negativ sein."))
+        problems.append(Problem("value_cents", _("Der Wert darf nicht negativ sein.")))
     for name in ("responsible_id", "deputy_id"):
         user_id = getattr(data, name)
         if user_id is not None and not _town_user_exists(user_id):
-            problems.append(Problem(name, "Diese Person gibt es in dieser Kommune nicht."))
+            problems.append(Problem(name, _("Diese Person gibt es in dieser Kommune nicht.")))
     if data.responsible_id is not None and data.responsible_id == data.deputy_id:
-        problems.append(Problem("deputy_id", "Die Vertretung muss eine andere Person sein als die verantwortliche."))
+        problems.append(Problem("deputy_id", _("Die Vertretung muss eine andere Person sein als die verantwortliche.")))
     return problems + _terms_problems(data)
+
+
+def _number_taken(number: str) -> str:
+    return _("Die Vertragsnummer %(number)s ist bereits vergeben.", number=number)
 
 
 def next_number(year: int) -> str:
@@ -298,8 +298,7 @@ def _commit_or_duplicate(number: str) -> None:
     except IntegrityError as exc:
         # Two clerks entering the same number at the same time: the database decides.
         db.session.rollback()
-        taken = Problem("number", f"Die Vertragsnummer {number} ist bereits vergeben.")
-        raise ContractInvalid(problems=[taken]) from exc
+        raise ContractInvalid(problems=[Problem("number", _number_taken(number))]) from exc
 
 
 def create_contract(data: ContractInput, actor: User, today: date | None = None) -> Contract:
@@ -369,7 +368,8 @@ def store_import(filename: str, rows: list[dict[str, Any]], problems: list[Probl
             created_by_id=user.id,
             rows=rows,
             problems=[
-                {"row": p.row, "field": p.path, "label": field_label(p.path), "message": p.message} for p in problems
+                {"row": p.row, "field": p.path, "label": field_label(p.path), "message": str(p.message)}
+                for p in problems
             ],
         )
     )
@@ -382,7 +382,7 @@ def confirm_import(
 ) -> list[Contract]:
     """Store every row of a checked preview, or none of them when any row has a problem now."""
     if preview.imported_at is not None:
-        raise ContractInvalid(problems=[Problem("number", "Diese Datei wurde bereits übernommen.")])
+        raise ContractInvalid(problems=[Problem("number", _("Diese Datei wurde bereits übernommen."))])
     problems: list[Problem] = []
     numbers: set[str] = set()
     for row, data in inputs:
@@ -404,6 +404,11 @@ def confirm_import(
 # --- reminders ----------------------------------------------------------------------------------
 
 
+def contract_url(contract: Contract) -> str:
+    """The contract's page in the workbench, for reminder mails and calendar entries."""
+    return external_url(current_tenant(), "contracts.detail", contract_id=contract.id)
+
+
 def _recipients(contract: Contract) -> list[User]:
     people = [contract.responsible, contract.deputy]
     return [person for person in people if person is not None and person.active and person.email]
@@ -415,12 +420,11 @@ def _due_lead(notice_by: date, today: date, lead_days: list[int]) -> int | None:
     return min(reached) if reached else None
 
 
-def send_due_reminders(today: date, lead_days: list[int], contract_url: Any) -> int:
+def send_due_reminders(today: date, lead_days: list[int]) -> int:
     """Queue the reminders due today for the current town; returns how many were queued.
 
     Each (contract, deadline, lead time) is reminded exactly once: the ContractReminder row and
     the outbox rows are written in one transaction, and the unique key refuses a second run's row.
-    ``contract_url(contract)`` builds the link for the mail.
     """
     if not lead_days:
         return 0

@@ -8,27 +8,20 @@ from datetime import date
 from flask import current_app
 
 from amtsweg.clock import today_in_germany
-from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import refresh_all_deadlines, send_due_reminders
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
-from amtsweg.notifications.mail import town_context
-from amtsweg.tenancy.context import current_tenant, tenant_context
+from amtsweg.tenancy.context import tenant_context
 from amtsweg.tenancy.queries import active_towns
 
 log = logging.getLogger(__name__)
-
-
-def _contract_url(contract: Contract) -> str:
-    base = town_context(current_tenant())["town_url"].rstrip("/")
-    return f"{base}/sachbearbeitung/vertraege/{contract.id}"
 
 
 def run_for_town(today: date) -> int:
     """Refresh and remind for the current town; returns the number of reminders queued."""
     refresh_all_deadlines(today)
     lead_days = sorted({int(days) for days in current_app.config["CONTRACT_REMINDER_DAYS"]}, reverse=True)
-    return send_due_reminders(today, lead_days, _contract_url)
+    return send_due_reminders(today, lead_days)
 
 
 @periodic("contracts.daily", "30 4 * * *")

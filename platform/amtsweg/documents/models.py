@@ -42,13 +42,14 @@ class Akte(TenantOwned, Model):
 
     __tablename__ = "akte"
     __table_args__ = (
+        UniqueConstraint("tenant_id", "uuid"),
         UniqueConstraint("tenant_id", "aktenzeichen"),
         UniqueConstraint("tenant_id", "unit_number", "year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The Akte's ID in xdomea messages.
-    uuid: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    uuid: Mapped[str] = mapped_column(String(36), nullable=False)
     aktenzeichen: Mapped[str] = mapped_column(String(60), nullable=False)
     unit_number: Mapped[str] = mapped_column(String(40), nullable=False)
     unit_title: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -63,13 +64,14 @@ class Vorgang(TenantOwned, Model):
 
     __tablename__ = "vorgang"
     __table_args__ = (
+        UniqueConstraint("tenant_id", "uuid"),
         UniqueConstraint("tenant_id", "aktenzeichen"),
         UniqueConstraint("tenant_id", "akte_id", "number"),
         UniqueConstraint("tenant_id", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    uuid: Mapped[str] = mapped_column(String(36), nullable=False)
     akte_id: Mapped[int] = mapped_column(ForeignKey("akte.id", ondelete="RESTRICT"), nullable=False, index=True)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     aktenzeichen: Mapped[str] = mapped_column(String(80), nullable=False)
@@ -173,13 +175,17 @@ class DocumentVersion(TenantOwned, Model):
     """One content of a document: written once, never changed; removed only with its document."""
 
     __tablename__ = "document_version"
-    __table_args__ = (UniqueConstraint("tenant_id", "document_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "document_id", "number"),
+        # Keys start with the town's folder; unique per town keeps every key within one town's rows.
+        UniqueConstraint("tenant_id", "storage_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), nullable=False, index=True)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     # Opaque key in the storage backend (never a name someone chose).
-    storage_key: Mapped[str] = mapped_column(String(300), nullable=False, unique=True)
+    storage_key: Mapped[str] = mapped_column(String(300), nullable=False)
     # The name the file had when it arrived (shown, offered for download; never used as a key).
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     # Detected from the content (libmagic), not from the name or the browser.

@@ -28,7 +28,7 @@ from typing import IO
 
 import magic
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from amtsweg.audit.services import record
@@ -63,7 +63,7 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
 class UploadRejected(DomainError):
-    """The upload was refused; ``str(error)`` is a German message for the citizen."""
+    """The upload was refused; ``str(error)`` is the message for the citizen in the page's language."""
 
 
 class DocumentRefused(DomainError):
@@ -85,7 +85,8 @@ def clean_filename(name: str) -> str:
     """A file name safe to show and to offer for download; names with paths are refused."""
     name = unicodedata.normalize("NFC", name or "").strip()
     if not name or name in {".", ".."} or ".." in name or _UNSAFE_NAME.search(name):
-        raise UploadRejected("Der Dateiname ist nicht zulässig. Bitte benennen Sie die Datei um, z. B. „nachweis.pdf“.")
+        raise UploadRejected(_("Der Dateiname ist nicht zulässig. Bitte benennen Sie die Datei um, z. B. "
+                               "„nachweis.pdf“."))
     return name[-200:]
 
 
@@ -100,9 +101,8 @@ def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, in
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(
-                        f"Die Datei ist zu groß. Eine Datei darf höchstens {max_bytes // (1024 * 1024)} MB groß sein."
-                    )
+                    raise UploadRejected(_("Die Datei ist zu groß. Eine Datei darf höchstens %(size)d MB groß sein.",
+                                           size=max_bytes // (1024 * 1024)))
                 digest.update(chunk)
                 target.write(chunk)
             target.flush()
@@ -119,9 +119,9 @@ def _check_container(path: Path) -> None:
             unpacked = sum(info.file_size for info in archive.infolist())
             packed = sum(info.compress_size for info in archive.infolist()) or 1
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UploadRejected("Die Datei ist beschädigt und kann nicht angenommen werden.") from exc
+        raise UploadRejected(_("Die Datei ist beschädigt und kann nicht angenommen werden.")) from exc
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
-        raise UploadRejected("Die Datei ist ungewöhnlich stark gepackt und kann nicht angenommen werden.")
+        raise UploadRejected(_("Die Datei ist ungewöhnlich stark gepackt und kann nicht angenommen werden."))
 
 
 def detect_type(path: Path, accept: Iterable[str]) -> str:
@@ -131,7 +131,8 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
     allowed = {ct for kind in accept for ct in CONTENT_TYPES.get(kind, ())}
     if content_type not in allowed:
         kinds = ", ".join(kind.upper() for kind in accept)
-        raise UploadRejected(f"Der Inhalt der Datei passt nicht zu den erlaubten Dateitypen ({kinds}).")
+        raise UploadRejected(_("Der Inhalt der Datei passt nicht zu den erlaubten Dateitypen (%(kinds)s).",
+                               kinds=kinds))
     if content_type.startswith("application/vnd."):
         _check_container(path)
     return content_type
@@ -161,16 +162,16 @@ def _receive_and_store(stream: IO[bytes], filename: str, accept: Iterable[str], 
     path, size, sha256 = _receive(stream, storage.staging_dir(), max_bytes)
     try:
         if size == 0:
-            raise UploadRejected("Die Datei ist leer. Bitte wählen Sie eine Datei mit Inhalt.")
+            raise UploadRejected(_("Die Datei ist leer. Bitte wählen Sie eine Datei mit Inhalt."))
         content_type = detect_type(path, accept)
         try:
             found = scan_upload(path)
         except ScanUnavailable as exc:
-            raise UploadRejected(
+            raise UploadRejected(_(
                 "Die Datei konnte gerade nicht auf Schadsoftware geprüft werden. Bitte versuchen Sie es später erneut."
-            ) from exc
+            )) from exc
         if found:
-            raise UploadRejected("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert.")
+            raise UploadRejected(_("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert."))
         key = new_storage_key()
         try:
             storage.put(key, path, sha256)
@@ -202,7 +203,7 @@ def store_upload(
     """Check and store one uploaded file of the current town as a new document (version 1); adds it
     to the session.
 
-    The caller commits it with its own change. Raises UploadRejected (German message) for an
+    The caller commits it with its own change. Raises UploadRejected (with a message) for an
     empty, too large, wrongly typed, badly named or infected file, or when the store cannot take
     it right now; nothing is stored then.
     """

@@ -1,46 +1,31 @@
-"""Answers as readable text, step by step: for the review page, the receipt PDF and the status page."""
+"""Answers as readable text, step by step: for the review page, the clerk's case page, the receipt
+PDF and the status page; and the field names of an error summary."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from amtsweg.formatting import format_cents
-from amtsweg.processes.conditions import prune_hidden
-from amtsweg.processes.schema import (
-    AddressField,
-    AnyField,
-    CheckboxesField,
-    ChoiceField,
-    DateField,
-    FileField,
-    GroupField,
-    InfoField,
-    MoneyField,
-    NumberField,
-    ProcessDefinition,
-    Text,
-    YesNoField,
-)
-
-YES_NO = {"de": ("Ja", "Nein"), "en": ("Yes", "No")}
+from amtsweg.forms.base import FieldDefinition, localized
+from amtsweg.forms.conditions import prune_hidden
+from amtsweg.forms.form import FormOwner
 
 
-def text_in(text: Text | None, locale: str) -> str:
-    """A definition's text in ``locale`` (German unless English is asked for)."""
-    if text is None:
-        return ""
-    return text.en if locale == "en" else text.de
+@dataclass
+class Item:
+    """One item of a repeatable group, titled by the group's item label (``Hund 1``)."""
+
+    title: str
+    rows: list[Row]
 
 
 @dataclass
 class Row:
     label: str
     text: str
-    # Items of a group: one list of rows per item.
-    items: list[list[Row]] = field(default_factory=list)
+    # Items of a group, each with its own rows.
+    items: list[Item] = field(default_factory=list)
 
 
 @dataclass
@@ -50,54 +35,50 @@ class Section:
     rows: list[Row]
 
 
-def answer_text(fld: AnyField, value: Any, locale: str) -> str:
-    """One answer as text in ``locale`` (option labels, German date and money formats)."""
-    if isinstance(fld, YesNoField) and isinstance(value, bool):
-        return YES_NO.get(locale, YES_NO["de"])[0 if value else 1]
-    if isinstance(fld, DateField) and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
-        except ValueError:
-            return value
-    if isinstance(fld, MoneyField) and isinstance(value, int):
-        return format_cents(value)
-    if isinstance(fld, NumberField) and isinstance(value, (int, float)):
-        return f"{value:g}".replace(".", ",")
-    if isinstance(fld, ChoiceField):
-        labels = {o.value: text_in(o.label, locale) for o in fld.options}
-        return labels.get(value, str(value))
-    if isinstance(fld, CheckboxesField) and isinstance(value, list):
-        labels = {o.value: text_in(o.label, locale) for o in fld.options}
-        return ", ".join(labels.get(v, str(v)) for v in value)
-    if isinstance(fld, AddressField) and isinstance(value, dict):
-        line = f"{value.get('street', '')} {value.get('house_number', '')}".strip()
-        city = f"{value.get('postal_code', '')} {value.get('city', '')}".strip()
-        return ", ".join(part for part in (line, city, value.get("country", "")) if part)
-    if isinstance(fld, FileField) and isinstance(value, list):
-        return ", ".join(str(entry.get("name", "")) for entry in value if isinstance(entry, dict))
-    return "" if value is None else str(value)
-
-
-def _rows(fields: Sequence[AnyField], answers: dict[str, Any], locale: str) -> list[Row]:
+def _rows(fields: Iterable[FieldDefinition], answers: dict[str, Any], locale: str) -> list[Row]:
     rows = []
     for fld in fields:
-        if isinstance(fld, InfoField) or fld.id not in answers:
+        if not fld.takes_input or fld.id not in answers:
             continue
         value = answers[fld.id]
-        if isinstance(fld, GroupField):
-            items = [_rows(fld.fields, item, locale) for item in value if isinstance(item, dict)]
-            rows.append(Row(text_in(fld.label, locale), str(len(items)), items))
-        else:
-            rows.append(Row(text_in(fld.label, locale), answer_text(fld, value, locale)))
+        items = [
+            Item(fld.item_title(number, locale), _rows(fld.item_fields, item, locale))
+            for number, item in enumerate(value, 1) if isinstance(item, dict)
+        ] if fld.item_fields and isinstance(value, list) else []
+        rows.append(Row(fld.field_label(locale), fld.answer_text(value, locale), items))
     return rows
 
 
-def answer_sections(definition: ProcessDefinition, answers: dict[str, Any], locale: str) -> list[Section]:
-    """The shown answers per step (hidden ones left out), in form order."""
-    if definition.form is None:
+def answer_sections(definition: FormOwner, answers: dict[str, Any], locale: str) -> list[Section]:
+    """The shown answers per step of the definition's form (hidden ones left out), in form order."""
+    form = definition.form
+    if form is None:
         return []
-    kept = prune_hidden(definition.form, answers)
+    kept = prune_hidden(form, answers)
     return [
-        Section(number, text_in(step.title, locale), _rows(step.fields, kept, locale))
-        for number, step in enumerate(definition.form.steps, 1)
+        Section(number, localized(step.title, locale), _rows(step.fields, kept, locale))
+        for number, step in enumerate(form.steps, 1)
     ]
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """One line of an error summary: the answer's path, the field's name and the message."""
+
+    path: str
+    label: str
+    message: str
+
+
+def error_entries(fields: Iterable[FieldDefinition], errors: dict[str, str],
+                  labels: dict[str, str] | None = None) -> list[ErrorEntry]:
+    """The errors named by their fields (``Hund 1 – Rufname des Hundes``); ``labels`` names paths
+    that are no field of the form (a page's own inputs)."""
+    by_id = {fld.id: fld for fld in fields}
+    entries = []
+    for path, message in errors.items():
+        head, *rest = path.split(".")
+        fld = by_id.get(head)
+        label = fld.error_label(rest) if fld is not None else (labels or {}).get(path, "")
+        entries.append(ErrorEntry(path, label, message))
+    return entries

@@ -1,45 +1,24 @@
-"""Turns the fields of one form step into HTML input names and back into typed answers.
+"""Turns the fields of a form page into HTML input names and back into typed answers.
 
 Input names are the answer paths of docs/process-format.md (``vorname``, ``anschrift.city``,
 ``hunde.0.rasse``). Parsing never trusts the page: only fields of the given step are read, a group
 has as many items as the server-side answers say, and a value that cannot be converted is kept as
-the raw text so that :func:`amtsweg.forms.validation.validate_answers` reports it in German and
-the page shows the citizen's input again.
+the raw text so that :func:`amtsweg.forms.validation.validate_answers` reports it and the page
+shows the citizen's input again. Each field type parses its own inputs (``FieldDefinition.parse``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
-from amtsweg.processes.schema import (
-    AddressField,
-    AnyField,
-    CheckboxesField,
-    DateField,
-    FileField,
-    GroupField,
-    IbanField,
-    InfoField,
-    MoneyField,
-    NumberField,
-    Step,
-    YesNoField,
-)
-
-ADDRESS_AUTOCOMPLETE = {
-    "street": "address-line1",
-    "house_number": "address-line2",
-    "postal_code": "postal-code",
-    "city": "address-level2",
-    "country": "country",
-}
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
-_MONEY = re.compile(r"^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?$")
+from amtsweg.forms.conditions import field_states
+from amtsweg.forms.fields.file import FileField
+from amtsweg.forms.fields.group import GroupField
+from amtsweg.forms.form import Form, Step
 
 
 def field_id(path: str) -> str:
@@ -47,82 +26,7 @@ def field_id(path: str) -> str:
     return "feld-" + path.replace(".", "-").replace("_", "-")
 
 
-def parse_date(raw: str) -> str:
-    """``TT.MM.JJJJ`` (or ISO) → ISO date; anything else stays as typed."""
-    match = _GERMAN_DATE.match(raw)
-    if match:
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            return raw
-    try:
-        return dt.date.fromisoformat(raw).isoformat()
-    except ValueError:
-        return raw
-
-
-def parse_number(raw: str) -> int | float | str:
-    """A typed number as int or float (German decimal comma); the raw text when it is none."""
-    text = raw.replace(" ", "")
-    if not _NUMBER.match(text):
-        return raw
-    value = float(text.replace(",", "."))
-    return int(value) if value.is_integer() and "," not in text and "." not in text else value
-
-
-def parse_money(raw: str) -> int | str:
-    """``1.234,56`` (with or without €) → 123456 cents; anything else stays as typed."""
-    text = raw.replace("€", "").replace(" ", "").replace("\u00a0", "")
-    match = _MONEY.match(text)
-    if not match:
-        return raw
-    euros, cents = match.groups()
-    return int(euros.replace(".", "")) * 100 + int((cents or "0").ljust(2, "0"))
-
-
-def format_money_input(cents: int) -> str:
-    """Cents as an amount in an input field: ``1.234,56``."""
-    euros, rest = divmod(cents, 100)
-    return f"{euros:,}".replace(",", ".") + f",{rest:02d}"
-
-
-def _scalar(fld: AnyField, raw: str | None) -> Any:
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if isinstance(fld, DateField):
-        return parse_date(text)
-    if isinstance(fld, NumberField):
-        return parse_number(text)
-    if isinstance(fld, MoneyField):
-        return parse_money(text)
-    if isinstance(fld, YesNoField):
-        return {"ja": True, "nein": False}.get(text, text)
-    if isinstance(fld, IbanField):
-        return " ".join(text.upper().split())
-    return text
-
-
-def _read_field(fld: AnyField, path: str, form: MultiDict, previous: Any) -> Any:
-    if isinstance(fld, CheckboxesField):
-        values = [v for v in form.getlist(path) if isinstance(v, str)]
-        return values or None
-    if isinstance(fld, AddressField):
-        value = {p: (form.get(f"{path}.{p}") or "").strip() for p in fld.parts}
-        return value if any(value.values()) else None
-    if isinstance(fld, FileField):
-        # Files already uploaded live on the server; new ones are added by the caller.
-        return list(previous) if isinstance(previous, list) else None
-    return _scalar(fld, form.get(path))
-
-
-def initial_items(group: GroupField, required: bool) -> list[dict[str, Any]]:
-    """Empty items a group starts with, so the first entry can be typed in at once."""
-    return [{} for _ in range(max(group.min_items, 1 if required else 0, 1))]
-
-
-def parse_step(step: Step, form: MultiDict, previous: dict[str, Any]) -> dict[str, Any]:
+def parse_step(step: Step, form: MultiDict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
     """The answers of ``step``'s fields from submitted ``form``; ``previous`` are the saved answers.
 
     Empty inputs are left out. Groups keep the saved number of items; an item's inputs beyond that
@@ -130,46 +34,34 @@ def parse_step(step: Step, form: MultiDict, previous: dict[str, Any]) -> dict[st
     """
     answers: dict[str, Any] = {}
     for fld in step.fields:
-        if isinstance(fld, InfoField):
-            continue
-        if isinstance(fld, GroupField):
-            saved = previous.get(fld.id)
-            items = saved if isinstance(saved, list) else initial_items(fld, fld.required)
-            parsed_items = []
-            for index, item in enumerate(items):
-                item = item if isinstance(item, dict) else {}
-                parsed = {}
-                for sub in fld.fields:
-                    if isinstance(sub, InfoField):
-                        continue
-                    value = _read_field(sub, f"{fld.id}.{index}.{sub.id}", form, item.get(sub.id))
-                    if value is not None:
-                        parsed[sub.id] = value
-                parsed_items.append(parsed)
-            answers[fld.id] = parsed_items
-            continue
-        value = _read_field(fld, fld.id, form, previous.get(fld.id))
-        if value is not None:
-            answers[fld.id] = value
+        if fld.takes_input:
+            value = fld.parse(form, fld.id, previous.get(fld.id))
+            if value is not None:
+                answers[fld.id] = value
     return answers
 
 
-def display_value(fld: AnyField, value: Any) -> Any:
-    """The value as shown in an input: German date and money formats, raw text when invalid."""
-    if value is None:
-        return ""
-    if isinstance(fld, DateField) and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
-        except ValueError:
-            return value
-    if isinstance(fld, MoneyField) and isinstance(value, int) and not isinstance(value, bool):
-        return format_money_input(value)
-    if isinstance(fld, NumberField) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:g}".replace(".", ",")
-    if isinstance(fld, YesNoField) and isinstance(value, bool):
-        return "ja" if value else "nein"
-    return value
+def parse_form(form: Form, posted: MultiDict[str, Any]) -> dict[str, Any]:
+    """The answers of every step from one page that shows the whole form (the clerk's intake).
+
+    Such a page carries its groups' sizes itself: a group has as many items as the page sent.
+    """
+    sizes: dict[str, Any] = {}
+    for fld in form.top_fields():
+        if fld.item_fields:
+            item = re.compile(rf"^{re.escape(fld.id)}\.(\d+)\.")
+            indexes = {int(m.group(1)) for key in posted if (m := item.match(key))}
+            sizes[fld.id] = [{} for _ in range(max(indexes) + 1)] if indexes else fld.initial_answer()
+    answers: dict[str, Any] = {}
+    for step in form.steps:
+        answers.update(parse_step(step, posted, sizes))
+    return answers
+
+
+def with_initial_answers(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` plus what the step's unanswered fields start with (a group's first, empty item)."""
+    initial = {fld.id: fld.initial_answer() for fld in step.fields if fld.id not in answers}
+    return {**answers, **{key: value for key, value in initial.items() if value is not None}}
 
 
 def step_field_ids(step: Step) -> set[str]:
@@ -236,6 +128,16 @@ def apply_action(step: Step, answers: dict[str, Any], action: str) -> dict[str, 
     raise UnknownAction(action)
 
 
+def apply_form_action(form: Form, answers: dict[str, Any], action: str) -> None:
+    """Add or remove a group item on a page that shows the whole form (the clerk's intake)."""
+    group_id = action.partition(":")[2].partition(":")[0]
+    for step in form.steps:
+        if group_id in step_field_ids(step):
+            apply_action(step, answers, action)
+            return
+    raise UnknownAction(action)
+
+
 def _file_container(step: Step, answers: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
     head, *rest = path.split(".")
     if head not in step_field_ids(step):
@@ -248,20 +150,6 @@ def _file_container(step: Step, answers: dict[str, Any], path: str) -> tuple[dic
     if int(rest[0]) >= len(items):
         raise UnknownAction(path)
     return items[int(rest[0])], rest[1]
-
-
-def file_fields(step: Step, answers: dict[str, Any]) -> list[tuple[str, FileField]]:
-    """Paths of the file fields of ``step`` (group items expanded) for these answers."""
-    found: list[tuple[str, FileField]] = []
-    for fld in step.fields:
-        if isinstance(fld, FileField):
-            found.append((fld.id, fld))
-        elif isinstance(fld, GroupField):
-            for index, _ in enumerate(answers.get(fld.id) or []):
-                found.extend(
-                    (f"{fld.id}.{index}.{sub.id}", sub) for sub in fld.fields if isinstance(sub, FileField)
-                )
-    return found
 
 
 def set_path(answers: dict[str, Any], step: Step, path: str, value: Any) -> None:
@@ -281,3 +169,36 @@ def get_path(answers: dict[str, Any], path: str) -> Any:
         else:
             return None
     return value
+
+
+@dataclass
+class PendingUploads:
+    """Files sent for one visible file field of a step, and the field's entries so far."""
+
+    path: str
+    field: FileField
+    files: list[FileStorage]
+    entries: list[dict[str, Any]]
+
+    def full(self) -> bool:
+        return len(self.entries) >= self.field.max_files
+
+
+def pending_uploads(form: Form, step: Step, answers: dict[str, Any],
+                    files: MultiDict[str, FileStorage]) -> list[PendingUploads]:
+    """The step's shown file fields (group items included) that files were sent for."""
+    ids = step_field_ids(step)
+    pending = []
+    for state in field_states(form, answers):
+        if state.field.accepts_files and state.path.split(".", 1)[0] in ids:
+            sent = [f for f in files.getlist(state.path) if isinstance(f, FileStorage) and f.filename]
+            if sent:
+                assert isinstance(state.field, FileField)
+                pending.append(PendingUploads(state.path, state.field, sent, list(get_path(answers, state.path) or [])))
+    return pending
+
+
+def keep_uploads(step: Step, answers: dict[str, Any], pending: PendingUploads) -> None:
+    """Writes the entries of ``pending`` (with the newly stored files) into ``answers``."""
+    if pending.entries:
+        set_path(answers, step, pending.path, pending.entries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -25,9 +26,12 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
+from amtsweg.tenancy.links import external_url
 from amtsweg.tenancy.models import TenantInfo
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEXT_AS_HTML = "mail/_text.html"
+_LINK = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 class MailTemplateMissing(LookupError):
@@ -76,8 +80,6 @@ def check_template(template: str, locale: str, tenant_slug: str, sources: Mappin
 
 def town_context(tenant: TenantInfo) -> dict[str, Any]:
     """What every mail template may use about the town: names, contact, sender, branding, address."""
-    base_domain = current_app.config["BASE_DOMAIN"]
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
     return {
         "town": {
             "name": tenant.name,
@@ -86,7 +88,7 @@ def town_context(tenant: TenantInfo) -> dict[str, Any]:
             "sender": tenant.settings.get("mail", {}),
             "branding": tenant.branding,
         },
-        "town_url": f"{scheme}://{tenant.slug}.{base_domain}/",
+        "town_url": external_url(tenant, "portal.index"),
     }
 
 
@@ -101,9 +103,25 @@ def render(
         raise MailTemplateMissing(f"mail template '{template}' ({locale}) does not exist")
     variables = {**context, **town_context(tenant)}
     subject, _, body = env.get_template(text_name).render(variables).partition("\n")
+    subject, body = subject.strip(), body.lstrip("\n")
     html_name = _template_name(env, template, locale, "html")
-    html = env.get_template(html_name).render(variables, subject=subject.strip()) if html_name else None
-    return RenderedMail(subject.strip(), body.lstrip("\n"), html)
+    if html_name:
+        html = env.get_template(html_name).render(variables, subject=subject)
+    else:
+        # A mail written only as text (e.g. a process's own mails) gets the town's HTML layout too.
+        text, _, signature = body.partition("\n--\n")
+        html = env.get_template(TEXT_AS_HTML).render(variables, subject=subject, lang=text_name.split(".")[-2],
+                                                    paragraphs=paragraphs(text), footer=signature.strip())
+    return RenderedMail(subject, body, html)
+
+
+def paragraphs(text: str) -> list[list[list[tuple[str, bool]]]]:
+    """A text as paragraphs of lines of (text, is a link) pieces, for the HTML layout."""
+    return [
+        [[(piece, bool(_LINK.fullmatch(piece))) for piece in _LINK.split(line) if piece] for line in block.splitlines()]
+        for block in re.split(r"\n\s*\n", text.strip())
+        if block.strip()
+    ]
 
 
 def message_id_for(tenant: TenantInfo, outbox_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
@@ -25,10 +25,14 @@ class OutboxMessage(TenantOwned, Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "dedupe_key"),
         Index("ix_outbox_message_status_next_attempt", "status", "next_attempt_at"),
+        # The case by (tenant_id, id), like every key to a town's row (docs/scaling.md).
+        ForeignKeyConstraint(["tenant_id", "case_id"], ["case_file.tenant_id", "case_file.id"], ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The case the side effect is about, if any: deleting the case deletes its mails.
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The inputs of the side effect (for a mail: to, template, context, locale), rendered at send time.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=PENDING)

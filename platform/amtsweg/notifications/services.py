@@ -29,13 +29,14 @@ def schedule_delivery(message: OutboxMessage) -> None:
 
 def queue_mail(
     *, to: str, template: str, context: dict[str, Any], locale: str = "de", dedupe_key: str | None = None,
-    template_sources: Mapping[str, str] | None = None,
+    template_sources: Mapping[str, str] | None = None, case_id: int | None = None,
 ) -> OutboxMessage:
     """Add a mail for the current town to the current session (see the package docstring).
 
     ``template_sources`` (file name → Jinja source, e.g. ``{"nachforderung.de.txt": ...}``) are
     stored with the mail and used before the built-in templates, e.g. the mails of the process
-    version a case was submitted under.
+    version a case was submitted under. ``case_id`` names the case the mail is about; deleting
+    the case deletes the mail with it.
     """
     tenant = current_tenant()
     sources = dict(template_sources or {})
@@ -47,6 +48,7 @@ def queue_mail(
     message = OutboxMessage(
         tenant_id=tenant.id,
         kind="mail",
+        case_id=case_id,
         payload={"to": to, "template": template, "context": context, "locale": locale,
              **({"template_sources": sources} if sources else {})},
         status=PENDING,
@@ -61,8 +63,16 @@ def queue_mail(
     return message
 
 
+def send_test_mail(to: str) -> OutboxMessage:
+    """Queue the current town's test mail to ``to`` (one transaction), to check a deployment's SMTP."""
+    message = queue_mail(to=to, template="test_mail", context={})
+    db.session.commit()
+    return message
+
+
 def retry(message_id: int) -> OutboxMessage | None:
-    """An operator's retry of an undelivered row: pending again, delivered after the commit."""
+    """An operator's retry of an undelivered row of the current town: pending again, delivered
+    after the commit (one transaction). None when there is nothing to retry."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status not in (PENDING, FAILED):
         return None
@@ -70,4 +80,5 @@ def retry(message_id: int) -> OutboxMessage | None:
     message.next_attempt_at = utcnow()
     message.locked_until = None
     schedule_delivery(message)
+    db.session.commit()
     return message

@@ -59,10 +59,15 @@ def _record_failure(message_id: int, error: Exception) -> None:
 
 
 def without_secret_links(payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload of a delivered mail minus its links (``*_url`` context values): status and
-    resume links carry secret tokens, which must not outlive the delivery in the database."""
-    context = {key: value for key, value in payload["context"].items() if not key.endswith("_url")}
-    return {**payload, "context": context}
+    """The payload of a delivered mail minus its links (``*_url`` context values at any depth, e.g.
+    a workflow mail's ``case.status_url``): status and resume links carry secret tokens, which
+    must not outlive the delivery in the database."""
+    return {**payload, "context": _without_links(payload["context"])}
+
+
+def _without_links(context: dict[str, Any]) -> dict[str, Any]:
+    return {key: _without_links(value) if isinstance(value, dict) else value
+            for key, value in context.items() if not key.endswith("_url")}
 
 
 def deliver(message_id: int) -> str:

@@ -5,46 +5,20 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import text
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from amtsweg.extensions import csrf, db
-from amtsweg.jobs import queues
-from amtsweg.operations import metrics
+from amtsweg.extensions import csrf
+from amtsweg.operations import health, metrics
 
 blueprint = Blueprint("operations", __name__)
 csrf.exempt(blueprint)
 
 
-def _check_database() -> str:
-    try:
-        db.session.execute(text("SELECT 1"))
-        return "ok"
-    except Exception as exc:
-        current_app.logger.warning("health check: database unreachable: %s", exc)
-        db.session.rollback()
-        return "unreachable"
-
-
-def _check_redis() -> str | None:
-    if not current_app.config["REDIS_URL"]:
-        return None
-    import redis
-
-    try:
-        # The jobs' pooled connection: a health check every few seconds opens no new one.
-        queues.connection().ping()
-        return "ok"
-    except redis.RedisError as exc:
-        current_app.logger.warning("health check: redis unreachable: %s", exc)
-        return "unreachable"
-
-
 @blueprint.route("/healthz")
 def healthz() -> tuple[Response, int]:
-    checks = {"database": _check_database()}
-    redis_state = _check_redis()
+    checks = {"database": health.database_state()}
+    redis_state = health.redis_state()
     if redis_state is not None:
         checks["redis"] = redis_state
     # Redis being down degrades jobs but not requests (the outbox keeps the work): still 200.

@@ -19,9 +19,9 @@ from amtsweg.auth.citizens import (
 )
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.cases.queries import cases_of_citizen
-from amtsweg.cases.services import account_status_token
+from amtsweg.cases.tokens import account_status_token
 from amtsweg.cases.workflow import definition_of
-from amtsweg.portal.application import localized
+from amtsweg.forms.base import localized
 from amtsweg.portal.status import STATUS_TEXT
 from amtsweg.sites import restrict_to
 from amtsweg.web import safe_next_path

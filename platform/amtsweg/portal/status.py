@@ -14,19 +14,16 @@ from werkzeug.wrappers import Response
 from amtsweg.cases import services
 from amtsweg.cases.models import WITHDRAWABLE, Case
 from amtsweg.cases.queries import (
+    awaits_reply,
     case_by_status_token,
     case_events,
     citizen_document,
     citizen_documents_of_case,
     messages_of_case,
-    open_information_request,
 )
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
-from amtsweg.documents.services import UploadRejected, store_upload
+from amtsweg.documents.services import UploadRejected
 from amtsweg.documents.storage import get_storage
-from amtsweg.extensions import db
-from amtsweg.forms.inputs import field_id
-from amtsweg.portal.application import localized
 from amtsweg.processes.queries import definition_of_version
 from amtsweg.sites import restrict_to
 from amtsweg.web import attachment
@@ -39,11 +36,16 @@ STATUS_TEXT = {
     "awaiting_payment": lazy_gettext("Wartet auf Ihre Zahlung."),
     "in_progress": lazy_gettext("In Bearbeitung."),
     "waiting_for_citizen": lazy_gettext("Wir brauchen noch etwas von Ihnen. Bitte beantworten Sie unsere Nachricht."),
+    "replied": lazy_gettext("Ihre Antwort ist eingegangen. Wir prüfen sie und setzen dann die Bearbeitung fort."),
     "approved": lazy_gettext("Entschieden – Ihrem Antrag wurde stattgegeben."),
     "rejected": lazy_gettext("Entschieden – Ihr Antrag wurde abgelehnt. Die Begründung finden Sie im Bescheid."),
     "closed": lazy_gettext("Abgeschlossen."),
     "withdrawn": lazy_gettext("Sie haben den Antrag zurückgezogen."),
     "archived": lazy_gettext("Abgeschlossen und archiviert."),
+}
+# The history says what happened; only the current status asks the citizen for something.
+TRANSITION_TEXT = {
+    "waiting_for_citizen": lazy_gettext("Die Verwaltung hat eine Rückfrage an Sie gestellt."),
 }
 EVENT_TEXT = {
     "case.submitted": lazy_gettext("Antrag eingegangen"),
@@ -51,8 +53,6 @@ EVENT_TEXT = {
     "case.citizen_replied": lazy_gettext("Ihre Antwort ist eingegangen"),
 }
 REPLY_LIMIT = 5000
-REPLY_FILE_TYPES = ["pdf", "jpeg", "png"]
-REPLY_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _case(token: str) -> Case:
@@ -76,7 +76,8 @@ def _timeline(case: Case) -> list[tuple[Any, str]]:
         if event.action in EVENT_TEXT:
             entries.append((event.occurred_at, str(EVENT_TEXT[event.action])))
         elif event.details.get("to") in STATUS_TEXT:
-            entries.append((event.occurred_at, str(STATUS_TEXT[event.details["to"]])))
+            to = event.details["to"]
+            entries.append((event.occurred_at, str(TRANSITION_TEXT.get(to, STATUS_TEXT[to]))))
     return entries
 
 
@@ -85,12 +86,14 @@ def _definition(case: Case) -> Any:
 
 
 def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+    asked = awaits_reply(case)
+    shown = "replied" if case.status == "waiting_for_citizen" and not asked else case.status
     return render_template(
         "status/show.html", case=case, token=token, definition=_definition(case),
-        status_text=STATUS_TEXT.get(case.status, case.status), timeline=_timeline(case),
-        messages=messages_of_case(case), open_request=open_information_request(case),
+        status_text=STATUS_TEXT.get(shown, case.status), timeline=_timeline(case),
+        messages=messages_of_case(case), awaits_reply=asked,
         documents=citizen_documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
-        localized=localized, field_id=field_id, reply_text=request.form.get("nachricht", ""),
+        reply_text=request.form.get("nachricht", ""),
     ), status
 
 
@@ -108,19 +111,14 @@ def answer(token: str) -> Response | tuple[str, int]:
         errors["nachricht"] = gettext("Bitte schreiben Sie eine Nachricht.")
     elif len(body) > REPLY_LIMIT:
         errors["nachricht"] = gettext("Bitte schreiben Sie höchstens %(count)d Zeichen.", count=REPLY_LIMIT)
-    uploads = [f for f in request.files.getlist("dokumente") if isinstance(f, FileStorage) and f.filename]
+    uploads = [(f.stream, f.filename or "") for f in request.files.getlist("dokumente")
+               if isinstance(f, FileStorage) and f.filename]
     if errors:
         return _render(token, case, errors)
-    documents = []
-    for upload in uploads:
-        try:
-            documents.append(store_upload(upload.stream, upload.filename or "", accept=REPLY_FILE_TYPES,
-                                          max_bytes=REPLY_MAX_BYTES, case_id=case.id))
-        except UploadRejected as exc:
-            db.session.rollback()
-            return _render(token, case, {"dokumente": str(exc)})
     try:
-        services.reply(case, body, documents)
+        services.reply(case, body, uploads)
+    except UploadRejected as exc:
+        return _render(token, case, {"dokumente": str(exc)})
     except services.NotAllowed:
         abort(409)
     flash(gettext("Vielen Dank. Ihre Nachricht ist eingegangen."), "success")
@@ -136,8 +134,7 @@ def withdraw(token: str) -> Response | str:
         services.withdraw(case)
         flash(gettext("Sie haben den Antrag zurückgezogen."), "success")
         return redirect(url_for("status.show", token=token))
-    return render_template("status/withdraw.html", case=case, token=token, definition=_definition(case),
-                           localized=localized)
+    return render_template("status/withdraw.html", case=case, token=token, definition=_definition(case))
 
 
 @blueprint.route("/<token>/eingangsbestaetigung.pdf")

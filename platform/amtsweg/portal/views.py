@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
+from amtsweg.tenancy.assets import logo_file
 from amtsweg.tenancy.queries import town_page
 from amtsweg.web import small_int
 
@@ -67,8 +68,8 @@ def design_tokens() -> Response:
 
 @blueprint.route("/logo.svg")
 def logo() -> Response:
-    path = _tenant_folder() / current_tenant().branding.get("logo", "logo.svg")
-    if not path.is_file():
+    path = logo_file(current_tenant())
+    if path is None:
         abort(404)
     response = Response(path.read_bytes(), mimetype="image/svg+xml")
     # An SVG opened directly must not run script, whatever it contains.

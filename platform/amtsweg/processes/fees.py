@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from amtsweg.errors import DomainError
-from amtsweg.processes.conditions import LogicError, evaluate, holds, prune_hidden
+from amtsweg.forms.conditions import LogicError, evaluate, holds, prune_hidden
 from amtsweg.processes.schema import ProcessDefinition, Text
 
 
@@ -21,6 +21,7 @@ class FeeLine:
     id: str
     label: Text
     cents: int
+    refundable: bool = False
 
 
 def compute_fees(
@@ -45,7 +46,7 @@ def compute_fees(
         else:
             cents = _rule_cents(fee.id, fee.amount_rule, data)
         if cents:
-            lines.append(FeeLine(fee.id, fee.label, cents))
+            lines.append(FeeLine(fee.id, fee.label, cents, fee.refundable))
     return lines
 
 
@@ -67,8 +68,13 @@ def _rule_cents(fee_id: str, rule: dict[str, Any], data: dict[str, Any]) -> int:
 
 
 def total_cents(lines: list[FeeLine]) -> int:
-    """The sum of the fee lines."""
-    return sum(line.cents for line in lines)
+    """The fees charged: the sum of the lines that are not refundable deposits."""
+    return sum(line.cents for line in lines if not line.refundable)
+
+
+def deposit_cents(lines: list[FeeLine]) -> int:
+    """The refundable deposits (Kaution) among the lines, paid on top of the fees."""
+    return sum(line.cents for line in lines if line.refundable)
 
 
 def invalid_overrides(definition: ProcessDefinition, overrides: Mapping[str, Any]) -> list[str]:

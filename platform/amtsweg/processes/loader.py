@@ -16,9 +16,9 @@ from cachetools import LRUCache
 from pydantic import ValidationError
 
 from amtsweg.errors import Problem
+from amtsweg.forms.base import field_type_names
 from amtsweg.processes.schema import (
     ACTION_TYPES,
-    FIELD_TYPES,
     ProcessDefinition,
     ValidationContext,
     Workflow,
@@ -86,7 +86,7 @@ def issues_from_validation_error(exc: ValidationError) -> list[Problem]:
             message = f"missing required key '{loc[-1]}'"
         elif kind == "extra_forbidden":
             key = loc[-1]
-            message = (f"key '{key}' is not allowed for field type '{tag}'" if tag in FIELD_TYPES
+            message = (f"key '{key}' is not allowed for field type '{tag}'" if tag in field_type_names()
                        else f"unknown key '{key}'")
         elif kind == "value_error":
             message = error["msg"].removeprefix("Value error, ")
@@ -104,7 +104,7 @@ def _strip_union_tags(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], str | None
     tag = None
     for i, part in enumerate(loc):
         inside_union_list = i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] in ("fields", "actions")
-        if inside_union_list and isinstance(part, str) and part in (*FIELD_TYPES, *ACTION_TYPES):
+        if inside_union_list and isinstance(part, str) and part in (*field_type_names(), *ACTION_TYPES):
             tag = part
             continue
         out.append(part)

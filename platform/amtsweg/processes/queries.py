@@ -29,6 +29,7 @@ class FeeInfo:
     # None: computed from the answers (a rule), shown as "depends on your application"
     cents: int | None
     conditional: bool
+    refundable: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class EnabledProcess:
                 fee.label.model_dump(),
                 None if fee.amount_rule is not None else overrides.get(fee.id, fee.amount_cents),
                 fee.when is not None,
+                fee.refundable,
             )
             for fee in self.definition.fees
         ]

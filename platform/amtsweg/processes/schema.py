@@ -8,15 +8,13 @@ JSON Logic variables, LeiKa keys, kind-specific keys, templates). The format is 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -28,6 +26,8 @@ from pydantic import (
 
 # The semantic checks report the kernel's problem type under the name they have always used.
 from amtsweg.errors import Problem as Issue
+from amtsweg.forms.base import FieldDefinition, Id, Logic, Model, Text
+from amtsweg.forms.form import Form
 from amtsweg.tenancy.aktenplan import DEFAULT_FILE, UNIT_NUMBER, Aktenplan
 
 AREAS: dict[str, str] = {
@@ -55,13 +55,9 @@ STATES = (
 # never moves a case into or out of these states.
 NON_WORKFLOW_STATES = ("withdrawn", "archived")
 ROLES = ("clerk", "team_lead", "tenant_admin")
-FILE_TYPES = ("pdf", "jpeg", "jpg", "png", "gif", "tiff", "heic", "docx", "odt", "xlsx", "ods", "txt")
-ADDRESS_PARTS = ("street", "house_number", "postal_code", "city", "country")
 LANGUAGES = ("de", "en")
 
-ID_PATTERN = r"^[a-z0-9_]+$"
 SLUG_PATTERN = r"^[a-z0-9-]+$"
-_RELATIVE_DATE = re.compile(r"^today(?:([+-])(\d{1,5}))?$")
 
 
 def _one_of(allowed: Iterable[str], what: str) -> Callable[[str], str]:
@@ -88,271 +84,9 @@ def _leika_as_string(value: Any) -> Any:
     return None if value == "" else value
 
 
-Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 State = Annotated[str, AfterValidator(_one_of(STATES, "state"))]
 Role = Annotated[str, AfterValidator(_one_of(ROLES, "role"))]
-Logic = dict[str, Any]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Text(Model):
-    """A user-facing text in German and English."""
-
-    de: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-
-# --------------------------------------------------------------------------- form fields
-
-
-class BaseField(Model):
-    id: Id
-    label: Text
-    help: Text | None = None
-    required: bool = False
-    required_if: Logic | None = None
-    show_if: Logic | None = None
-    autocomplete: Annotated[str, Field(pattern=r"^[a-z0-9 -]+$")] | None = None
-
-
-class TextField(BaseField):
-    type: Literal["text", "textarea"]
-    min_length: Annotated[int, Field(ge=0)] | None = None
-    max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    pattern: str | None = None
-    pattern_message: Text | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> TextField:
-        if self.min_length is not None and self.min_length > self.effective_max_length:
-            raise ValueError("min_length is greater than max_length")
-        if self.pattern_message is not None and self.pattern is None:
-            raise ValueError("pattern_message needs a pattern")
-        return self
-
-    @property
-    def effective_max_length(self) -> int:
-        """max_length with the documented default (200 for text, 4000 for textarea)."""
-        if self.max_length is not None:
-            return self.max_length
-        return 200 if self.type == "text" else 4000
-
-
-class EmailField(BaseField):
-    type: Literal["email"]
-
-
-class PhoneField(BaseField):
-    type: Literal["phone"]
-
-
-class NumberField(BaseField):
-    type: Literal["number"]
-    min: float | None = None
-    max: float | None = None
-    integer: bool = False
-
-    @model_validator(mode="after")
-    def _consistent(self) -> NumberField:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is greater than max")
-        return self
-
-
-class MoneyField(BaseField):
-    type: Literal["money"]
-    min_cents: Annotated[int, Field(ge=0)] | None = None
-    max_cents: Annotated[int, Field(ge=0)] | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> MoneyField:
-        if self.min_cents is not None and self.max_cents is not None and self.min_cents > self.max_cents:
-            raise ValueError("min_cents is greater than max_cents")
-        return self
-
-
-def resolve_date_bound(value: str, today: dt.date) -> dt.date:
-    """Turn a date bound (``today``, ``today+30``, ``today-36500`` or ISO) into a date."""
-    match = _RELATIVE_DATE.match(value)
-    if match:
-        sign, days = match.groups()
-        offset = int(days or 0)
-        return today + dt.timedelta(days=-offset if sign == "-" else offset)
-    return dt.date.fromisoformat(value)
-
-
-def _date_bound(value: str) -> str:
-    if not _RELATIVE_DATE.match(value):
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(
-                f"invalid date bound '{value}' (use today, today+N, today-N or YYYY-MM-DD)"
-            ) from None
-    return value
-
-
-DateBound = Annotated[str, BeforeValidator(lambda v: v.isoformat() if isinstance(v, dt.date) else v),
-                      AfterValidator(_date_bound)]
-
-
-class DateField(BaseField):
-    type: Literal["date"]
-    min: DateBound | None = None
-    max: DateBound | None = None
-    past_only: bool = False
-    future_only: bool = False
-
-    def bounds(self, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        """The earliest and latest allowed date on ``today`` (None where the field sets none)."""
-        return (
-            resolve_date_bound(self.min, today) if self.min else None,
-            resolve_date_bound(self.max, today) if self.max else None,
-        )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> DateField:
-        if self.past_only and self.future_only:
-            raise ValueError("past_only and future_only exclude each other")
-        # Relative bounds move together, so comparing them on any day is enough.
-        lowest, highest = self.bounds(dt.date(2000, 1, 1))
-        if lowest is not None and highest is not None and lowest > highest:
-            raise ValueError("min is after max")
-        return self
-
-
-class Option(Model):
-    value: Annotated[str, Field(min_length=1, max_length=100, strict=True)]
-    label: Text
-
-
-class ChoiceField(BaseField):
-    type: Literal["select", "radio"]
-    options: Annotated[list[Option], Field(min_length=2)]
-
-
-class CheckboxesField(BaseField):
-    type: Literal["checkboxes"]
-    options: Annotated[list[Option], Field(min_length=1)]
-    min_selected: Annotated[int, Field(ge=0)] | None = None
-    max_selected: Annotated[int, Field(ge=1)] | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CheckboxesField:
-        if self.max_selected is not None and self.max_selected > len(self.options):
-            raise ValueError("max_selected is greater than the number of options")
-        if self.min_selected is not None and self.min_selected > (self.max_selected or len(self.options)):
-            raise ValueError("min_selected is greater than max_selected or the number of options")
-        return self
-
-
-class YesNoField(BaseField):
-    type: Literal["yesno"]
-
-
-class AddressField(BaseField):
-    type: Literal["address"]
-    country: bool = False
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        """The parts this address asks for (the country only when ``country`` is set)."""
-        return ADDRESS_PARTS if self.country else tuple(p for p in ADDRESS_PARTS if p != "country")
-
-
-class IbanField(BaseField):
-    type: Literal["iban"]
-
-
-class FileField(BaseField):
-    type: Literal["file"]
-    accept: Annotated[
-        list[Annotated[str, AfterValidator(_one_of(FILE_TYPES, "file type"))]], Field(min_length=1)
-    ] = ["pdf", "jpeg", "png"]
-    max_size_mb: Annotated[int, Field(ge=1, le=100)] = 10
-    max_files: Annotated[int, Field(ge=1, le=50)] = 1
-
-
-class InfoField(Model):
-    """A hint shown in the step; it takes no input."""
-
-    id: Id
-    type: Literal["info"]
-    text: Text
-    label: Text | None = None
-    show_if: Logic | None = None
-
-
-# Every field type except a group; a group's items hold these (groups do not nest).
-_ItemField = (
-    TextField
-    | EmailField
-    | PhoneField
-    | NumberField
-    | MoneyField
-    | DateField
-    | ChoiceField
-    | CheckboxesField
-    | YesNoField
-    | AddressField
-    | IbanField
-    | FileField
-    | InfoField
-)
-InputField = Annotated[_ItemField, Discriminator("type")]
-
-
-class GroupField(BaseField):
-    """A repeatable group of fields (e.g. one entry per dog)."""
-
-    type: Literal["group"]
-    fields: Annotated[list[InputField], Field(min_length=1)]
-    min_items: Annotated[int, Field(ge=0)] = 0
-    max_items: Annotated[int, Field(ge=1, le=100)] = 10
-    item_label: Text | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> GroupField:
-        if self.min_items > self.max_items:
-            raise ValueError("min_items is greater than max_items")
-        return self
-
-
-AnyField = Annotated[_ItemField | GroupField, Discriminator("type")]
-FIELD_TYPES = (
-    "text", "textarea", "email", "phone", "number", "money", "date", "select", "radio",
-    "checkboxes", "yesno", "address", "iban", "file", "info", "group",
-)
-
-
-class Step(Model):
-    id: Id
-    title: Text
-    intro: Text | None = None
-    fields: Annotated[list[AnyField], Field(min_length=1)]
-
-
-class Form(Model):
-    steps: Annotated[list[Step], Field(min_length=1)]
-
-    def top_fields(self) -> Iterator[AnyField]:
-        """All fields of all steps in order (groups not expanded)."""
-        for step in self.steps:
-            yield from step.fields
 
 
 # --------------------------------------------------------------------------- fees
@@ -364,6 +98,8 @@ class Fee(Model):
     amount_cents: Annotated[int, Field(ge=0, strict=True)] | None = None
     amount_rule: Logic | None = None
     when: Logic | None = None
+    # A deposit (Kaution): paid with the fees but refunded later, so never part of the fee total.
+    refundable: bool = False
 
     @model_validator(mode="after")
     def _one_amount(self) -> Fee:
@@ -551,23 +287,19 @@ def _form_issues(form: Form) -> list[Issue]:
     top_scope = Scope({f.id: f for _, f in top})
     for path, fld in top:
         issues += _field_issues(fld, path, top_scope)
-        if isinstance(fld, GroupField):
+        if fld.item_fields:
             issues += _duplicates(
-                ((f"{path}.fields[{k}].id", sub.id) for k, sub in enumerate(fld.fields)), "field id in group"
+                ((f"{path}.fields[{k}].id", sub.id) for k, sub in enumerate(fld.item_fields)), "field id in group"
             )
-            inner = Scope({**top_scope.fields, **{sub.id: sub for sub in fld.fields}})
-            for k, sub in enumerate(fld.fields):
+            inner = Scope({**top_scope.fields, **{sub.id: sub for sub in fld.item_fields}})
+            for k, sub in enumerate(fld.item_fields):
                 issues += _field_issues(sub, f"{path}.fields[{k}]", inner)
     return issues
 
 
-def _field_issues(fld: AnyField, path: str, scope: Scope) -> list[Issue]:
-    issues = []
-    options = getattr(fld, "options", None)
-    if options is not None:
-        issues += _duplicates(((f"{path}.options[{i}].value", o.value) for i, o in enumerate(options)), "option value")
-    for key in ("show_if", "required_if"):
-        rule = getattr(fld, key, None)
+def _field_issues(fld: FieldDefinition, path: str, scope: Scope) -> list[Issue]:
+    issues = [Issue(f"{path}.{where}", message) for where, message in fld.definition_problems()]
+    for key, rule in (("show_if", fld.show_if), ("required_if", fld.required_condition)):
         if rule is not None:
             issues += logic_issues(rule, f"{path}.{key}", scope)
     return issues
@@ -598,6 +330,9 @@ def workflow_issues(workflow: Workflow, prefix: str) -> list[Issue]:
             issues.append(Issue(f"{path}.to", f"a workflow cannot move a case to '{transition.to}'"))
         if transition.to in transition.from_:
             issues.append(Issue(f"{path}.to", f"transition leads from '{transition.to}' to itself"))
+        # The close action starts the retention period; a closed case without it would never be disposed of.
+        if any(action.type == "close" for action in transition.actions) != (transition.to == "closed"):
+            issues.append(Issue(f"{path}.actions", "every transition to 'closed' has the action 'close', no other has"))
     if not any("submitted" in t.from_ for t in transitions):
         issues.append(Issue(base, "no transition leaves 'submitted'"))
     return issues
@@ -635,13 +370,15 @@ LOGIC_OPERATORS = frozenset({
     "missing_some", "some", "all", "none", "map", "filter", "reduce",
 })
 _SCOPED = frozenset({"some", "all", "none", "map", "filter", "reduce"})
+# Operators that compare or compute with numbers: a list or a mapping as operand is a mistake.
+_NUMERIC = frozenset({">", ">=", "<", "<=", "+", "-", "*", "/", "%", "min", "max"})
 
 
 @dataclass(frozen=True)
 class Scope:
     """Field ids a JSON Logic ``var`` may name at one place of a definition."""
 
-    fields: dict[str, Any]
+    fields: dict[str, FieldDefinition]
     reduce_item: Scope | None = None
 
 
@@ -684,7 +421,21 @@ def _check_logic(node: Any, path: str, scope: Scope, issues: list[Issue]) -> Non
         _check_logic(args_list[1], path, inner, issues)
         _check_logic(args_list[2:], path, scope, issues)
     else:
+        if operator in _NUMERIC:
+            _check_numeric_operands(operator, args_list, path, scope, issues)
         _check_logic(args_list, path, scope, issues)
+
+
+def _check_numeric_operands(operator: str, args: list[Any], path: str, scope: Scope, issues: list[Issue]) -> None:
+    """A field whose answer is a list or a mapping (its type's ``logic_type``) named directly as an
+    operand of a comparison or a computation: such a rule never holds."""
+    for arg in args:
+        name = arg.get("var") if isinstance(arg, dict) and len(arg) == 1 else None
+        name = name[0] if isinstance(name, list) and name else name
+        fld = scope.fields.get(name) if isinstance(name, str) and scope.reduce_item is None else None
+        if fld is not None and fld.logic_type in ("array", "object"):
+            issues.append(Issue(path, f"'{operator}' needs numbers or texts, but the answer of field '{name}'"
+                                      f" is a JSON {fld.logic_type}"))
 
 
 def _check_var(args: list[Any], path: str, scope: Scope, issues: list[Issue]) -> None:
@@ -709,21 +460,7 @@ def _var_known(name: str, scope: Scope) -> bool:
             return False
         return _var_known(".".join(parts[1:]), scope.reduce_item)
     fld = scope.fields.get(parts[0])
-    if fld is None:
-        return False
-    rest = parts[1:]
-    if isinstance(fld, GroupField):
-        if rest and rest[0].isdigit():
-            rest = rest[1:]
-        if not rest:
-            return True
-        sub = {s.id: s for s in fld.fields}.get(rest[0])
-        return sub is not None and _var_known(".".join(rest), Scope({rest[0]: sub}))
-    if isinstance(fld, AddressField):
-        return len(rest) <= 1 and (not rest or rest[0] in ADDRESS_PARTS)
-    if isinstance(fld, CheckboxesField):
-        return len(rest) <= 1 and (not rest or rest[0].isdigit())
-    return not rest
+    return fld is not None and fld.var_known(parts[1:])
 
 
 def _item_scope(source: Any, scope: Scope) -> Scope:
@@ -731,6 +468,6 @@ def _item_scope(source: Any, scope: Scope) -> Scope:
     if isinstance(source, dict) and set(source) == {"var"}:
         name = source["var"][0] if isinstance(source["var"], list) else source["var"]
         fld = scope.fields.get(name) if isinstance(name, str) else None
-        if isinstance(fld, GroupField):
-            return Scope({s.id: s for s in fld.fields})
+        if fld is not None and fld.item_fields:
+            return Scope({s.id: s for s in fld.item_fields})
     return Scope({})

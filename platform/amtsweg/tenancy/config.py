@@ -93,6 +93,8 @@ class TenantConfig(_Strict):
     state: str
     reference_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
     aliases: list[str] = Field(default_factory=list)
+    # The host of links sent out (mails, PDFs, exports): one of the aliases; empty = the subdomain.
+    primary_host: str = ""
     default_locale: Literal["de", "en"] = "de"
     branding: Branding
     contact: Contact
@@ -113,11 +115,17 @@ class TenantConfig(_Strict):
                 raise ValueError(f"'{alias}' is not a lower-case host name")
         return aliases
 
+    @model_validator(mode="after")
+    def _primary_host_is_an_alias(self) -> TenantConfig:
+        if self.primary_host and self.primary_host not in self.aliases:
+            raise ValueError(f"primary_host '{self.primary_host}' must be one of the aliases")
+        return self
+
     def settings(self) -> dict[str, Any]:
         """What the Tenant row keeps beside its columns (the Aktenplan with the town's mapping)."""
         settings = self.model_dump(
             include={
-                "municipality_type", "district", "state", "default_locale", "branding",
+                "municipality_type", "district", "state", "default_locale", "primary_host", "branding",
                 "contact", "opening_hours", "mail", "sso", "processes",
             }
         )

@@ -88,6 +88,11 @@ class TenantInfo:
         return self.settings.get("opening_hours", [])
 
     @property
+    def primary_host(self) -> str:
+        """The host of the town's links (one of its aliases); empty = its subdomain."""
+        return self.settings.get("primary_host", "")
+
+    @property
     def default_locale(self) -> str:
         return self.settings.get("default_locale", "de")
 

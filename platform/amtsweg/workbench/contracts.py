@@ -27,6 +27,7 @@ from amtsweg.errors import Problem
 from amtsweg.formatting import format_amount
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy.context import current_tenant
+from amtsweg.tenancy.links import external_url
 from amtsweg.web import attachment, small_int
 
 blueprint = Blueprint("contracts", __name__, url_prefix="/sachbearbeitung/vertraege", template_folder="templates")
@@ -425,7 +426,7 @@ def calendar_settings() -> str:
     feed_url = None
     if form.validate_on_submit():
         token = services.issue_calendar_token(current_user)
-        feed_url = url_for("contracts.calendar_feed", token=token, _external=True)
+        feed_url = external_url(current_tenant(), "contracts.calendar_feed", token=token)
     return render_template(
         "contracts/calendar.html",
         form=form,
@@ -447,7 +448,6 @@ def calendar_feed(token: str) -> Response:
         f"Vertragsfristen {town.name}",
         request.host,
         _today(),
-        lambda contract: url_for("contracts.detail", contract_id=contract.id, _external=True),
     )
     response = Response(body, mimetype="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"

@@ -12,11 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from amtsweg.audit.services import record
 from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
 from amtsweg.cases import casework as services
+from amtsweg.cases import services as case_services
+from amtsweg.cases.assessment import assess
 from amtsweg.cases.deadlines import is_overdue
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import (
@@ -45,10 +46,8 @@ from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
+from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
-from amtsweg.forms.validation import validate_answers
-from amtsweg.portal.application import condition_context, localized, option_pairs
-from amtsweg.processes.conditions import field_states
 from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
@@ -62,7 +61,7 @@ STAFF = (CLERK, TEAM_LEAD)
 
 
 def _actor() -> Actor:
-    return Actor(current_user.label, tuple(current_user.roles))
+    return Actor(current_user.label, tuple(current_user.roles), current_user.email)
 
 
 def _case_or_404(reference: str) -> Case:
@@ -140,8 +139,7 @@ def _assignee_from_form() -> User | None:
 def case_page(reference: str) -> str:
     case = _case_or_404(reference)
     _, definition = definition_of(case)
-    record(current_user.label, "case.viewed", "case", case.id)
-    db.session.commit()
+    case_services.note_access(case, current_user.label, "case.viewed")
     return render_template(
         "workbench/case.html",
         case=case,
@@ -166,7 +164,6 @@ def claim(reference: str) -> Any:
     try:
         services.claim(case, current_user._get_current_object())
     except services.NotAllowed:
-        db.session.rollback()
         flash(gettext("Der Vorgang ist bereits einer anderen Person zugewiesen. Nur die Teamleitung kann ihn "
                       "neu zuweisen."), "error")
         return redirect(url_for("workbench.case_page", reference=reference), 303)
@@ -213,10 +210,8 @@ def transition(reference: str, transition_id: str) -> Any:
     case = _case_or_404(reference)
     try:
         done = perform(case, transition_id, _actor(), request.form.get("nachricht", "")[:10000])
-    except IllegalTransition:
-        db.session.rollback()
-        flash(gettext("Dieser Schritt ist im aktuellen Bearbeitungsstand oder mit Ihrer Rolle nicht möglich. "
-                      "Es wurde nichts geändert."), "error")
+    except IllegalTransition as refused:
+        flash(str(refused), "error")
         return redirect(url_for("workbench.case_page", reference=reference)), 303
     flash(gettext("Ausgeführt: %(label)s", label=done.label.de), "success")
     return redirect(url_for("workbench.case_page", reference=reference), 303)
@@ -229,8 +224,7 @@ def document(reference: str, document_id: int) -> Response:
     stored = db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
     if stored is None:
         abort(404)
-    record(current_user.label, "document.downloaded", "case", case.id, document=stored.id)
-    db.session.commit()
+    case_services.note_access(case, current_user.label, "document.downloaded", document=stored.id)
     with get_storage().open(stored.storage_key) as handle:
         return attachment(handle.read(), stored.content_type, stored.filename)
 
@@ -241,9 +235,8 @@ def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dic
     states = {s.path: s for s in field_states(offered.definition.form, answers)}
     return render_template(
         "workbench/intake.html", offered=offered, definition=offered.definition, answers=answers, errors=errors,
-        states=states, inputs=inputs, channels=intake.CHANNELS, channel=channel, submission_key=submission_key,
-        localized=localized, option_pairs=option_pairs, field_id=inputs.field_id,
-        conditions=condition_context(offered.definition.form, list(offered.definition.form.top_fields()), answers),
+        states=states, channels=intake.CHANNELS, channel=channel, submission_key=submission_key,
+        conditions=page_conditions(offered.definition.form, list(offered.definition.form.top_fields()), answers),
     ), status
 
 
@@ -252,7 +245,7 @@ def _render_intake(offered: EnabledProcess, answers: dict[str, Any], errors: dic
 def intake_index() -> str:
     """The town's online services, each to be recorded for an application received another way."""
     services_offered = [entry for entry in catalogue().entries if entry.kind == "digital"]
-    return render_template("workbench/intake_index.html", entries=services_offered, localized=localized)
+    return render_template("workbench/intake_index.html", entries=services_offered)
 
 
 @blueprint.route("/erfassen/<slug>", methods=["GET", "POST"])
@@ -260,34 +253,34 @@ def intake_index() -> str:
 def record_application(slug: str) -> Any:
     """One page with every step of the process's form; the clerk types in what arrived on paper."""
     offered = digital_process_or_404(slug)
+    assert offered.definition.form is not None
     if request.method == "GET":
-        return _render_intake(offered, intake.parse_answers(offered, MultiDict()), {}, "", new_token())
+        return _render_intake(offered, inputs.parse_form(offered.definition.form, MultiDict()), {}, "", new_token())
     submission_key = request.form.get("einreichung", "")[:64] or new_token()
     existing = case_by_idempotency_key(submission_key)
     if existing is not None:
         return redirect(url_for("workbench.case_page", reference=existing.reference), 303)
-    answers = intake.parse_answers(offered, request.form)
+    answers = inputs.parse_form(offered.definition.form, request.form)
     channel = request.form.get("kanal", "")
     action = request.form.get("aktion", "erfassen")
     if action != "erfassen":
         # "aktualisieren" only shows the fields that the answers so far make visible.
         if action != "aktualisieren":
             try:
-                intake.apply_group_action(offered, answers, action)
+                inputs.apply_form_action(offered.definition.form, answers, action)
             except inputs.UnknownAction:
                 abort(400)
         return _render_intake(offered, answers, {}, channel, submission_key)
     recorded, documents, upload_errors = intake.store_uploads(offered, answers, request.files)
-    errors = {**validate_answers(offered.definition, recorded), **upload_errors}
+    assessment = assess(offered, recorded)
+    errors = {**assessment.errors, **upload_errors}
     if channel not in intake.CHANNELS:
         errors = {"kanal": gettext("Bitte wählen Sie aus, wie der Antrag eingegangen ist."), **errors}
     if errors:
         intake.discard_uploads(documents)
         return _render_intake(offered, answers, errors, channel, submission_key, 400)
-    submission = intake.record_application(
-        offered, recorded, channel, submission_key, current_user.label,
-        lambda token: url_for("status.show", token=token, _external=True), documents,
-    )
+    submission = case_services.submit(assessment, documents, idempotency_key=submission_key, locale="de",
+                                      channel=channel, actor=current_user.label)
     flash(gettext("Antrag erfasst: %(reference)s", reference=submission.case.reference), "success")
     return redirect(url_for("workbench.case_page", reference=submission.case.reference), 303)
 
@@ -298,6 +291,5 @@ def receipt(reference: str) -> Response:
     """The citizen flow's receipt, to print and hand over or post for an application taken in here."""
     case = _case_or_404(reference)
     pdf = receipt_pdf(case)
-    record(current_user.label, "case.receipt_printed", "case", case.id)
-    db.session.commit()
+    case_services.note_access(case, current_user.label, "case.receipt_printed")
     return attachment(pdf, "application/pdf", receipt_filename(case))

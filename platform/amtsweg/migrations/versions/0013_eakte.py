@@ -5,7 +5,7 @@ Every existing document becomes version 1 of itself; every archive hand-off beco
 record of the case it handed off.
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0019
 Create Date: 2026-12-04 08:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls, every_towns_rows
 
 revision = "0013"
-down_revision = "0014"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
@@ -48,7 +48,7 @@ def _records() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _tenant_column("akte"),
         sa.PrimaryKeyConstraint("id", name="pk_akte"),
-        sa.UniqueConstraint("uuid", name="uq_akte_uuid"),
+        sa.UniqueConstraint("tenant_id", "uuid", name="uq_akte_tenant_id_uuid"),
         sa.UniqueConstraint("tenant_id", "aktenzeichen", name="uq_akte_tenant_id_aktenzeichen"),
         sa.UniqueConstraint("tenant_id", "unit_number", "year", name="uq_akte_tenant_id_unit_number_year"),
     )
@@ -75,7 +75,7 @@ def _records() -> None:
         _fk("vorgang", "akte_id", "akte", "RESTRICT"),
         _fk("vorgang", "case_id", "case_file", "RESTRICT"),
         sa.PrimaryKeyConstraint("id", name="pk_vorgang"),
-        sa.UniqueConstraint("uuid", name="uq_vorgang_uuid"),
+        sa.UniqueConstraint("tenant_id", "uuid", name="uq_vorgang_tenant_id_uuid"),
         sa.UniqueConstraint("tenant_id", "aktenzeichen", name="uq_vorgang_tenant_id_aktenzeichen"),
         sa.UniqueConstraint("tenant_id", "akte_id", "number", name="uq_vorgang_tenant_id_akte_id_number"),
         sa.UniqueConstraint("tenant_id", "case_id", name="uq_vorgang_tenant_id_case_id"),
@@ -127,7 +127,7 @@ def _versions() -> None:
         _tenant_column("document_version"),
         _fk("document_version", "document_id", "document", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_document_version"),
-        sa.UniqueConstraint("storage_key", name="uq_document_version_storage_key"),
+        sa.UniqueConstraint("tenant_id", "storage_key", name="uq_document_version_tenant_id_storage_key"),
         sa.UniqueConstraint("tenant_id", "document_id", "number", name="uq_document_version_tenant_id_document_id_number"),
     )
     op.create_index("ix_document_version_tenant_id", "document_version", ["tenant_id"])

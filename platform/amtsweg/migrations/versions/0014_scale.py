@@ -2,7 +2,7 @@
 aliases as rows and indexes for paging through towns; the queue's due-date index; case search terms
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 08:00:00
 
 """
@@ -14,7 +14,7 @@ from amtsweg.cases.search import TERM_LENGTH, terms_of
 from amtsweg.tenancy.rls import POLICY_CONDITION, POLICY_NAME, disable_rls, enable_rls
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

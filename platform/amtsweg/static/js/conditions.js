@@ -199,55 +199,77 @@ function parseMoney(raw) {
   return match ? Number(match[1].replaceAll(".", "")) * 100 + Number((match[2] || "0").padEnd(2, "0")) : raw;
 }
 
+// Conversions of typed text into the answer the server's field type would parse from it. An input
+// names its conversion in `data-answer` (rendered from the field type's `client_parse`); an option
+// whose answer is no text carries that answer as JSON in `data-value`.
 const CONVERT = {
   date: parseDate,
-  number: parseNumber,
-  money: parseMoney,
-  yesno: (raw) => ({ ja: true, nein: false })[raw] ?? raw,
-  iban: (raw) => raw.toUpperCase().split(/\s+/).join(" "),
+  decimal: parseNumber,
+  cents: parseMoney,
+  upper: (raw) => raw.toUpperCase().split(/\s+/).join(" "),
 };
 
-/** The answers of the enabled inputs of `form`, typed like the server's forms.inputs. */
-function answersOf(form, types) {
+/** The answers of the enabled inputs of `form`, typed like the server's field types parse them. */
+function answersOf(form) {
   const answers = {};
-  const groups = {};
+  const parts = new Set();
   for (const input of form.elements) {
     const name = input.name;
     if (!name || input.disabled || !("value" in input) || ["file", "hidden", "submit"].includes(input.type)) continue;
-    const parts = name.split(".");
-    if (parts.length === 3 && /^\d+$/.test(parts[1])) {
-      const items = (groups[parts[0]] ??= []);
-      const item = (items[Number(parts[1])] ??= {});
-      collect(item, parts[2], input, types[`${parts[0]}.${parts[2]}`]);
-    } else if (parts.length === 2 && types[parts[0]] === "address") {
-      const address = (answers[parts[0]] ??= {});
-      address[parts[1]] = input.value.trim();
-    } else if (parts.length === 1) {
-      collect(answers, name, input, types[name]);
+    const path = name.split(".");
+    const key = path.pop();
+    const target = containerOf(answers, path);
+    if (target === null) continue;
+    if (input.dataset.answer === "part") {
+      // A part of an answer made of parts (an address): kept even when empty, like on the server.
+      target[key] = input.value.trim();
+      parts.add(target);
+    } else {
+      collect(target, key, input);
     }
   }
-  for (const [id, items] of Object.entries(groups)) answers[id] = Array.from(items, (item) => item ?? {});
-  for (const [id, value] of Object.entries(answers)) {
-    if (isObject(value) && types[id] === "address" && !Object.values(value).some(Boolean)) delete answers[id];
-  }
+  dropEmptyParts(answers, parts);
   return answers;
 }
 
-function collect(target, key, input, type) {
+// The object an input's answer goes into: `hunde.0.name` → answers.hunde[0]; a number in a path is an
+// item of a repeatable group. None for a name that does not end in a key.
+function containerOf(answers, path) {
+  let target = answers;
+  path.forEach((key, index) => {
+    target[key] ??= /^\d+$/.test(path[index + 1] ?? "") ? [] : {};
+    target = target[key];
+  });
+  return isObject(target) ? target : null;
+}
+
+function dropEmptyParts(value, parts) {
+  if (!isObject(value) && !Array.isArray(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (parts.has(child) && !Object.values(child).some(Boolean)) delete value[key];
+    else dropEmptyParts(child, parts);
+  }
+  // Items without any answer are holes in the list; the server sees them as empty items.
+  if (Array.isArray(value)) for (let index = 0; index < value.length; index += 1) value[index] ??= {};
+}
+
+function collect(target, key, input) {
   if (input.type === "checkbox") {
     if (input.checked) (target[key] ??= []).push(input.value);
     return;
   }
   if (input.type === "radio" && !input.checked) return;
   const raw = input.value.trim();
-  if (raw) target[key] = CONVERT[type] ? CONVERT[type](raw) : raw;
+  if (!raw) return;
+  const convert = CONVERT[input.dataset.answer];
+  target[key] = input.dataset.value !== undefined ? JSON.parse(input.dataset.value) : convert ? convert(raw) : raw;
 }
 
 function update(form, context) {
   const wrappers = [...form.querySelectorAll("[data-show-if]")];
   // A field hidden now may hide further fields: repeat until nothing changes (as the server does).
   for (let round = 0; round <= wrappers.length; round += 1) {
-    const answers = { ...context.answers, ...answersOf(form, context.types) };
+    const answers = { ...context.answers, ...answersOf(form) };
     let changed = false;
     for (const wrapper of wrappers) {
       const scope = wrapper.dataset.scope;

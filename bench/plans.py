@@ -1,9 +1,9 @@
 """EXPLAIN ANALYZE of the queries behind the slow pages, as the app role under row-level security.
 
-Each query runs in the main town with the town set as the app sets it (``set_config`` per
-transaction). The policies are measured both ways: with the settings read in scalar subqueries
-(evaluated once per statement, the current migration) and, for comparison, temporarily altered back
-to calling ``current_setting()`` for every row.
+Each query runs in the main town with the town proven as the app proves it (``set_config`` of the
+town and its HMAC per transaction). The policies are measured both ways: with the town function read
+in a scalar subquery (evaluated once per statement, the current migration) and, for comparison,
+temporarily altered to calling it for every row.
 """
 
 from __future__ import annotations
@@ -50,10 +50,7 @@ QUERIES = {
         "SELECT count(*) FROM contract WHERE tenant_id = %(town)s AND search_text LIKE '%%wartung%%'"
     ),
 }
-PER_ROW_CONDITION = (
-    "(current_setting('amtsweg.all_tenants', true) = 'on' OR "
-    "tenant_id = NULLIF(current_setting('amtsweg.tenant_id', true), '')::integer)"
-)
+PER_ROW_CONDITION = "(tenant_id = amtsweg_current_tenant())"
 TABLES = ("case_file", "case_search_term", "audit_event", "contract")
 
 
@@ -74,9 +71,20 @@ def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node.get("Plans", []) for n in _walk(child))]
 
 
+def _proof(stack: Stack, town: int) -> str:
+    """What the app sets to prove ``town`` (the key is readable by the ops role only)."""
+    from amtsweg.tenancy.rls import PRIVATE_SCHEMA, tenant_proof
+
+    with stack.ops() as conn:
+        key = conn.execute(f"SELECT key FROM {PRIVATE_SCHEMA}.rls_key").fetchone()[0]
+    return tenant_proof(bytes(key), town)
+
+
 def _explain(stack: Stack, sql: str, parameters: dict[str, Any], town: int) -> tuple[float, list[str], bool]:
+    from amtsweg.tenancy.rls import SETTING
+
     with stack.app_role() as conn:
-        conn.execute("SELECT set_config('amtsweg.tenant_id', %s, true)", (str(town),))
+        conn.execute("SELECT set_config(%s, %s, true)", (SETTING, _proof(stack, town)))
         conn.execute(sql, parameters).fetchall()  # warm the cache, as a page view after another would
         raw = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, parameters).fetchone()[0]
         conn.rollback()

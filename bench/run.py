@@ -193,7 +193,7 @@ def _platform_app(run: Run) -> None:
 
 def _enable_library_everywhere(stack: Stack) -> None:
     """Every town offers the whole library (what switching each process on in the admin does)."""
-    with stack.owner() as conn:
+    with stack.ops() as conn:
         conn.execute(
             "INSERT INTO process_enablement (tenant_id, process_id, enabled, overrides, updated_at)"
             " SELECT t.id, p.id, true, '{}', now() FROM tenant t CROSS JOIN process p"
@@ -300,7 +300,7 @@ def _query_plans(run: Run) -> None:
     if not run.wanted("plans") and run.options.only:
         return
     town = next(t for t in run.towns if t.slug == MAIN_TOWN)
-    with run.stack.owner() as conn:
+    with run.stack.ops() as conn:
         heavy = conn.execute("SELECT id FROM case_file WHERE tenant_id = %s AND reference = %s",
                              (town.tenant_id, town.heavy_case)).fetchone()[0]
     run.plans = [plan.as_dict() for plan in plans.measure(run.stack, town.tenant_id, heavy)]
@@ -316,7 +316,7 @@ def _admin_scenarios(run: Run, section: str) -> None:
 
 
 def _case_id_at_depth(run: Run, town: TownData, depth: float) -> int:
-    with run.stack.owner() as conn:
+    with run.stack.ops() as conn:
         row = conn.execute(
             "SELECT id FROM case_file WHERE tenant_id = %s ORDER BY id DESC OFFSET %s LIMIT 1",
             (town.tenant_id, int(town.cases * depth)),
@@ -421,7 +421,7 @@ def _run(run: Run) -> None:
     print("Migrating, syncing towns and library …", flush=True)
     _platform_app(run)
     worker_url = _worker_role(stack)
-    with stack.owner() as conn:
+    with stack.ops() as conn:
         run.towns = [TownData(slug, tenant_id, prefix) for slug, tenant_id, prefix in conn.execute(
             "SELECT slug, id, reference_prefix FROM tenant ORDER BY slug")]
     for slug in slugs:

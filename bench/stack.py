@@ -135,12 +135,14 @@ class Stack:
         return self.postgres.connect(self.postgres.superuser_url(dbname), autocommit=True)
 
     def owner(self, dbname: str = APP_DATABASE) -> psycopg.Connection:
-        """The tables' owner; row-level security is forced on it too, so cross-town work says so."""
+        """The tables' owner, for schema changes (row-level security is forced on it: it sees no rows)."""
         assert self.postgres is not None
-        conn = self.postgres.connect(self.postgres.owner_url(dbname))
-        conn.execute("SELECT set_config('amtsweg.all_tenants', 'on', false)")
-        conn.commit()
-        return conn
+        return self.postgres.connect(self.postgres.owner_url(dbname))
+
+    def ops(self, dbname: str = APP_DATABASE) -> psycopg.Connection:
+        """The role of cross-town work (bypasses row-level security), for reading and writing every town."""
+        assert self.postgres is not None
+        return self.postgres.connect(self.postgres.ops_url(dbname))
 
     def app_role(self, dbname: str = APP_DATABASE) -> psycopg.Connection:
         assert self.postgres is not None
@@ -156,6 +158,7 @@ class Stack:
             "SECRET_KEY": self.secret_key,
             "DATABASE_URL": self.postgres.app_url(APP_DATABASE),
             "MIGRATION_DATABASE_URL": self.postgres.owner_url(APP_DATABASE),
+            "OPS_DATABASE_URL": self.postgres.ops_url(APP_DATABASE),
             "REDIS_URL": self.redis.url,
             "BASE_DOMAIN": BASE_DOMAIN,
             "TRUSTED_HOSTS": [f".{BASE_DOMAIN}"],

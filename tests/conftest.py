@@ -3,6 +3,7 @@ apps on a real PostgreSQL database, and the app served to a real browser."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import uuid
@@ -31,6 +32,9 @@ from support.postgres_server import PostgresServer
 pytest_plugins = ["support.services"]
 
 TOWNS = ["neu-anspach", "usingen", "graevenwiesbach", "schmitten", "glashuetten"]
+# The database every test's app runs on: "sqlite" (the embedded default of make run) or
+# "postgresql" (production: the app role under row-level security; CI runs the suite on both).
+TEST_DATABASE = os.environ.get("AMTSWEG_TEST_DATABASE", "sqlite")
 
 
 def host_of(slug: str) -> str:
@@ -49,17 +53,39 @@ def build_app(instance_dir: Path, **overrides: Any) -> Flask:
     return create_app(config)
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite database migrated to head with the five towns and the process library synced;
-    copied for each test."""
-    folder = tmp_path_factory.mktemp("template-db")
-    app = build_app(folder)
-    with app.app_context():
+def _postgres_urls(server: PostgresServer, name: str) -> dict[str, str]:
+    return {"DATABASE_URL": server.app_url(name), "MIGRATION_DATABASE_URL": server.owner_url(name),
+            "OPS_DATABASE_URL": server.ops_url(name)}
+
+
+def _migrate_and_sync(application: Flask) -> None:
+    with application.app_context():
         upgrade(revision="heads")
-        sync_tenants(Path(app.config["TENANTS_DIR"]))
-        sync_library(Path(app.config["PROCESSES_DIR"]), skip_invalid=True)
-        db.engine.dispose()
+        sync_tenants(Path(application.config["TENANTS_DIR"]))
+        sync_library(Path(application.config["PROCESSES_DIR"]), skip_invalid=True)
+        _dispose(application)
+
+
+def _dispose(application: Flask) -> None:
+    """Close every pooled connection of the app (default, ops and any other bind)."""
+    with application.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path | str:
+    """One database migrated to head with the five towns and the process library synced, copied for
+    each test: a SQLite file, or (``AMTSWEG_TEST_DATABASE=postgresql``) a template database."""
+    folder = tmp_path_factory.mktemp("template-db")
+    if TEST_DATABASE == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        name = server.create_database(f"amtsweg_template_{uuid.uuid4().hex[:8]}")
+        _migrate_and_sync(build_app(folder, **_postgres_urls(server, name)))
+        server.disconnect_all(name)
+        return name
+    _migrate_and_sync(build_app(folder))
     return folder / "amtsweg.sqlite3"
 
 
@@ -80,14 +106,22 @@ def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
 
 
 @pytest.fixture
-def app(tmp_path: Path, migrated_database: Path, app_overrides: dict[str, Any]) -> Iterator[Flask]:
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-    application = build_app(tmp_path, **app_overrides)
+def app(tmp_path: Path, migrated_database: Path | str, app_overrides: dict[str, Any],
+        request: pytest.FixtureRequest) -> Iterator[Flask]:
+    server: PostgresServer | None = None
+    if isinstance(migrated_database, str):
+        server = request.getfixturevalue("postgres_server")
+        name = server.clone_database(migrated_database, f"amtsweg_{uuid.uuid4().hex[:12]}")
+        application = build_app(tmp_path, **{**_postgres_urls(server, name), **app_overrides})
+    else:
+        shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
+        application = build_app(tmp_path, **app_overrides)
     directory.invalidate()
     yield application
-    with application.app_context():
-        db.engine.dispose()
+    _dispose(application)
     directory.invalidate()
+    if server is not None:
+        server.drop_database(name)
 
 
 class HostClient(FlaskClient):
@@ -142,7 +176,8 @@ def recorded_statements(app: Flask) -> Iterator[list[str]]:
 @contextmanager
 def postgres_app(postgres_server: PostgresServer, instance_dir: Path, *, library: bool = True) -> Iterator[Flask]:
     """An app on a new database of ``postgres_server``, migrated as the owner role and used as the app
-    role (so row-level security applies), with the five towns and, if ``library``, the process library.
+    role (so row-level security applies) and the ops role for cross-town work, with the five towns
+    and, if ``library``, the process library.
 
     The database is dropped afterwards.
     """
@@ -152,6 +187,7 @@ def postgres_app(postgres_server: PostgresServer, instance_dir: Path, *, library
         instance_dir,
         DATABASE_URL=postgres_server.app_url(name),
         MIGRATION_DATABASE_URL=postgres_server.owner_url(name),
+        OPS_DATABASE_URL=postgres_server.ops_url(name),
     )
     try:
         with application.app_context():

@@ -30,6 +30,8 @@ def _production(tmp_path, **overrides):
         "INSTANCE_DIR": str(tmp_path),
         "SECRET_KEY": "x" * 40,
         "DATABASE_URL": "postgresql+psycopg://app@127.0.0.1/amtsweg",
+        "OPS_DATABASE_URL": "postgresql+psycopg://ops@127.0.0.1/amtsweg",
+        "CLAMD_ADDRESS": "/run/clamav/clamd.ctl",
         "BASE_DOMAIN": "amtsweg.example",
         "TRUSTED_HOSTS": [".amtsweg.example", "amtsweg.example"],
     }
@@ -63,3 +65,20 @@ def test_production_refuses_to_start_with_unsafe_settings(tmp_path, overrides, p
 def test_production_allows_sqlite_only_when_explicitly_allowed(tmp_path):
     app = _production(tmp_path, DATABASE_URL="", ALLOW_SQLITE_IN_PRODUCTION=True)
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def test_production_on_postgresql_refuses_to_start_without_the_role_for_cross_town_work(tmp_path):
+    with pytest.raises(ConfigurationError, match="OPS_DATABASE_URL"):
+        _production(tmp_path, OPS_DATABASE_URL="")
+
+
+def test_production_refuses_to_start_without_a_virus_scanner_unless_waived(tmp_path):
+    with pytest.raises(ConfigurationError, match="CLAMD_ADDRESS is not set, so uploads would not be scanned"):
+        _production(tmp_path, CLAMD_ADDRESS="")
+    app = _production(tmp_path, CLAMD_ADDRESS="", ALLOW_UNSCANNED_UPLOADS=True)
+    assert app.config["CLAMD_ADDRESS"] == ""
+
+
+def test_the_scanner_waiver_is_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("AMTSWEG_ALLOW_UNSCANNED_UPLOADS", "true")
+    assert _production(tmp_path, CLAMD_ADDRESS="").config["ALLOW_UNSCANNED_UPLOADS"] is True

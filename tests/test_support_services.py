@@ -244,7 +244,7 @@ def test_oidc_code_flow_with_pkce_yields_id_token_with_groups(oidc_provider: Oid
     assert claims["iss"] == oidc_provider.issuer
     assert claims["aud"] == client.client_id
     assert claims["sub"] == "sub-clerk-usingen"
-    assert claims["groups"] == ["sachbearbeitung"]
+    assert claims["groups"] == ["usingen/sachbearbeitung"]
     assert claims["email"] == "clerk-usingen@example.org"
 
 

@@ -16,20 +16,30 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
 from amtsweg import settings
+from amtsweg.cleaning import CleanRequest
 from amtsweg.extensions import babel, csrf, db, migrate
 from amtsweg.forms import templating as forms_templating
+from amtsweg.resilience import dispatch_with_one_retry
 from amtsweg.tenancy.context import clear_request_tenant, current_tenant_or_none, set_request_tenant
 from amtsweg.tenancy.resolution import directory
+from amtsweg.tenancy.rls import OPS_BIND
 from amtsweg.tenancy.templating import TenantEnvironments
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# Domain modules that render pages of their own by name (the receipt PDF); the faces' templates
-# come with their blueprints, the form engine's with its field types.
-DOMAIN_TEMPLATE_MODULES = ("cases",)
+# Domain modules that render pages of their own by name (the receipt PDF, the council report); the
+# faces' templates come with their blueprints, the form engine's with its field types.
+DOMAIN_TEMPLATE_MODULES = ("cases", "reports")
 
 
 class AmtswegFlask(Flask):
-    """Flask with the domain modules' templates and each town's template overrides."""
+    """Flask with the domain modules' templates and each town's template overrides, requests whose
+    values carry no control characters, and one more try of a read whose database connection broke."""
+
+    request_class = CleanRequest
+
+    def dispatch_request(self) -> Any:
+        """The view's response; a GET or HEAD that lost its database connection runs once more."""
+        return dispatch_with_one_retry(super().dispatch_request)
 
     @cached_property
     def jinja_loader(self) -> BaseLoader | None:
@@ -64,6 +74,11 @@ def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         f"sqlite:///{instance_dir / 'amtsweg.sqlite3'}"
     )
+    # A connection from the pool is checked before use: after a database restart no request
+    # gets a dead one.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if app.config["OPS_DATABASE_URL"]:
+        app.config["SQLALCHEMY_BINDS"] = {OPS_BIND: app.config["OPS_DATABASE_URL"]}
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # Host-only cookies: a session of one town is never sent to another town's host.
@@ -124,9 +139,14 @@ def _register_assets(app: Flask) -> None:
 def _register_template_globals(app: Flask) -> None:
     """Names every face's templates use (the shared header asks whether citizens can log in)."""
     from amtsweg.auth.citizens import citizen_provider
-    from amtsweg.cases.states import STATUS_LABELS, status_label
+    from amtsweg.cases.states import STATUS_LABELS, channel_label, message_label, status_label, status_tone
+    from amtsweg.reports.tables import display
 
+    app.add_template_global(channel_label)
+    app.add_template_global(message_label)
     app.add_template_global(status_label)
+    app.add_template_global(status_tone)
+    app.add_template_global(display, "stat_value")
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 
@@ -139,11 +159,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PACKAGE_DIR / "templates"),
     )
     _load_config(app, overrides)
+    from amtsweg import cleaning, routing
+
+    routing.init_app(app)
+    cleaning.init_app(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     from amtsweg import models  # noqa: F401 - registers every table with the metadata
+    from amtsweg.reports import recording  # noqa: F401 - keeps the statistics' facts in step with every flush
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
@@ -168,15 +193,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     auth_sessions.init_app(app)
 
+    # The payments module fills the workflow's request_payment slot by registering its action.
+    import amtsweg.payments.requests  # noqa: F401
+    from amtsweg.admin.accounts import platform_blueprint as platform_accounts_blueprint
+    from amtsweg.admin.accounts import town_blueprint as town_accounts_blueprint
+    from amtsweg.admin.api_access import blueprint as town_api_blueprint
     from amtsweg.admin.library import blueprint as library_blueprint
     from amtsweg.admin.operations import blueprint as admin_operations_blueprint
+    from amtsweg.admin.statistics import blueprint as statistics_blueprint
     from amtsweg.admin.town_processes import blueprint as town_processes_blueprint
+    from amtsweg.admin.town_statistics import blueprint as town_statistics_blueprint
     from amtsweg.admin.views import blueprint as admin_blueprint
     from amtsweg.auth.views import blueprint as auth_blueprint
     from amtsweg.operations.views import blueprint as operations_blueprint
     from amtsweg.portal.account import blueprint as account_blueprint
     from amtsweg.portal.application import blueprint as application_blueprint
     from amtsweg.portal.catalogue import blueprint as catalogue_blueprint
+    from amtsweg.portal.payments import blueprint as payment_blueprint
     from amtsweg.portal.status import blueprint as status_blueprint
     from amtsweg.portal.views import blueprint as portal_blueprint
     from amtsweg.workbench.contracts import blueprint as contracts_blueprint
@@ -188,13 +221,27 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(application_blueprint)
     app.register_blueprint(status_blueprint)
     app.register_blueprint(account_blueprint)
+    app.register_blueprint(payment_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(admin_operations_blueprint)
     app.register_blueprint(library_blueprint)
     app.register_blueprint(town_processes_blueprint)
+    app.register_blueprint(town_statistics_blueprint)
+    app.register_blueprint(statistics_blueprint)
+    app.register_blueprint(town_api_blueprint)
+    app.register_blueprint(town_accounts_blueprint)
+    app.register_blueprint(platform_accounts_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(contracts_blueprint)
     app.register_blueprint(workbench_blueprint)
+
+    from amtsweg import api
+
+    api.init_app(app)
+
+    from amtsweg import ratelimits
+
+    ratelimits.init_app(app)
 
     from amtsweg.cli import register_commands
 

@@ -4,10 +4,17 @@ Every case is submitted like an application received by the office (valid answer
 submission core) and moved through its workflow by the workflow engine; contracts
 go through the contract service. Each demo case has a fixed submission key and each demo contract
 a fixed title per town, so seeding again (also after an interrupted run) creates nothing twice.
+
+For the statistics and the council report, each town also gets a year of earlier cases through the
+statistics' history import (anonymous figures, as a town brings them from the system it used
+before): applications through every channel with the share online rising over the year, their
+processing times, online applications started and abandoned, and the days its services went
+online. The import is recorded in the audit trail, so it, too, happens once.
 """
 
 from __future__ import annotations
 
+import random
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -20,7 +27,7 @@ from sqlalchemy import insert, select, text
 from amtsweg.auth.models import User
 from amtsweg.cases import services as case_services
 from amtsweg.cases.assessment import assess
-from amtsweg.cases.deadlines import initial_due_date
+from amtsweg.cases.deadlines import add_working_days, initial_due_date
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import case_by_idempotency_key
 from amtsweg.cases.search import CaseSearchTerm, terms_of
@@ -30,9 +37,11 @@ from amtsweg.contracts.models import Contract
 from amtsweg.contracts.services import ContractInput, create_contract
 from amtsweg.extensions import db
 from amtsweg.forms.validation import validate_answers
-from amtsweg.processes.models import Process
+from amtsweg.processes.models import Process, ProcessEnablement
 from amtsweg.processes.queries import EnabledProcess, enabled_process
 from amtsweg.processes.sample_answers import valid_answers
+from amtsweg.reports import queries as report_queries
+from amtsweg.reports.services import HistoricCase, HistoricStart, import_history, record_missing_facts
 from amtsweg.tenancy import current_tenant
 from amtsweg.text import fold
 
@@ -141,10 +150,12 @@ class SeedReport:
 
     cases: list[str] = field(default_factory=list)
     contracts: list[str] = field(default_factory=list)
+    # Earlier cases imported for the statistics.
+    history: int = 0
 
     @property
     def created_anything(self) -> bool:
-        return bool(self.cases or self.contracts)
+        return bool(self.cases or self.contracts or self.history)
 
 
 def seed_town(today: date | None = None) -> SeedReport:
@@ -159,6 +170,8 @@ def seed_town(today: date | None = None) -> SeedReport:
         number = _seed_contract(demo_contract, today)
         if number:
             report.contracts.append(number)
+    if not report_queries.history_imported():
+        report.history = import_history(*_history(today), actor=DEMO_CLERK.label)
     return report
 
 
@@ -284,3 +297,63 @@ def add_bulk_cases(count: int, process_slug: str = "hundesteuer-anmelden") -> No
         for row in rows for term in terms_of(str(row["name"]), str(row["reference"]))
     ])
     db.session.commit()
+    record_missing_facts()
+
+
+# --------------------------------------------------------------------------- a year of history for the statistics
+
+# Cases per month of the demo history in a town of about 10,000 people; towns differ by a factor.
+MONTHLY_CASES = 70
+TOWN_SIZE = {"neu-anspach": 1.5, "usingen": 1.4, "graevenwiesbach": 0.55, "schmitten": 0.95, "glashuetten": 0.55}
+# The applications people make most, with their weight; a town's other digital services share the rest.
+POPULAR = {"hundesteuer-anmelden": 9, "wohnsitz-anmelden": 8, "meldebescheinigung": 8, "fundsache-verlust-melden": 6,
+           "sperrmuell-anmelden": 10, "gewerbe-anmelden": 5, "hundesteuer-abmelden": 4, "strassenschaden-melden": 6,
+           "fuehrungszeugnis": 5, "anwohnerparkausweis": 3}
+OFFICE_CHANNELS = ("phone", "post", "in_person")
+# The share online rises from the first month of the year to the last.
+ONLINE_SHARE = (0.38, 0.66)
+OUTCOMES = (("approved", 0.86), ("rejected", 0.07), ("withdrawn", 0.07))
+NEW_SERVICES = 7
+
+
+def _history(today: date) -> tuple[list[HistoricCase], list[HistoricStart], dict[str, date]]:
+    """The current town's year of earlier figures, the same on every run (seeded by the town)."""
+    town = current_tenant()
+    rng = random.Random(f"amtsweg-demo-{town.slug}")
+    offers = db.session.execute(
+        select(Process.slug, Process.kind).join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
+        .where(ProcessEnablement.enabled.is_(True)).order_by(Process.slug)).all()
+    slugs = [slug for slug, kind in offers if kind == "digital"]
+    definitions = report_queries.current_definitions(slugs)
+    offered = {slug: enabled_process(slug) for slug in slugs}
+    weights = [POPULAR.get(slug, 1) for slug in slugs]
+    first, last = today - timedelta(days=370), today - timedelta(days=4)
+    cases: list[HistoricCase] = []
+    starts: list[HistoricStart] = []
+    count = int(MONTHLY_CASES * TOWN_SIZE.get(town.slug, 1) * 12)
+    for _ in range(count if slugs else 0):
+        submitted = first + timedelta(days=rng.randrange((last - first).days))
+        slug = rng.choices(slugs, weights)[0]
+        progress = (submitted - first).days / (last - first).days
+        online = rng.random() < ONLINE_SHARE[0] + (ONLINE_SHARE[1] - ONLINE_SHARE[0]) * progress
+        service = offered[slug]
+        target = (service.processing_days if service else None) or 10
+        due = add_working_days(submitted, target)
+        days = max(0, round(rng.gammavariate(2.2, target / 2.6)))
+        finished = min(submitted + timedelta(days=days), today - timedelta(days=1 + rng.randrange(3)))
+        outcome = rng.choices([name for name, _ in OUTCOMES], [share for _, share in OUTCOMES])[0]
+        fee = sum(info.cents or 0 for info in service.fees() if not info.conditional) if service else 0
+        cases.append(HistoricCase(slug, "online" if online else rng.choice(OFFICE_CHANNELS), submitted, due,
+                                  max(finished, submitted), outcome, fee))
+        definition = definitions[slug]
+        steps = len(definition.form.steps) if definition.form else 1
+        if online:
+            started = submitted - timedelta(days=rng.choice((0, 0, 0, 1, 2)))
+            starts.append(HistoricStart(slug, started, steps, submitted))
+        # About one citizen in three who starts online stops before sending, most often early.
+        if online and rng.random() < 0.35:
+            starts.append(HistoricStart(slug, submitted, min(steps, int(rng.expovariate(1.2)))))
+    since = {slug: date(today.year - 3, 1, 1) for slug, _ in offers}
+    for slug in rng.sample(sorted(since), min(NEW_SERVICES, len(since))):
+        since[slug] = today - timedelta(days=rng.randrange(30, 330))
+    return cases, starts, since

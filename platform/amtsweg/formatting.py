@@ -2,7 +2,8 @@
 
 Timestamps are stored in UTC and shown in the towns' time (Europe/Berlin) with the zone that was in
 force then (MEZ/MESZ, CET/CEST). Without ``locale`` the page's language is used (German outside a
-request). Templates use the same functions as filters: ``date``, ``datetime``, ``money``, ``number``.
+request). Templates use the same functions as filters: ``date``, ``datetime``, ``money``, ``number``,
+``percent``.
 """
 
 from __future__ import annotations
@@ -71,9 +72,21 @@ def format_number(value: int | float | Decimal, locale: str | None = None) -> st
     return numbers.format_decimal(value, locale=_cldr(locale))
 
 
+def format_month(year: int, month: int, locale: str | None = None, short: bool = False) -> str:
+    """A month as a heading (``März 2026`` / ``March 2026``) or, ``short``, an axis label
+    (``März 26`` / ``Mar 26``)."""
+    return dates.format_date(date(year, month, 1), "LLL yy" if short else "LLLL yyyy", locale=_cldr(locale))
+
+
+def format_percent(share: float | Decimal, locale: str | None = None) -> str:
+    """A share between 0 and 1 as a percentage with at most one decimal: ``42,5 %`` / ``42.5%``."""
+    return _spaced(numbers.format_percent(round(float(share), 3), locale=_cldr(locale), decimal_quantization=False))
+
+
 def init_app(app: Flask) -> None:
     """Make the formats available to templates as filters."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_cents, "money")
     app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_percent, "percent")

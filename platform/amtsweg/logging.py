@@ -3,6 +3,10 @@
 ``LOG_FORMAT=json`` (production) writes one JSON object per line for the journal or a log
 shipper; ``text`` is for people. The request id comes from ``X-Request-ID`` (set by nginx) or is
 generated, and is sent back in the response's ``X-Request-ID``.
+
+Paths are logged with their secret part masked (status links, draft resume links, calendar
+addresses, import previews): whoever reads the log must not be able to open a citizen's case.
+``deploy/nginx/amtsweg.conf`` masks the same paths in the access log.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from werkzeug.wrappers import Response
 from amtsweg.tenancy.context import current_tenant_or_none
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Paths whose next segment is a secret token; the segment is logged as "***".
+_SECRET_SEGMENT = re.compile(
+    r"^(/vorgang/|/antrag/[^/]+/fortsetzen/|/sachbearbeitung/vertraege/kalender/|/sachbearbeitung/vertraege/import/)"
+    r"[^/]+"
+)
 _HANDLER_MARK = "_amtsweg_handler"
 request_log = logging.getLogger("amtsweg.request")
 
@@ -77,6 +86,11 @@ def configure(log_format: str, level: str) -> logging.Handler:
     return handler
 
 
+def loggable_path(path: str) -> str:
+    """``path`` with a secret token in it replaced by ``***``."""
+    return _SECRET_SEGMENT.sub(r"\1***", path)
+
+
 def incoming_request_id() -> str:
     """The proxy's X-Request-ID when it looks like one, else a new id."""
     candidate = request.headers.get("X-Request-ID", "")
@@ -99,14 +113,15 @@ def init_app(app: Flask) -> None:
         request_id = g.get("request_id") or incoming_request_id()
         response.headers["X-Request-ID"] = request_id
         started = g.get("request_started")
+        path = loggable_path(request.path)
         request_log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "route": request.url_rule.rule if request.url_rule else "",
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,

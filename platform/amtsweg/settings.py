@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # SQLAlchemy URL for migrations (the table owner); empty = DATABASE_URL
     "MIGRATION_DATABASE_URL": "",
+    # SQLAlchemy URL for cross-town work (scheduler sweeps, platform administration, library sync): a
+    # role with BYPASSRLS; required on PostgreSQL, where the app's own role sees only one town at a time
+    "OPS_DATABASE_URL": "",
     # production only starts on SQLite when this is true
     "ALLOW_SQLITE_IN_PRODUCTION": False,
     # towns live at <slug>.<BASE_DOMAIN>; the cross-town admin at admin.<BASE_DOMAIN>
@@ -67,6 +72,22 @@ DEFAULTS: dict[str, Any] = {
     # empty = no citizen login
     "CITIZEN_OIDC_ISSUER": "",
     "CITIZEN_OIDC_CLIENT_ID": "",
+    # SAML 2.0 citizen login (towns with [citizen_login] provider = "saml"): folder of each town's service
+    # provider keys, <folder>/<slug>/: signing.key + signing.crt sign requests, further signing-*.crt are
+    # published beside it (key rollover); every encryption*.key + .crt pair is published and decrypts
+    # assertions. Empty = <INSTANCE_DIR>/saml; `flask saml keys` creates missing keys
+    "SAML_KEY_DIR": "",
+    # BundID's IdP metadata: a file or an https URL; empty = no BundID login
+    "SAML_BUNDID_METADATA": "",
+    # SHA-256 fingerprints (hex) of BundID's signing certificates; metadata naming any other is refused
+    "SAML_BUNDID_FINGERPRINTS": [],
+    # Mein Unternehmenskonto's IdP metadata and signing certificate fingerprints, as for BundID
+    "SAML_MUK_METADATA": "",
+    "SAML_MUK_FINGERPRINTS": [],
+    # seconds the clocks of identity provider and server may differ when checking assertion times
+    "SAML_CLOCK_SKEW": 60,
+    # seconds fetched IdP metadata is used before it is fetched again
+    "SAML_METADATA_TTL": 3600,
     # testing only: replaces every town's and the admin host's SSO issuer (ignored in other environments)
     "SSO_ISSUER_OVERRIDE": "",
     # days before a contract's notice deadline at which the responsible person and deputy are reminded
@@ -106,8 +127,11 @@ DEFAULTS: dict[str, Any] = {
     "DOCUMENTS_VERIFY_SAMPLE": 200,
     # hours before a stored object no document points to (or a staging file) is removed
     "DOCUMENTS_ORPHAN_GRACE_HOURS": 24,
-    # clamd to scan uploads with: a socket path or host:port; empty = no virus scan
+    # clamd to scan uploads with: a socket path or host:port; empty = no virus scan (production
+    # refuses to start without one unless ALLOW_UNSCANNED_UPLOADS is true)
     "CLAMD_ADDRESS": "",
+    # production only starts without CLAMD_ADDRESS when this is true (uploads are then not scanned)
+    "ALLOW_UNSCANNED_UPLOADS": False,
     # seconds a request waits for Redis before it gives up (the outbox keeps the work)
     "REDIS_TIMEOUT": 2,
     # SMTP relay; empty = mails are written as .eml files to MAIL_DIR
@@ -125,6 +149,25 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 10,
     # seconds one delivery attempt holds its outbox row; longer than the SMTP timeout
     "OUTBOX_LEASE_SECONDS": 300,
+    # calls per API key (all of a key's calls together; calls without a key per client address);
+    # counted in Redis when REDIS_URL is set, else in memory
+    "API_RATE_LIMIT": "600 per minute",
+    # seconds a webhook call may take (connecting and answering) before it counts as failed
+    "WEBHOOK_TIMEOUT": 10,
+    # testing only: webhooks may go to loopback addresses over plain HTTP (ignored in other environments)
+    "WEBHOOK_ALLOW_LOOPBACK": False,
+    # days after its start an online payment that is not final is still asked about by reconciliation
+    "PAYMENT_RECONCILE_DAYS": 14,
+    # minutes after which an online payment whose start never reached the provider counts as failed
+    "PAYMENT_START_ABANDON_MINUTES": 30,
+    # development only: every town's online payment goes to this XBezahldienste simulator (no credentials);
+    # production refuses to start with it set
+    "PAYMENT_SIMULATOR_URL": "",
+    # requests per client address to pages behind a secret token (status link, resume link, calendar
+    # address), all together; counted in Redis when REDIS_URL is set (shared by all workers), else in memory
+    "TOKEN_LOOKUP_LIMIT": "60 per minute",
+    # login attempts (SSO start and return, development login, citizen login) per client address
+    "LOGIN_LIMIT": "20 per minute",
     # text | json (production: json)
     "LOG_FORMAT": "text",
     "LOG_LEVEL": "INFO",
@@ -183,5 +226,40 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append("BASE_DOMAIN is not set to the deployment's domain")
     if not config["TRUSTED_HOSTS"]:
         problems.append("TRUSTED_HOSTS is empty")
+    if config["PAYMENT_SIMULATOR_URL"]:
+        problems.append("PAYMENT_SIMULATOR_URL is set; the payment simulator is for development only")
+    if not config["CLAMD_ADDRESS"] and not config["ALLOW_UNSCANNED_UPLOADS"]:
+        problems.append("CLAMD_ADDRESS is not set, so uploads would not be scanned for malware; set "
+                        "AMTSWEG_ALLOW_UNSCANNED_UPLOADS=true to allow it")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not config["OPS_DATABASE_URL"]:
+        problems.append("OPS_DATABASE_URL is not set (the role for cross-town work, see the README)")
+    problems.extend(saml_production_problems(config))
     if problems:
         raise ConfigurationError("Production configuration refused: " + "; ".join(problems))
+
+
+# The settings naming each SAML identity provider's metadata and its pinned fingerprints, by IdP key.
+SAML_IDP_SETTINGS = {
+    "bundid": ("SAML_BUNDID_METADATA", "SAML_BUNDID_FINGERPRINTS"),
+    "muk": ("SAML_MUK_METADATA", "SAML_MUK_FINGERPRINTS"),
+}
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def saml_production_problems(config: dict[str, Any]) -> list[str]:
+    """IdP metadata that is unpinned, fetched without TLS or from this machine (the local simulator),
+    or no xmlsec1 to check it with."""
+    problems = []
+    configured = [metadata for metadata, _ in SAML_IDP_SETTINGS.values() if config[metadata]]
+    if configured and shutil.which("xmlsec1") is None:
+        problems.append(f"{configured[0]} is set but xmlsec1 is not installed (Debian package xmlsec1)")
+    for metadata, fingerprints in SAML_IDP_SETTINGS.values():
+        source = config[metadata]
+        if not source:
+            continue
+        if not config[fingerprints]:
+            problems.append(f"{metadata} is set but {fingerprints} is empty (the IdP's certificates must be pinned)")
+        host = urlsplit(source).hostname or ""
+        if source.startswith("http://") or host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+            problems.append(f"{metadata} points to {source}: the local SAML simulator or plain HTTP, never production")
+    return problems

@@ -46,3 +46,16 @@ def test_matrix_and_library_pages_have_no_axe_violations(live, page):
         page.goto(live.url("admin.localhost", path))
         violations = _in_main_content(page, axe_violations(page))
         assert violations == [], f"{path}: {describe_violations(violations)}"
+
+
+def test_the_editor_previews_the_form_as_citizens_see_it_and_stays_accessible(live, page):
+    _login(page, live)
+    page.goto(live.url("admin.localhost", "/bibliothek/gewerbe-anmelden/bearbeiten"))
+    assert page.locator("textarea").bounding_box()["height"] > 300
+    page.get_by_role("button", name="Prüfen und Vorschau").click()
+    page.wait_for_load_state()
+    preview = page.locator(".form-preview")
+    assert preview.get_by_role("textbox").count() > 3
+    page.screenshot(path="/tmp/shot-editor-preview.png", full_page=False)
+    violations = axe_violations(page)
+    assert violations == [], describe_violations(violations)

@@ -71,6 +71,8 @@ def test_editor_lists_errors_with_their_path(admin):
                           data={"csrf_token": csrf_token_of(page), "source": broken, "aktion": "pruefen"})
     text = response.get_data(as_text=True)
     assert "<code>kind</code>: unknown kind &#39;analog&#39;" in text
+    line = next(number for number, row in enumerate(broken.splitlines(), 1) if row.startswith("kind:"))
+    assert f'>Zeile {line}</a>, <code>kind</code>' in text
 
 
 def test_editor_previews_and_publishes_a_new_version_with_author_and_diff(admin, client_for):
@@ -81,6 +83,11 @@ def test_editor_previews_and_publishes_a_new_version_with_author_and_diff(admin,
     preview = admin.post("/bibliothek/gewerbe-anmelden/bearbeiten",
                          data={"csrf_token": token, "source": changed, "aktion": "pruefen"}).get_data(as_text=True)
     assert "Die Definition ist gültig." in preview and "Vorschau" in preview
+    # The preview is the form itself: the citizen's labels and inputs, not an outline of ids.
+    form_preview = preview[preview.index('id="vorschau-titel"'):]
+    assert "<fieldset class=\"kern-fieldset form-preview__page\" disabled>" in form_preview
+    assert re.search(r'<label class="kern-label" for="feld-[a-z-]+">', form_preview)
+    assert "(text, Pflicht)" not in form_preview
 
     published = admin.post("/bibliothek/gewerbe-anmelden/bearbeiten",
                            data={"csrf_token": token, "source": changed, "aktion": "veroeffentlichen"})

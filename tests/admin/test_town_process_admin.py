@@ -55,6 +55,12 @@ def test_overrides_are_saved_and_shown_to_citizens(admin_usingen, client_for):
     citizen = client_for("usingen").get("/leistungen/gewerbe-anmelden").get_data(as_text=True)
     assert "32,50 €" in citizen and "Gewerbeamt" in citizen and "4 Arbeitstage" in citizen
     assert "Bitte vorab Termin vereinbaren." in citizen
+    english = client_for("usingen")
+    english.get("/sprache/en")
+    page = english.get("/leistungen/gewerbe-anmelden").get_data(as_text=True)
+    assert "Bitte vorab Termin vereinbaren." not in page, "a German-only introduction stays off the English page"
+    catalogue = english.get("/leistungen").get_data(as_text=True)
+    assert "Citizen services" in catalogue and "Bürgerservice" not in catalogue
 
 
 def test_invalid_overrides_are_refused_with_german_messages(app, admin_usingen):
@@ -70,6 +76,26 @@ def test_invalid_overrides_are_refused_with_german_messages(app, admin_usingen):
     assert 'aria-describedby="processing_days-fehler"' in html
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         assert queries.enabled_process("gewerbe-anmelden").fee_overrides == {"gebuehr": 3000}
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("1.000.000,00", "Eine Gebühr darf höchstens 999.999,99 € betragen."),
+    ("12.5", "Bitte geben Sie einen Betrag in Euro an, zum Beispiel 15,00."),
+])
+def test_an_amount_out_of_range_or_form_gets_its_own_message(app, admin_usingen, typed, message):
+    page = admin_usingen.get("/verwaltung/leistungen/gewerbe-anmelden").get_data(as_text=True)
+    html = admin_usingen.post("/verwaltung/leistungen/gewerbe-anmelden", data={
+        "csrf_token": csrf_token_of(page), "fee_gebuehr": typed}).get_data(as_text=True)
+    assert message in html
+    assert f'value="{typed}"' in html
+
+
+def test_thousands_separators_are_understood(app, admin_usingen):
+    page = admin_usingen.get("/verwaltung/leistungen/gewerbe-anmelden").get_data(as_text=True)
+    admin_usingen.post("/verwaltung/leistungen/gewerbe-anmelden", data={
+        "csrf_token": csrf_token_of(page), "fee_gebuehr": "1.250,00 €"})
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        assert queries.enabled_process("gewerbe-anmelden").fee_overrides == {"gebuehr": 125000}
 
 
 def test_a_post_without_csrf_token_is_refused(admin_usingen, client_for):
@@ -107,3 +133,27 @@ def test_the_town_admin_pages_are_404_on_the_admin_and_base_hosts(app):
 
     for host in ("admin.localhost", "localhost"):
         assert host_client(app, host).get("/verwaltung/leistungen").status_code == 404
+
+
+def test_a_town_raises_the_login_a_service_needs_and_citizens_see_it(app, admin_usingen, client_for):
+    page = admin_usingen.get("/verwaltung/leistungen/hundesteuer-anmelden").get_data(as_text=True)
+    assert "Nötige Anmeldung (Vertrauensniveau)" in page
+    assert "wie in der Bibliothek: keine Anmeldung nötig" in page and "Vertrauensniveau „hoch“" in page
+    response = admin_usingen.post("/verwaltung/leistungen/hundesteuer-anmelden", data={
+        "csrf_token": csrf_token_of(page), "trust_level": "4"})
+    assert response.status_code == 302
+    citizen = client_for("usingen").get("/antrag/hundesteuer-anmelden/").get_data(as_text=True)
+    assert "Anmeldung nötig" in citizen and "mindestens mit dem Vertrauensniveau „hoch“" in citizen
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        assert queries.enabled_process("hundesteuer-anmelden").trust_level == 4
+
+
+def test_a_trust_level_that_does_not_exist_is_refused_and_nothing_is_stored(app, admin_usingen):
+    page = admin_usingen.get("/verwaltung/leistungen/hundesteuer-anmelden").get_data(as_text=True)
+    response = admin_usingen.post("/verwaltung/leistungen/hundesteuer-anmelden", data={
+        "csrf_token": csrf_token_of(page), "trust_level": "2"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Bitte korrigieren Sie Ihre Angaben" in html and "Keine gültige Auswahl." in html
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        assert queries.enabled_process("hundesteuer-anmelden").trust_level is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -177,7 +178,7 @@ def test_login_pages_do_not_exist_on_the_member_list_host(app):
 def test_development_login_is_a_404_in_production(tmp_path, migrated_database):
     shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
     production = build_app(
-        tmp_path, ENV="production", SECRET_KEY="p" * 40, ALLOW_SQLITE_IN_PRODUCTION=True,
+        tmp_path, ENV="production", SECRET_KEY="p" * 40, ALLOW_SQLITE_IN_PRODUCTION=True, ALLOW_UNSCANNED_UPLOADS=True,
         BASE_DOMAIN="amtsweg.test", TRUSTED_HOSTS=[".amtsweg.test", "amtsweg.test"],
     )
     client = host_client(production, "usingen.amtsweg.test")
@@ -189,3 +190,26 @@ def test_development_login_is_a_404_in_production(tmp_path, migrated_database):
     with production.app_context(), all_tenants_context():
         assert db.session.scalars(db.select(User)).all() == []
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("roles", "heading"), [
+    (["clerk"], "Vorgänge"),
+    (["tenant_admin"], "Leistungen"),
+    (["contracts_editor"], "Verträge"),
+    (["contracts_viewer"], "Verträge"),
+])
+def test_a_login_without_a_target_lands_on_the_start_page_of_the_role(app, roles, heading):
+    client = town_client(app, "usingen")
+    page = client.get("/anmelden/entwicklung").get_data(as_text=True)
+    response = client.post("/anmelden/entwicklung", data={
+        "csrf_token": csrf_token_of(page), "username": "neu", "roles": roles}, follow_redirects=True)
+    assert response.status_code == 200
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S).group(1)
+    assert heading in title
+
+
+def test_citizen_pages_offer_the_staff_login_apart_from_the_citizen_account(app):
+    page = town_client(app, "usingen").get("/").get_data(as_text=True)
+    header, footer = page.split("<footer", 1)
+    assert ">Anmelden<" not in header
+    assert re.search(r'<a href="/anmelden">Anmeldung für Mitarbeitende</a>', footer)

@@ -39,8 +39,6 @@ def _exec(connection: Connection, sql: str, **params: Any) -> None:
 
 def _seed(connection: Connection) -> None:
     """A town, a process version, five cases with their transitions and a mail each, as 0010 stored them."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT set_config('amtsweg.all_tenants', 'on', false)"))
     _exec(connection,
           "INSERT INTO tenant (id, slug, name, official_name, reference_prefix, aliases, settings, config_hash, active,"
           " created_at, updated_at) VALUES (1, 'usingen', 'Usingen', 'Stadt Usingen', 'US', '[]', '{}', 'x', true,"
@@ -80,8 +78,6 @@ def _as_utc(value: Any) -> datetime | None:
 
 
 def _state(connection: Connection) -> dict[str, Any]:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT set_config('amtsweg.all_tenants', 'on', false)"))
     cases = {reference: (_as_utc(paused), _as_utc(payment), _as_utc(closed)) for reference, paused, payment, closed
              in connection.execute(text(
                  "SELECT reference, paused_at, payment_requested_at, closed_at FROM case_file ORDER BY id"))}
@@ -89,11 +85,11 @@ def _state(connection: Connection) -> dict[str, Any]:
     return {"cases": cases, "mails": mails}
 
 
-def _migrate_and_check(app: Any, owner_url: str) -> None:
+def _migrate_and_check(app: Any, url: str) -> None:
     with app.app_context():
         upgrade(revision="0010")
         db.engine.dispose()
-    engine = create_engine(owner_url)
+    engine = create_engine(url)
     with engine.begin() as connection:
         _seed(connection)
     with app.app_context():
@@ -134,8 +130,10 @@ def test_migration_0011_on_postgresql(postgres_server, tmp_path: Path):
     name = postgres_server.create_database("amtsweg_migration_0011")
     try:
         app = build_app(tmp_path, DATABASE_URL=postgres_server.app_url(name),
-                        MIGRATION_DATABASE_URL=postgres_server.owner_url(name))
-        _migrate_and_check(app, postgres_server.owner_url(name))
+                        MIGRATION_DATABASE_URL=postgres_server.owner_url(name),
+                        OPS_DATABASE_URL=postgres_server.ops_url(name))
+        # Seeded and read back as the role of cross-town work: row-level security is forced on the owner.
+        _migrate_and_check(app, postgres_server.ops_url(name))
         with app.app_context():
             db.engine.dispose()
     finally:

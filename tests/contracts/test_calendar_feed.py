@@ -38,6 +38,12 @@ def test_the_feed_lists_the_users_notice_deadlines_and_nothing_else(app, client_
     notice_by = events[0].decoded("DTSTART")
     assert notice_by < today + relativedelta(months=8) - relativedelta(months=3) + timedelta(days=1)
     assert str(events[0]["URL"]).endswith(f"/sachbearbeitung/vertraege/{mine}")
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    # The calendar warns with the reminder mails' lead times.
+    alarms = events[0].walk("VALARM")
+    leads = sorted(int(days) for days in app.config["CONTRACT_REMINDER_DAYS"])
+    assert sorted(-alarm.decoded("TRIGGER").days for alarm in alarms) == leads
+    assert all(str(alarm["ACTION"]) == "DISPLAY" and "Mein Vertrag" in str(alarm["DESCRIPTION"]) for alarm in alarms)
 
 
 def test_the_token_is_long_random_and_only_its_hash_is_stored_and_renewing_revokes_the_old_one(app, client_for):

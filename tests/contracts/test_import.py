@@ -216,3 +216,34 @@ def test_a_number_that_exists_already_or_twice_in_the_file_is_an_error_of_its_ro
 def test_viewers_cannot_import(client_for):
     viewer = logged_in(client_for, "usingen", "contracts_viewer", username="leser")
     assert viewer.get(f"{BASE}/import").status_code == 403
+
+
+def test_the_rows_without_errors_can_be_taken_over_alone_with_the_towns_own_numbering(app, client_for):
+    editor = usingen_editor(client_for)
+    own_numbering = ["2019/034", *GOOD_ROW[1:]]
+    rows = [own_numbering, ["", "Ohne Partner", "Wartung", "", "", datetime(2024, 1, 1), None, "", "", "", None,
+                            "", "", ""], ["", "Zweiter", *GOOD_ROW[2:]]]
+    response = _upload(editor, _xlsx(rows), "bestand.xlsx")
+    page = editor.get(response.headers["Location"]).text
+    assert "2019/034" in page and "Die Vertragsnummer besteht" not in page
+    # The bad cell is marked in the table, not only listed above it.
+    bad_row = page[page.index('<th scope="row">3</th>'):].split("</tr>")[0]
+    assert bad_row.count('class="import-cell--error"') == 1
+    assert "Nur die fehlerfreien Zeilen übernehmen (2 von 3)" in page
+    confirmed = editor.post(response.headers["Location"], data={"csrf_token": csrf_token_of(page),
+                                                               "umfang": "fehlerfreie"})
+    assert confirmed.status_code == 302, confirmed.text[confirmed.text.find('id="fehler"'):][:1500]
+    contracts = _contracts(app)
+    assert set(contracts) == {"Kopierer Rathaus", "Zweiter"}
+    assert contracts["Kopierer Rathaus"].number == "2019/034"
+
+
+def test_the_contract_form_shows_every_problem_in_one_round(app, client_for):
+    from contract_support import post_form
+
+    editor = usingen_editor(client_for)
+    response = post_form(editor, f"{BASE}/neu", title="", number="V 2026 #1", notice_period="irgendwann")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("Titel", "Die Vertragsnummer besteht", "Kündigungsfrist"):
+        assert message in page[page.index('id="fehler"'):page.index("</ul>", page.index('id="fehler"'))]

@@ -84,8 +84,8 @@ def test_the_migration_makes_every_existing_document_its_first_version(postgres_
                                "42, repeat('a', 64), 'clerk', '2025-01-02', id FROM tenant")
         with app.app_context():
             upgrade(revision="heads")
-        with postgres_server.connect(postgres_server.owner_url(name), autocommit=True) as connection:
-            connection.execute("SELECT set_config('amtsweg.all_tenants', 'on', false)")
+        # Read as the operations role: it sees every town's rows (row-level security proves one town).
+        with postgres_server.connect(postgres_server.ops_url(name), autocommit=True) as connection:
             versions = connection.execute(
                 "SELECT number, storage_key, filename, size, sha256, channel, created_by FROM document_version"
             ).fetchall()

@@ -102,6 +102,9 @@ def production_env(
         "AMTSWEG_INSTANCE_DIR": str(instance),
         "DATABASE_URL": postgres_server.app_url(dbname),
         "AMTSWEG_MIGRATION_DATABASE_URL": postgres_server.owner_url(dbname),
+        "AMTSWEG_OPS_DATABASE_URL": postgres_server.ops_url(dbname),
+        # No clamd in this test deployment: the explicit waiver the README describes.
+        "AMTSWEG_ALLOW_UNSCANNED_UPLOADS": "true",
         "REDIS_URL": redis_server.url,
         "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics"),
     }
@@ -275,6 +278,7 @@ def adapt_site(shipped: str, *, http_port: int, https_port: int, upstream_port: 
         (f"/etc/letsencrypt/live/{EXAMPLE_DOMAIN}/fullchain.pem", str(root / "fullchain.pem")),
         (f"/etc/letsencrypt/live/{EXAMPLE_DOMAIN}/privkey.pem", str(root / "privkey.pem")),
         ("/var/www/letsencrypt", str(root / "acme")),
+        ("/var/log/nginx/amtsweg.access.log", str(root / "amtsweg.access.log")),
         (EXAMPLE_DOMAIN, BASE_DOMAIN),
     ]
     for placeholder, value in replacements:
@@ -301,6 +305,7 @@ class Nginx:
     http_port: int
     https_port: int
     tls: ssl.SSLContext
+    root: Path
 
     def https(self, host: str = USINGEN) -> http.client.HTTPSConnection:
         return LoopbackHTTPSConnection(host, self.https_port, context=self.tls, timeout=10)
@@ -349,7 +354,7 @@ def nginx(gunicorn: Gunicorn) -> Iterator[Nginx]:
         assert check.returncode == 0, f"nginx -t refused deploy/nginx/amtsweg.conf:\n{check.stderr}"
         service.start()
         service.wait_until(lambda: port_open(https_port) and port_open(http_port))
-        yield Nginx(service, http_port, https_port, ssl.create_default_context(cafile=str(certificate)))
+        yield Nginx(service, http_port, https_port, ssl.create_default_context(cafile=str(certificate)), root)
     finally:
         service.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -403,6 +408,35 @@ def test_nginx_passes_the_request_id_to_the_app_log(nginx: Nginx, gunicorn: Guni
     while not any(line["request_id"] == request_id for line in gunicorn.log_lines()):
         assert time.monotonic() < deadline, "the app did not log nginx's request id"
         time.sleep(0.05)
+
+
+SECRET_PATHS = (
+    "/vorgang/{token}",
+    "/vorgang/{token}/eingangsbestaetigung.pdf",
+    "/antrag/hundesteuer-anmelden/fortsetzen/{token}",
+    "/sachbearbeitung/vertraege/kalender/{token}.ics",
+    "/sachbearbeitung/vertraege/import/{token}",
+)
+
+
+def test_secret_tokens_reach_neither_the_access_log_nor_the_app_log(nginx: Nginx, gunicorn: Gunicorn) -> None:
+    token = secrets.token_urlsafe(32)
+    for path in SECRET_PATHS:
+        nginx.get(path.format(token=token) + f"?weiter={token}", Referer=f"https://{USINGEN}/vorgang/{token}")
+    access_log = nginx.root / "amtsweg.access.log"
+    masked = {path.format(token="***").replace("***.ics", "***") for path in SECRET_PATHS}
+    # The log is shared with the module's other tests: wait for this test's lines, not a line count.
+    deadline = time.monotonic() + 5
+    while not all(f'"GET {path} HTTP/1.1"' in access_log.read_text(encoding="utf-8") for path in masked):
+        assert time.monotonic() < deadline, "nginx did not log every masked path"
+        time.sleep(0.05)
+    lines = access_log.read_text(encoding="utf-8")
+    assert token not in lines
+    assert f'"https://{USINGEN}"' in lines
+    while not masked <= {line.get("path") for line in gunicorn.log_lines()}:
+        assert time.monotonic() < deadline + 5, "the app did not log the masked paths"
+        time.sleep(0.05)
+    assert token not in json.dumps(gunicorn.log_lines())
 
 
 def test_nginx_refuses_an_upload_over_client_max_body_size_itself(nginx: Nginx) -> None:

@@ -94,3 +94,18 @@ def test_the_declarations_on_the_review_page_stand_below_their_legend(live, page
         assert box["y"] >= legend["y"] + legend["height"] - 1
         assert abs(box["x"] - legend["x"]) <= 20
     _fits_the_screen(page, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_language_switch_on_a_step_keeps_what_was_typed(live, page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
+    page.get_by_role("button", name="Antrag starten").click()
+    page.fill("#feld-vorname", "Erika")
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.input_value("#feld-vorname") == "Erika"
+    assert page.locator("footer").get_by_role("link", name="Staff login").count() == 1
+    page.screenshot(path=f"/tmp/shot-step-en-{width}.png", full_page=True)
+    _fits_the_screen(page, width)

@@ -148,3 +148,12 @@ def test_invalid_overrides_are_named():
         "unknown fee 'gibts'",
         "fee 'porto': amount must be a non-negative number of cents",
     ]
+
+
+def test_a_rule_amount_beyond_any_fee_column_raises_fee_error():
+    # The office sets such a fee by hand (the application is kept); the case's total must fit its column.
+    huge = definition([{"id": "anzahl", "type": "number", "label": TEXT}],
+                      fees=[{"id": "x", "label": TEXT, "amount_rule": {"*": [{"var": "anzahl"}, 600]}}])
+    with pytest.raises(FeeError, match="too large"):
+        compute_fees(huge, {"anzahl": 10**15})
+    assert [line.cents for line in compute_fees(huge, {"anzahl": 10**10})] == [6 * 10**12]

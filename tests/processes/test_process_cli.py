@@ -33,7 +33,10 @@ def test_validate_names_file_and_path_of_each_error_and_exits_1(app, broken_libr
     app.config["PROCESSES_DIR"] = str(broken_library)
     result = app.test_cli_runner().invoke(args=["processes", "validate"])
     assert result.exit_code == 1
-    assert "error: hundesteuer-anmelden/process.yaml: kind: unknown kind 'analog'" in result.output
+    line = next(number for number, row in enumerate(
+        (broken_library / "hundesteuer-anmelden" / "process.yaml").read_text(encoding="utf-8").splitlines(), 1)
+        if row.startswith("kind:"))
+    assert f"error: hundesteuer-anmelden/process.yaml: row {line}: kind: unknown kind 'analog'" in result.output
 
 
 def test_sync_reports_unchanged_definitions(app):
@@ -47,5 +50,5 @@ def test_sync_of_a_broken_library_stops_and_lists_the_errors(app, broken_library
     app.config["PROCESSES_DIR"] = str(broken_library)
     result = app.test_cli_runner().invoke(args=["processes", "sync"])
     assert result.exit_code != 0
-    assert "hundesteuer-anmelden/process.yaml: kind" in result.output
+    assert re.search(r"hundesteuer-anmelden/process.yaml: row \d+: kind", result.output)
     assert "nothing was changed" in result.output

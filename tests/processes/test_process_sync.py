@@ -212,3 +212,51 @@ def test_bad_town_settings_are_reported_with_file_and_key(settings, key, message
 def test_overrides_that_do_not_fit_the_definition_are_refused_by_the_service(app):
     with app.app_context(), tenant_context(tenant_info(app, "usingen")), pytest.raises(ValueError, match="unknown fee"):
         services.set_overrides("gewerbe-anmelden", {"fees": {"porto": 100}}, actor="x")
+
+
+def _publish_edit(app, root: Path) -> int:
+    process = queries.process_by_slug("gewerbe-anmelden")
+    source = queries.current_version(process).source.replace("processing_days: ", "processing_days: 1", 1)
+    return services.publish_source(root, "gewerbe-anmelden", source, author="Erika Admin (Verbund)").id
+
+
+def test_a_version_published_in_the_editor_survives_the_next_sync_of_an_unchanged_folder(app):
+    root = Path(app.config["PROCESSES_DIR"])
+    with app.app_context():
+        published = _publish_edit(app, root)
+        report = services.sync_library(root, skip_invalid=True)
+        db.session.expire_all()
+        assert queries.process_by_slug("gewerbe-anmelden").current_version_id == published
+    assert "gewerbe-anmelden" in report.unchanged and report.updated == [] and report.conflicts == []
+
+
+def test_a_folder_changed_after_a_publication_is_reported_and_the_published_version_stays(app, library_copy):
+    with app.app_context():
+        published = _publish_edit(app, library_copy)
+        _edit(library_copy, "gewerbe-anmelden", "processing_days: ", "processing_days: 2")
+        report = services.sync_library(library_copy)
+        db.session.expire_all()
+        assert queries.process_by_slug("gewerbe-anmelden").current_version_id == published
+    assert report.conflicts == ["gewerbe-anmelden"] and "gewerbe-anmelden" not in report.updated
+
+
+def test_a_folder_that_takes_over_the_published_source_moves_on_with_later_changes(app, library_copy):
+    with app.app_context():
+        published = _publish_edit(app, library_copy)
+        source = db.session.get(ProcessVersion, published).source
+        (library_copy / "gewerbe-anmelden" / "process.yaml").write_text(source, encoding="utf-8")
+        assert "gewerbe-anmelden" in services.sync_library(library_copy).unchanged
+        _edit(library_copy, "gewerbe-anmelden", "processing_days: 1", "processing_days: 3")
+        assert services.sync_library(library_copy).updated == ["gewerbe-anmelden"]
+        db.session.expire_all()
+        assert queries.process_by_slug("gewerbe-anmelden").current_version_id != published
+
+
+def test_the_sync_command_warns_about_a_conflict(app, library_copy):
+    with app.app_context():
+        _publish_edit(app, library_copy)
+    _edit(library_copy, "gewerbe-anmelden", "processing_days: ", "processing_days: 2")
+    app.config["PROCESSES_DIR"] = str(library_copy)
+    result = app.test_cli_runner().invoke(args=["processes", "sync"])
+    assert result.exit_code == 0
+    assert "warning: gewerbe-anmelden: changed in the folder and published in the editor" in result.output

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from amtsweg.text import with_dative_article
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "shared_processes" / "_templates"
 CONTEXT = {
@@ -31,8 +32,10 @@ CONTEXT = {
 
 
 def environment(autoescape: bool) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
-                              undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["dative"] = with_dative_article
+    return env
 
 
 @pytest.mark.parametrize("name", ["bescheid-genehmigung", "bescheid-ablehnung"])
@@ -40,7 +43,7 @@ def test_letters_render_with_address_reference_and_legal_remedy(name):
     html = environment(True).get_template(f"letters/{name}.html").render(CONTEXT)
     assert "US-2026-000123" in html
     assert "Obergasse 5" in html
-    assert "Rechtsbehelfsbelehrung" in html and "Magistrat der Stadt Usingen" in html
+    assert "Rechtsbehelfsbelehrung" in html and "bei dem Magistrat der Stadt Usingen" in html
     assert "<p>Die Steuermarke liegt bei.</p>" in html
     assert "Guten Tag Erika Mustermann," in html and "Damen und Herren" not in html
 

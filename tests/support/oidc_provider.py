@@ -66,6 +66,12 @@ def default_clients() -> list[OidcClient]:
     return [client_for_host_prefix(prefix) for prefix in [*town_slugs(), "admin"]]
 
 
+def citizen_client() -> OidcClient:
+    """The state account's one client for every town, its redirect URIs on each town's host."""
+    uris = [uri for slug in town_slugs() for uri in client_for_host_prefix(slug).redirect_uris]
+    return OidcClient("amtsweg-buergerkonto", "secret-buergerkonto", uris, post_logout_redirect_uris=uris)
+
+
 def _person(username: str, given_name: str, family_name: str, groups: list[str]) -> OidcUser:
     return OidcUser(
         username,
@@ -82,9 +88,11 @@ def _person(username: str, given_name: str, family_name: str, groups: list[str])
 
 
 def default_users() -> list[OidcUser]:
-    """A citizen, and per town a clerk and a town administrator, plus a cross-town administrator.
+    """A citizen, and per town a clerk and a town administrator, plus a cross-town administrator
+    and a person working for two towns.
 
-    Groups name the roles of DESIGN.md; the clerk's group is ``sachbearbeitung``.
+    Groups name the town and the role as one identity provider of a cooperation would:
+    ``usingen/sachbearbeitung``; the cross-town administrators' group is ``platform_admin``.
     """
     citizen = _person("buerger", "Erika", "Mustermann", [])
     citizen.claims["address"] = {
@@ -93,10 +101,15 @@ def default_users() -> list[OidcUser]:
         "locality": "Usingen",
         "country": "DE",
     }
-    users = [citizen, _person("ikz-admin", "Iris", "Kreisweit", ["platform_admin"])]
+    users = [
+        citizen,
+        _person("ikz-admin", "Iris", "Kreisweit", ["platform_admin"]),
+        # Works for two towns: a clerk in Usingen and the administrator of Schmitten.
+        _person("zwei-kommunen", "Karl", "Kreisel", ["usingen/sachbearbeitung", "schmitten/tenant_admin"]),
+    ]
     for slug in town_slugs():
-        users.append(_person(f"clerk-{slug}", "Sabine", "Sachbearbeiterin", ["sachbearbeitung"]))
-        users.append(_person(f"admin-{slug}", "Volker", "Verwalter", ["tenant_admin"]))
+        users.append(_person(f"clerk-{slug}", "Sabine", "Sachbearbeiterin", [f"{slug}/sachbearbeitung"]))
+        users.append(_person(f"admin-{slug}", "Volker", "Verwalter", [f"{slug}/tenant_admin"]))
     return users
 
 

@@ -1,11 +1,12 @@
 """A throw-away PostgreSQL cluster on a free port of 127.0.0.1.
 
-Three roles, as in production:
+Four roles, as in production:
 
 - ``postgres``: the bootstrap superuser, used only to create databases;
 - ``amtsweg_owner``: owns each database and its tables (migrations run as this role);
 - ``amtsweg_app``: what the application connects as; neither owner nor superuser, so
-  row-level security policies apply to it.
+  row-level security policies apply to it;
+- ``amtsweg_ops``: cross-town work (sweeps, platform administration); bypasses row-level security.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .process import ServiceProcess, ServiceStartError, free_port, is_root, unpr
 SUPERUSER = "postgres"
 OWNER_ROLE = "amtsweg_owner"
 APP_ROLE = "amtsweg_app"
+OPS_ROLE = "amtsweg_ops"
 START_ATTEMPTS = 3
 
 _DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -66,7 +68,7 @@ class PostgresServer:
         self.bindir = bindir
         self.settings = dict(settings or {})
         self.port = 0
-        self.passwords = {role: secrets.token_hex(16) for role in (SUPERUSER, OWNER_ROLE, APP_ROLE)}
+        self.passwords = {role: secrets.token_hex(16) for role in (SUPERUSER, OWNER_ROLE, APP_ROLE, OPS_ROLE)}
         self.user = unprivileged_user() if is_root() else None
         self.root = Path(tempfile.mkdtemp(prefix="amtsweg-postgres-"))
         self.data_dir = self.root / "data"
@@ -86,6 +88,10 @@ class PostgresServer:
     def app_url(self, dbname: str) -> str:
         """SQLAlchemy URL of the application role (not owner, not superuser: RLS applies)."""
         return sqlalchemy_url(APP_ROLE, self.passwords[APP_ROLE], self.port, dbname)
+
+    def ops_url(self, dbname: str) -> str:
+        """SQLAlchemy URL of the role for cross-town work (BYPASSRLS, not owner)."""
+        return sqlalchemy_url(OPS_ROLE, self.passwords[OPS_ROLE], self.port, dbname)
 
     def connect(self, url: str, **kwargs: object) -> psycopg.Connection:
         """A plain psycopg connection for one of this server's SQLAlchemy URLs."""
@@ -119,24 +125,46 @@ class PostgresServer:
                     sql.Identifier(name), sql.Identifier(OWNER_ROLE)
                 )
             )
-            conn.execute(
-                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-                    sql.Identifier(name), sql.Identifier(APP_ROLE)
+            for role in (APP_ROLE, OPS_ROLE):
+                conn.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(name), sql.Identifier(role))
                 )
-            )
         with self.connect(self.owner_url(name), autocommit=True) as conn:
-            app = sql.Identifier(APP_ROLE)
-            conn.execute(
-                sql.SQL(
-                    "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-                    "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
-                ).format(app)
-            )
-            conn.execute(
-                sql.SQL(
-                    "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}"
-                ).format(app)
-            )
+            for role in (APP_ROLE, OPS_ROLE):
+                conn.execute(
+                    sql.SQL(
+                        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                        "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
+                    ).format(sql.Identifier(role))
+                )
+                conn.execute(
+                    sql.SQL(
+                        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}"
+                    ).format(sql.Identifier(role))
+                )
+        return name
+
+    def disconnect_all(self, name: str) -> None:
+        """End every session on ``name`` (a template database must have none to be copied)."""
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+
+    def clone_database(self, template: str, name: str) -> str:
+        """A new database ``name`` as a copy of ``template`` (schema, data, grants); return ``name``.
+
+        PostgreSQL copies the template file by file, far faster than migrating and syncing again.
+        """
+        for database in (template, name):
+            if not _DATABASE_NAME.fullmatch(database):
+                raise ValueError(f"invalid database name {database!r}")
+        with self.connect(self.superuser_url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(template), sql.Identifier(OWNER_ROLE)))
+            for role in (APP_ROLE, OPS_ROLE):
+                conn.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(name), sql.Identifier(role))
+                )
         return name
 
     def drop_database(self, name: str) -> None:
@@ -185,9 +213,15 @@ class PostgresServer:
         )
         password_file.unlink()
 
-    def _start_postmaster(self) -> None:
+    def restart(self) -> None:
+        """Stop the postmaster (fast shutdown, clients are cut off) and start it on the same port."""
+        assert self.service is not None
+        self.service.stop()
+        self._start_postmaster(port=self.port)
+
+    def _start_postmaster(self, port: int | None = None) -> None:
         for attempt in range(1, START_ATTEMPTS + 1):
-            self.port = free_port()
+            self.port = port or free_port()
             self.service = ServiceProcess(
                 "postgres",
                 [
@@ -235,9 +269,9 @@ class PostgresServer:
 
     def _create_roles(self) -> None:
         with self.connect(self.superuser_url(), autocommit=True) as conn:
-            for role in (OWNER_ROLE, APP_ROLE):
+            for role, rls in ((OWNER_ROLE, "NOBYPASSRLS"), (APP_ROLE, "NOBYPASSRLS"), (OPS_ROLE, "BYPASSRLS")):
                 conn.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD {}").format(
-                        sql.Identifier(role), sql.Literal(self.passwords[role])
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER {} PASSWORD {}").format(
+                        sql.Identifier(role), sql.SQL(rls), sql.Literal(self.passwords[role])
                     )
                 )

@@ -147,6 +147,14 @@ class RedisServer:
             self.service.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def stop_server(self) -> None:
+        """Stop only redis-server (an outage); :meth:`start_again` brings it back on the same port."""
+        if self.service is not None:
+            self.service.stop()
+
+    def start_again(self) -> None:
+        self._start_server(port=self.port)
+
     def start_rq_worker(
         self,
         app_env: Mapping[str, str],
@@ -159,9 +167,9 @@ class RedisServer:
         self.workers.append(worker)
         return worker.start()
 
-    def _start_server(self) -> None:
+    def _start_server(self, port: int | None = None) -> None:
         for attempt in range(1, START_ATTEMPTS + 1):
-            self.port = free_port()
+            self.port = port or free_port()
             self.service = ServiceProcess(
                 "redis-server",
                 [

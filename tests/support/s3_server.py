@@ -65,8 +65,9 @@ class S3Server:
             return False
         return True
 
-    def create_bucket(self, *, object_lock: bool = True) -> str:
-        name = f"amtsweg-{uuid.uuid4().hex[:16]}"
+    def create_bucket(self, *, object_lock: bool = True, name: str = "") -> str:
+        """A new bucket (a fresh name unless ``name`` is given, e.g. again after a restart)."""
+        name = name or f"amtsweg-{uuid.uuid4().hex[:16]}"
         self.client().create_bucket(
             Bucket=name, ObjectLockEnabledForBucket=object_lock,
             CreateBucketConfiguration={"LocationConstraint": REGION},

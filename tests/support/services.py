@@ -12,15 +12,26 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
-from .oidc_provider import INSTALL_HINT, OidcClient, OidcProvider, OidcUser, default_clients, default_users
+from .oidc_provider import (
+    INSTALL_HINT,
+    OidcClient,
+    OidcProvider,
+    OidcUser,
+    default_clients,
+    default_users,
+    town_slugs,
+)
 from .postgres_server import PostgresServer, find_bindir
 from .redis_server import RedisServer
 from .s3_server import S3Server
+from .saml_idp import SamlSimulator, create_town_keys
 from .smtp_server import SmtpServer
+from .xbezahldienste import XBezahldiensteSimulator
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -95,6 +106,22 @@ def oidc_provider(oidc_clients: list[OidcClient], oidc_users: list[OidcUser]) ->
 
 
 @pytest.fixture(scope="session")
+def saml_simulator() -> Iterator[SamlSimulator]:
+    """The local BundID / Mein Unternehmenskonto (pysaml2's IdP; needs xmlsec1)."""
+    require_executable("xmlsec1")
+    simulator = SamlSimulator()
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A key folder (SAML_KEY_DIR) with signing and encryption keys for every town."""
+    return create_town_keys(tmp_path_factory.mktemp("saml-keys"), town_slugs())
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (``playwright install`` cannot download here)."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -108,3 +135,27 @@ def chromium() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def xbezahldienste_simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XBezahldiensteSimulator]:
+    """The XBezahldienste simulator over HTTPS (test CA, client certificates accepted). Tests use
+    the ``payment_provider`` fixture, which resets it."""
+    simulator = XBezahldiensteSimulator(tmp_path_factory.mktemp("xbezahldienste")).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def xbezahldienste_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XBezahldiensteSimulator]:
+    """The simulator as ``make run`` starts it: plain HTTP, any originator, no credentials."""
+    simulator = XBezahldiensteSimulator(tmp_path_factory.mktemp("xbezahldienste-demo"), tls=False).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def payment_provider(xbezahldienste_simulator: XBezahldiensteSimulator) -> XBezahldiensteSimulator:
+    """The HTTPS simulator, emptied (no accounts, transactions or switches) for this test."""
+    xbezahldienste_simulator.reset()
+    return xbezahldienste_simulator

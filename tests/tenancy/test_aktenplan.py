@@ -86,7 +86,7 @@ def test_a_broken_default_plan_is_reported_once(tmp_path: Path, tenants_copy: Pa
     library.mkdir()
     (library / "_aktenplan.yaml").write_text('title: "x"\nunits: {}\n', encoding="utf-8")
 
-    _, problems = load_all(tenants_copy, library)
+    _, problems = load_all(tenants_copy, processes_dir=library)
 
     assert [str(p) for p in problems] == ["library/_aktenplan.yaml: units: Dictionary should have at least 1 item "
                                           "after validation, not 0"]

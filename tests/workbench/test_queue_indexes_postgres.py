@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from amtsweg.cases.models import Case
+from amtsweg.cases.queries import COUNT_LIMIT, DUE, OLDEST, QueueFilter, queue_page
 from amtsweg.cases.search import matching
+from amtsweg.cases.states import STATUS_LABELS
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
@@ -59,9 +61,8 @@ def test_the_policies_read_the_town_setting_once_per_statement(busy_town):
         policy = db.session.execute(text(
             "SELECT qual FROM pg_policies WHERE tablename = 'case_file' AND policyname = 'tenant_isolation'"
         )).scalar_one()
-    # Stored as PostgreSQL prints it: each setting read in its own scalar subquery.
-    assert "( SELECT current_setting('amtsweg.all_tenants'" in policy
-    assert "( SELECT (NULLIF(current_setting('amtsweg.tenant_id'" in policy
+    # Stored as PostgreSQL prints it: the proven town read in a scalar subquery.
+    assert "( SELECT amtsweg_current_tenant()" in policy
 
 
 def test_the_queue_by_due_date_reads_the_due_date_index(busy_town):
@@ -92,3 +93,43 @@ def test_a_name_search_finds_word_beginnings_in_the_own_town_only(busy_town):
 def test_the_statement_is_compiled_for_postgresql():
     sql = str(select(Case.id).where(matching("Müller")).compile(dialect=postgresql.dialect()))
     assert "case_search_term.term >=" in sql and "case_search_term.term <" in sql
+
+
+def _queue_plans(app, selected):
+    """EXPLAIN ANALYZE of every statement the queue runs on the case table for ``selected``."""
+    captured = []
+
+    def grab(conn, cursor, sql, parameters, context, executemany):
+        captured.append((sql, parameters))
+
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            page = queue_page(selected)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        connection = db.session.connection()
+        plans = {sql: "\n".join(connection.exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters).scalars())
+                 for sql, parameters in captured if "FROM case_file" in sql}
+    return page, plans
+
+
+@pytest.mark.parametrize("selected", [
+    QueueFilter(), QueueFilter(sort=DUE), QueueFilter(sort=OLDEST), QueueFilter(search="Person 4711"),
+], ids=["newest", "due date", "oldest", "name search"])
+def test_the_queue_reads_a_page_in_index_order_and_counts_in_bounded_ranges(busy_town, selected):
+    page, plans = _queue_plans(busy_town, selected)
+    assert page.cases
+    [rows] = [plan for sql, plan in plans.items() if "count(" not in sql]
+    [counts] = [plan for sql, plan in plans.items() if "count(" in sql]
+    assert "Seq Scan on case_file" not in rows, rows
+    # A search sorts its few matches; every other order reads an index in order.
+    assert selected.search or "Sort" not in rows, rows
+    # Each status is counted under a limit: a scan stops there, however many cases the town has.
+    assert counts.count("->  Limit") == len(STATUS_LABELS), counts
+
+
+def test_the_queue_counts_stop_at_the_limit(busy_town):
+    page, _ = _queue_plans(busy_town, QueueFilter())
+    assert sum(entry.count for entry in page.counts) <= COUNT_LIMIT * len(STATUS_LABELS)
+    assert any(entry.more for entry in page.counts)

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from amtsweg.admin.process_forms import EditorForm, ToggleForm
 from amtsweg.auth.access import platform_admin_required
+from amtsweg.forms.inputs import page_previews
 from amtsweg.processes import queries, services
 from amtsweg.processes.schema import AREAS
 from amtsweg.sites import restrict_to
@@ -85,8 +86,8 @@ def detail(slug: str) -> str:
 @platform_admin_required
 def diff(slug: str) -> str:
     process = _process_or_404(slug)
-    old = queries.version_of(process, request.args.get("von", type=int) or 0)
-    new = queries.version_of(process, request.args.get("zu", type=int) or 0)
+    old = queries.version_of(process, small_int(request.args.get("von", "")) or 0)
+    new = queries.version_of(process, small_int(request.args.get("zu", "")) or 0)
     if old is None or new is None:
         abort(404)
     return render_template("library/diff.html", process=process, old=old, new=new,
@@ -114,7 +115,9 @@ def editor(slug: str) -> Any:
         else:
             loaded, errors = services.check_source(root, slug, form.source.data or "")
             preview = loaded.definition if loaded is not None and not errors else None
-    return render_template("library/editor.html", process=process, form=form, errors=errors, preview=preview)
+    pages = page_previews(preview.form) if preview is not None and preview.form is not None else []
+    return render_template("library/editor.html", process=process, form=form, errors=errors, preview=preview,
+                           pages=pages)
 
 
 @blueprint.route("/freischaltung")

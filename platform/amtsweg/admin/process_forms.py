@@ -7,22 +7,32 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from amtsweg.auth.trust import LEVELS, trust_level
 from amtsweg.formatting import format_amount, format_cents
 from amtsweg.processes.schema import ProcessDefinition
 
-_EUROS = re.compile(r"^\s*(\d{1,6})(?:,(\d{1,2}))?\s*(?:€)?\s*$")
+_EUROS = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:€)?\s*$")
+# The largest fee a town can set: a typo with three zeros too many is refused, not charged.
+MAX_FEE_EUROS = 999_999
+
+
+class AmountTooLarge(ValueError):
+    """A well-formed amount above :data:`MAX_FEE_EUROS`."""
 
 
 def parse_euros(text: str) -> int:
-    """German euro amount ("15", "15,5", "1500,00 €") → cents; ValueError when not an amount."""
-    match = _EUROS.match(text.replace(".", ""))
+    """German euro amount ("15", "15,5", "1.500,00 €") → cents; ValueError when not an amount,
+    AmountTooLarge above the largest fee."""
+    match = _EUROS.match(text)
     if match is None:
         raise ValueError(text)
-    euros, cents = match.groups()
-    return int(euros) * 100 + int((cents or "0").ljust(2, "0"))
+    euros, cents = int(match.group(1).replace(".", "")), match.group(2)
+    if euros > MAX_FEE_EUROS:
+        raise AmountTooLarge(text)
+    return euros * 100 + int((cents or "0").ljust(2, "0"))
 
 
 class ToggleForm(FlaskForm):
@@ -44,6 +54,10 @@ class EuroField(StringField):
             return
         try:
             self.data = parse_euros(raw)
+        except AmountTooLarge:
+            self.data = None
+            raise ValueError(_l("Eine Gebühr darf höchstens %(amount)s betragen.",
+                                amount=format_cents(MAX_FEE_EUROS * 100 + 99))) from None
         except ValueError:
             self.data = None
             raise ValueError(_l("Bitte geben Sie einen Betrag in Euro an, zum Beispiel 15,00.")) from None
@@ -94,6 +108,8 @@ class OverridesForm(FlaskForm):
         _l("Einleitung (Englisch)"),
         validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))],
     )
+    # Choices per definition (:func:`overrides_form`): only levels above the library's.
+    trust_level = SelectField(_l("Nötige Anmeldung (Vertrauensniveau)"), choices=[])
 
     fee_fields: list[tuple[str, str]]
 
@@ -106,6 +122,8 @@ class OverridesForm(FlaskForm):
         }
         if self.processing_days.data is not None:
             data["processing_days"] = self.processing_days.data
+        if self.trust_level.data:
+            data["trust_level"] = int(self.trust_level.data)
         fees = {fee_id: self[name].data for name, fee_id in self.fee_fields if self[name].data is not None}
         if fees:
             data["fees"] = fees
@@ -132,10 +150,23 @@ def overrides_form(definition: ProcessDefinition, current: dict[str, Any], **kwa
         data={
             **{k: current.get(k) for k in ("department", "contact", "intro_de", "intro_en", "processing_days")},
             **{name: current.get("fees", {}).get(fee_id) for name, fee_id in fee_fields},
+            "trust_level": str(current.get("trust_level") or ""),
         },
         **kwargs,
     )
+    form.trust_level.choices = _trust_level_choices(definition)
     return form
+
+
+def _trust_level_choices(definition: ProcessDefinition) -> list[tuple[str, str]]:
+    """Keep the library's level (the empty choice), or raise it; a town never lowers it."""
+    library = definition.trust_level
+    keep = (_l("wie in der Bibliothek: Vertrauensniveau „%(level)s“", level=trust_level(library).name) if library
+            else _l("wie in der Bibliothek: keine Anmeldung nötig"))
+    return [("", str(keep))] + [
+        (str(level.number), str(_l("Vertrauensniveau „%(level)s“", level=level.name)))
+        for level in LEVELS if level.number > (library or 0)
+    ]
 
 
 class EditorForm(FlaskForm):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from amtsweg.admin.process_forms import ToggleForm, overrides_form
@@ -17,6 +18,9 @@ from amtsweg.sites import restrict_to
 
 blueprint = Blueprint("town_processes", __name__, template_folder="templates", url_prefix="/verwaltung/leistungen")
 restrict_to(blueprint, "tenant")
+
+# The status filter's values in the query string.
+OFFER_STATES = {"angeboten": True, "nicht-angeboten": False}
 
 
 def _definition(slug: str) -> Any:
@@ -30,7 +34,14 @@ def _definition(slug: str) -> Any:
 @blueprint.route("")
 @roles_required(TENANT_ADMIN)
 def index() -> str:
-    return render_template("town_admin/processes.html", rows=queries.town_enablements(), areas=AREAS)
+    search = request.args.get("suche", "").strip()[:100]
+    area = request.args.get("bereich", "")
+    status = request.args.get("status", "")
+    rows = queries.town_enablements(search or None, area if area in AREAS else None,
+                                    OFFER_STATES.get(status), locale=str(get_locale()))
+    return render_template("town_admin/processes.html", rows=rows, areas=AREAS, search=search,
+                           selected={"bereich": area, "status": status},
+                           statuses={"angeboten": _l("angeboten"), "nicht-angeboten": _l("nicht angeboten")})
 
 
 @blueprint.route("/<slug>/freischaltung", methods=["POST"])

@@ -32,6 +32,7 @@ from sqlalchemy import delete, select, update
 from amtsweg.archive.models import AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
+from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
 from amtsweg.cases.workflow import definition_of
 from amtsweg.clock import utcnow
@@ -149,10 +150,12 @@ def archive_case(case: Case) -> None:
     vorgang = file_case(case, definition_of(case)[1])
     close(vorgang, ACTOR, closed)
     if case.status != "archived":
+        previous = case.status
         case.closed_at = closed
         case.status = "archived"
         case.archived_at = utcnow()
         record(ACTOR, "case.archived", "case", case.id, reference=case.reference, aktenzeichen=vorgang.aktenzeichen)
+        publish_case_event(case, STATUS_CHANGED, previous_status=previous)
     db.session.commit()
 
 
@@ -188,10 +191,6 @@ def remove_case(case: Case, disposal: str, decided_by: str, aussonderung_id: int
     db.session.execute(delete(Draft).where(Draft.submission_key == case.idempotency_key))
     # Mails about the case carry the citizen's address and name.
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.case_id == case.id))
-    # The case's audit trail goes with it (it names the citizen's files and messages).
-    db.session.execute(
-        delete(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
-    )
     # Contents go before the commit: if it fails, the rows remain and the next run deletes again.
     for document in documents:
         delete_document(document)
@@ -203,8 +202,14 @@ def remove_case(case: Case, disposal: str, decided_by: str, aussonderung_id: int
         db.session.delete(vorgang)
         # Before the case it points to (no ORM relationship orders the two).
         db.session.flush()
+    case_id = case.id
     db.session.delete(case)
     db.session.flush()
+    # The case's audit trail goes with it (it names the citizen's files and messages). After the
+    # case: on PostgreSQL the append-only audit log lets only events of a case that is gone be deleted.
+    db.session.execute(
+        delete(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case_id))
+    )
     db.session.add(disposal_record)
     # Keyed by the reference: ids of deleted rows may be given out again.
     record(ACTOR, "case.deleted", "case", reference, reference=reference, process=process, disposal=disposal,

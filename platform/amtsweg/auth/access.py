@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from amtsweg.auth.models import PlatformUser, User
 from amtsweg.auth.roles import (
+    CASH_OFFICE,
     CLERK,
     CONTRACTS_EDITOR,
     CONTRACTS_VIEWER,
@@ -22,6 +23,7 @@ from amtsweg.auth.roles import (
 from amtsweg.web import render_error
 
 __all__ = [
+    "CASH_OFFICE",
     "CLERK",
     "CONTRACTS_EDITOR",
     "CONTRACTS_VIEWER",

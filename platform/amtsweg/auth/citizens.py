@@ -1,17 +1,21 @@
-"""Citizen accounts: login with the state account (a Nutzerkonto/BundID bridge speaking OpenID
-Connect), the citizen's session and prefilling application forms from the account's claims.
+"""Citizen accounts: login with the state account, the citizen's session and prefilling application
+forms from the account's claims.
 
-One client serves every town (settings ``CITIZEN_OIDC_ISSUER`` / ``CITIZEN_OIDC_CLIENT_ID``, secret
-``AMTSWEG_CITIZEN_OIDC_SECRET``); the redirect URI is on each town's host. Accounts are kept per town
-and keyed by (issuer, subject). The citizen's session lives beside a staff login and never touches
-Flask-Login, so a citizen can never reach a staff page.
+A town logs citizens in either through a Nutzerkonto/BundID bridge speaking OpenID Connect or
+directly with BundID and Mein Unternehmenskonto over SAML (:mod:`amtsweg.auth.saml`), as its
+tenant.toml chooses (:mod:`amtsweg.auth.citizen_login`). The OIDC client serves every town
+(settings ``CITIZEN_OIDC_ISSUER`` / ``CITIZEN_OIDC_CLIENT_ID``, secret ``AMTSWEG_CITIZEN_OIDC_SECRET``);
+the redirect URI is on each town's host. Accounts are kept per town and keyed by (issuer, subject).
+The citizen's session lives beside a staff login and never touches Flask-Login, so a citizen can
+never reach a staff page. A SAML login's level and attributes stay on the server
+(:class:`amtsweg.auth.saml.models.CitizenLogin`); the session holds only its secret.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, request, session
 from sqlalchemy import select
@@ -19,6 +23,8 @@ from sqlalchemy import select
 from amtsweg.audit.services import record
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.oidc import ProviderConfig
+from amtsweg.auth.saml.queries import active_login
+from amtsweg.cleaning import strip_controls
 from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.forms.fields.address import AddressField
@@ -26,14 +32,25 @@ from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
 from amtsweg.tenancy.resolution import normalise_host
 
+if TYPE_CHECKING:
+    from amtsweg.auth.citizen_login import CitizenLoginProvider
+
 SECRET_VARIABLE = "AMTSWEG_CITIZEN_OIDC_SECRET"
 SCOPES = "openid profile email address"
 SESSION_KEY = "buergerkonto"
 FLOW_KEY = "buergerkonto_flow"
 
 
-def citizen_provider() -> ProviderConfig | None:
-    """The state account's provider on a town host, or None when the deployment has none."""
+def citizen_provider() -> CitizenLoginProvider | None:
+    """The citizen login of this town's host (OIDC or SAML), or None where citizens cannot log in."""
+    # Imported here: the SAML login's modules build on this one.
+    from amtsweg.auth.citizen_login import town_citizen_login
+
+    return town_citizen_login()
+
+
+def oidc_citizen_config() -> ProviderConfig | None:
+    """The state account's OIDC provider on a town host, or None when the deployment has none."""
     site = g.get("site")
     config = current_app.config
     issuer, client_id = config["CITIZEN_OIDC_ISSUER"], config["CITIZEN_OIDC_CLIENT_ID"]
@@ -46,6 +63,13 @@ def citizen_provider() -> ProviderConfig | None:
 
 def sign_in_citizen(issuer: str, claims: dict[str, Any]) -> CitizenAccount:
     """Create or update the current town's account for the validated claims (one transaction)."""
+    account = update_citizen_account(issuer, claims)
+    db.session.commit()
+    return account
+
+
+def update_citizen_account(issuer: str, claims: dict[str, Any]) -> CitizenAccount:
+    """Create or update the account (OIDC-style claims) with its audit event; the caller commits."""
     subject = str(claims["sub"])
     account = db.session.scalar(
         select(CitizenAccount).where(CitizenAccount.issuer == issuer, CitizenAccount.subject == subject)
@@ -64,34 +88,48 @@ def sign_in_citizen(issuer: str, claims: dict[str, Any]) -> CitizenAccount:
     db.session.flush()
     record("citizen", "citizen_account.created" if created else "citizen_account.logged_in", "citizen_account",
            account.id, issuer=issuer)
-    db.session.commit()
     return account
 
 
 def _text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return strip_controls(value).strip()[:limit] if isinstance(value, str) else ""
 
 
 # --------------------------------------------------------------------------- session
 
 
-def start_citizen_session(account: CitizenAccount) -> None:
-    """Remember the citizen on this host; a staff login and the application drafts stay as they are."""
+def start_citizen_session(account: CitizenAccount, login_token: str | None = None) -> None:
+    """Remember the citizen on this host; a staff login and the application drafts stay as they are.
+
+    ``login_token`` is the secret of a SAML login kept on the server; the session ends with it.
+    """
     now = int(time.time())
     session[SESSION_KEY] = {
         "id": account.id, "tenant": account.tenant_id, "host": normalise_host(request.host),
-        "login_at": now, "seen_at": now,
+        "login_at": now, "seen_at": now, **({"login": login_token} if login_token else {}),
     }
     # A new CSRF token: a form loaded before the login does not carry over into the account.
     session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    g.pop("citizen", None)
+    _forget_loaded()
 
 
 def end_citizen_session() -> None:
     """Log the citizen account out of this session."""
     session.pop(SESSION_KEY, None)
+    _forget_loaded()
+
+
+def _forget_loaded() -> None:
     g.pop("citizen", None)
+    g.pop("citizen_identity", None)
+
+
+def citizen_login_token() -> str | None:
+    """The secret of the server-side login behind this browser's citizen session, if there is one."""
+    data = session.get(SESSION_KEY)
+    token = data.get("login") if isinstance(data, dict) else None
+    return token if isinstance(token, str) else None
 
 
 def current_citizen() -> CitizenAccount | None:
@@ -117,6 +155,10 @@ def _load_citizen() -> CitizenAccount | None:
     )
     account_id = data.get("id")
     account = db.session.get(CitizenAccount, account_id) if current and isinstance(account_id, int) else None
+    if account is not None and "login" in data:
+        # Logged out elsewhere (or by the IdP), expired, or another town's: the login row is gone here.
+        login = active_login(data["login"]) if isinstance(data["login"], str) else None
+        account = account if login is not None and login.account_id == account.id else None
     if account is None or account.tenant_id != tenant.id:
         session.pop(SESSION_KEY, None)
         return None

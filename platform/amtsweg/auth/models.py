@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
@@ -33,6 +33,9 @@ class _Account(UserMixin):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Written into each session at login; raising it (logout, role change, an administrator) ends
+    # every session of the account, copied cookies included.
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     def get_id(self) -> str:
         return f"{self.kind}:{self.id}"
@@ -88,3 +91,34 @@ class CitizenAccount(TenantOwned, Model):
     address: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ApiToken(TenantOwned, Model):
+    """A town's key for the JSON API: a name, scopes (what it may read or change), the roles it acts
+    with in workflow steps, an expiry. Only a hash of the secret is stored; the key is shown once.
+
+    Its ``id`` is random and part of the key (``amtsweg.<id>.<secret>``), so a key is found with
+    one indexed lookup in its own town and is unknown in every other one.
+    """
+
+    __tablename__ = "api_token"
+    # The town's id belongs to every key (docs/scaling.md); ids are random strings, not a sequence.
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    # Updated at most once a minute (every call is in the audit trail anyway).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def label(self) -> str:
+        """How the key appears in audit events and on the case's timeline."""
+        return f"API: {self.name}"

@@ -33,8 +33,16 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
-from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES, roles_from_groups
+from amtsweg.auth.roles import (
+    PLATFORM_GROUPS,
+    PLATFORM_ROLES,
+    TOWN_ROLES,
+    other_towns_groups,
+    roles_from_groups,
+    town_role_mapping,
+)
 from amtsweg.auth.services import Identity
+from amtsweg.cleaning import strip_controls
 from amtsweg.errors import DomainError
 
 SCOPES = "openid profile email groups"
@@ -68,6 +76,9 @@ class ProviderConfig:
     userinfo_claim: str = "groups"
     # Session key of a running login: a staff and a citizen login never read each other's flow.
     flow_key: str = FLOW_KEY
+    # The town whose host this login is for (None on the admin host and for citizens).
+    town_slug: str | None = None
+    town_name: str = ""
 
 
 def secret_variable(slug: str) -> str:
@@ -88,20 +99,24 @@ def provider_for_site() -> ProviderConfig | None:
     site = g.get("site")
     if site is None:
         return None
+    town: str | None = None
+    allowed: tuple[str, ...]
     if site.kind == "tenant":
         sso = site.tenant.settings.get("sso") or {}
         issuer, client_id, slug = _issuer(sso.get("issuer", "")), sso.get("client_id", ""), site.tenant.slug
-        mapping, allowed = sso.get("role_mapping") or {}, TOWN_ROLES
+        # A town's roles come only from its own groups (tenant.toml may name them itself).
+        mapping, allowed, town = sso.get("role_mapping") or town_role_mapping(slug), TOWN_ROLES, slug
     elif site.kind == "admin":
         config = current_app.config
         issuer, client_id, slug = _issuer(config["ADMIN_SSO_ISSUER"]), config["ADMIN_SSO_CLIENT_ID"], "admin"
-        mapping, allowed = {}, PLATFORM_ROLES
+        mapping, allowed = PLATFORM_GROUPS, PLATFORM_ROLES
     else:
         return None
     secret = os.environ.get(secret_variable(slug), "")
     if not (issuer and client_id and secret):
         return None
-    return ProviderConfig(issuer.rstrip("/"), client_id, secret, mapping, allowed)
+    return ProviderConfig(issuer.rstrip("/"), client_id, secret, mapping, allowed, town_slug=town,
+                          town_name=site.tenant.name if site.tenant else "")
 
 
 class _MetadataCache:
@@ -272,10 +287,17 @@ def _userinfo(endpoint: str, access_token: str, subject: str) -> dict[str, Any]:
 
 
 def _identity(provider: ProviderConfig, claims: dict[str, Any]) -> Identity:
-    groups = claims.get("groups") or []
-    if isinstance(groups, str):
-        groups = [groups]
+    raw_groups = claims.get("groups") or []
+    if isinstance(raw_groups, str):
+        raw_groups = [raw_groups]
+    groups = [group for group in raw_groups if isinstance(group, str)] if isinstance(raw_groups, list) else []
     roles = roles_from_groups(groups, provider.role_mapping, provider.allowed_roles)
+    if not roles and provider.town_slug and other_towns_groups(groups, provider.town_slug):
+        raise LoginRefused(
+            gettext("Ihr Konto ist beim Anmeldedienst für eine andere Kommune freigeschaltet, nicht für "
+                    "%(town)s. Bitte melden Sie sich auf der Seite Ihrer Kommune an.", town=provider.town_name),
+            status=403,
+        )
     if not roles:
         raise LoginRefused(
             gettext("Ihr Konto ist beim Anmeldedienst bekannt, hat hier aber keine Rolle. Die Anmeldung ist nur "
@@ -285,8 +307,8 @@ def _identity(provider: ProviderConfig, claims: dict[str, Any]) -> Identity:
     return Identity(
         issuer=provider.issuer,
         subject=str(claims["sub"]),
-        email=str(claims.get("email") or ""),
-        display_name=str(claims.get("name") or claims.get("preferred_username") or ""),
+        email=strip_controls(str(claims.get("email") or ""))[:320],
+        display_name=strip_controls(str(claims.get("name") or claims.get("preferred_username") or ""))[:200],
         roles=roles,
     )
 

@@ -1,7 +1,9 @@
-"""Creating and updating staff accounts at login (just-in-time provisioning), one transaction each."""
+"""Creating and updating staff accounts at login (just-in-time provisioning) and ending their
+sessions; one transaction each."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from amtsweg.extensions import db
 from amtsweg.tenancy.context import current_tenant_or_none
 
 DEV_ISSUER = "dev"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,21 @@ def sign_in_platform_user(identity: Identity) -> PlatformUser:
 
 
 def _apply(user: User | PlatformUser, identity: Identity) -> None:
+    if user.id is not None and sorted(user.roles or ()) != sorted(identity.roles):
+        # Sessions opened with the old roles must not keep them.
+        user.session_epoch += 1
     user.email = identity.email
     user.display_name = identity.display_name
     user.roles = list(identity.roles)
     user.last_login_at = utcnow()
+
+
+def end_all_sessions(account: User | PlatformUser, actor: str) -> None:
+    """End every session of ``account`` on every device (logout, or an administrator's decision)."""
+    account.session_epoch += 1
+    if isinstance(account, User):
+        record(actor, "user.sessions_ended", "user", account.id)
+    else:
+        # Platform accounts belong to no town and so to no town's audit log.
+        log.info("sessions of platform account %s ended by %s", account.id, actor)
+    db.session.commit()

@@ -1,11 +1,13 @@
-"""Staff sessions: a tenant-scoped user loader, rotation at login, host binding and timeouts.
+"""Staff sessions: a tenant-scoped user loader, rotation at login, host binding, timeouts and
+revocation.
 
 Flask keeps the session in a signed cookie on the client. "Rotating" it at login therefore means
 clearing everything that was in it before (a planted or anonymous session carries nothing over),
 dropping the CSRF token so a new one is issued, and writing fresh login data. The session records
-which kind of account it belongs to, the host it was created on, and when the login and the last
-request happened; the loader refuses it on any other host, for the other kind of site, and after the
-idle or absolute timeout.
+which kind of account it belongs to, the host it was created on, when the login and the last
+request happened, and the account's session epoch; the loader refuses it on any other host, for the
+other kind of site, after the idle or absolute timeout, and once the account's epoch has moved on —
+which logout, a change of roles and an administrator do, so a copied cookie dies with them.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import time
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from amtsweg.auth.access import login_redirect
 from amtsweg.auth.models import PlatformUser, User
+from amtsweg.auth.services import end_all_sessions
 from amtsweg.extensions import db, login_manager
 from amtsweg.tenancy.context import current_tenant_or_none
 from amtsweg.tenancy.resolution import normalise_host
@@ -28,6 +31,7 @@ HOST_KEY = "auth_host"
 LOGIN_AT_KEY = "auth_login_at"
 SEEN_AT_KEY = "auth_seen_at"
 VIA_KEY = "auth_via"
+EPOCH_KEY = "auth_epoch"
 KEPT_ON_ROTATION = ("locale",)
 
 Account = User | PlatformUser
@@ -69,7 +73,7 @@ def load_account(user_id: str) -> Account | None:
         )
     elif site_kind == "admin" and kind == PlatformUser.kind:
         account = db.session.get(PlatformUser, int(raw_id))
-    if account is None or not account.is_active:
+    if account is None or not account.is_active or session.get(EPOCH_KEY) != account.session_epoch:
         _forget_login()
         return None
     session[SEEN_AT_KEY] = int(time.time())
@@ -77,7 +81,7 @@ def load_account(user_id: str) -> Account | None:
 
 
 def _forget_login() -> None:
-    for key in (HOST_KEY, LOGIN_AT_KEY, SEEN_AT_KEY, VIA_KEY, "_user_id", "_fresh", "_id"):
+    for key in (HOST_KEY, LOGIN_AT_KEY, SEEN_AT_KEY, VIA_KEY, EPOCH_KEY, "_user_id", "_fresh", "_id"):
         session.pop(key, None)
 
 
@@ -99,12 +103,17 @@ def establish_session(account: Account, via: str) -> None:
     session[LOGIN_AT_KEY] = now
     session[SEEN_AT_KEY] = now
     session[VIA_KEY] = via
+    session[EPOCH_KEY] = account.session_epoch
     session.permanent = True
 
 
 def end_session() -> str | None:
-    """Log out and clear the session; returns how the login was made (for RP-initiated logout)."""
+    """Log out, ending the account's sessions everywhere (a copy of this cookie too), and clear the
+    session; returns how the login was made (for RP-initiated logout)."""
     via = session.get(VIA_KEY)
+    account = current_user._get_current_object() if current_user.is_authenticated else None
+    if isinstance(account, (User, PlatformUser)):
+        end_all_sessions(account, account.label)
     logout_user()
     rotate_session()
     return via

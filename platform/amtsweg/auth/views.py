@@ -12,11 +12,14 @@ from werkzeug.wrappers import Response
 from amtsweg.auth import oidc
 from amtsweg.auth.forms import DevelopmentLoginForm
 from amtsweg.auth.roles import PLATFORM_ROLES, TOWN_ROLES
+from amtsweg.auth.saml.views import blueprint as saml_blueprint
 from amtsweg.auth.services import DEV_ISSUER, Identity, sign_in_platform_user, sign_in_town_user
 from amtsweg.auth.sessions import end_session, establish_session
-from amtsweg.web import safe_next_path
+from amtsweg.web import leave_after_form, safe_next_path
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
+# The SAML citizen login (/anmelden/saml/…) shares this blueprint's host guard below.
+blueprint.register_blueprint(saml_blueprint)
 DEV_ENVIRONMENTS = ("development", "testing")
 
 
@@ -31,13 +34,27 @@ def development_login_available() -> bool:
     return current_app.config["ENV"] in DEV_ENVIRONMENTS
 
 
+# A town role's start page after login, in order of precedence for someone with several roles.
+TOWN_START_PAGES = (
+    ("clerk", "workbench.queue"),
+    ("team_lead", "workbench.queue"),
+    ("tenant_admin", "town_processes.index"),
+    ("contracts_editor", "contracts.index"),
+    ("contracts_viewer", "contracts.index"),
+)
+
+
 def _next_path(raw: str | None) -> str:
-    """Where to go after login: a local path given by the page, else the site's staff start page."""
-    if raw:
-        return safe_next_path(raw)
+    """Where the page asked to go after login: a local path, or '' for the user's start page."""
+    return safe_next_path(raw) if raw else ""
+
+
+def _start_page(roles: list[str]) -> str:
+    """The first page of a staff member: their role's work, not a page they may not see."""
     if g.site.kind == "admin":
         return url_for("admin.dashboard")
-    return "/sachbearbeitung/"
+    endpoint = next((endpoint for role, endpoint in TOWN_START_PAGES if role in roles), "portal.index")
+    return url_for(endpoint)
 
 
 @blueprint.route("/anmelden")
@@ -85,7 +102,7 @@ def _sign_in(identity: Identity, via: str, next_path: str) -> Any:
     if not account.is_active:
         return _refused(oidc.LoginRefused(gettext("Ihr Konto ist gesperrt. Wenden Sie sich an Ihre Verwaltung."), 403))
     establish_session(account, via)
-    return redirect(next_path)
+    return redirect(next_path or _start_page(list(account.roles)))
 
 
 @blueprint.route("/anmelden/entwicklung", methods=["GET", "POST"])
@@ -110,4 +127,4 @@ def logout() -> Response:
     home = url_for("portal.index", _external=True)
     provider = oidc.provider_for_site() if via == "oidc" else None
     target = oidc.end_session_url(provider, home) if provider else None
-    return redirect(target or home)
+    return leave_after_form(target or home)

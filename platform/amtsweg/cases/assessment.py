@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from amtsweg.forms.conditions import prune_hidden
+from amtsweg.forms.fields.email import EmailField
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.fees import FeeError, FeeLine, compute_fees, deposit_cents, total_cents
 from amtsweg.processes.queries import EnabledProcess
+from amtsweg.processes.schema import ProcessDefinition
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,21 @@ def assess(offered: EnabledProcess, answers: dict[str, Any]) -> Assessment:
     except FeeError as exc:
         fees, problem = [], str(exc)
     return Assessment(offered, kept, validate_answers(definition, answers), fees, problem)
+
+
+def applicant_of(definition: ProcessDefinition, answers: dict[str, Any]) -> tuple[str, str]:
+    """The applicant's name and e-mail address as the form's fields give them ('' when missing)."""
+    names = {"given-name": "", "family-name": "", "name": "", "organization": ""}
+    email = ""
+    if definition.form is not None:
+        for fld in definition.form.top_fields():
+            value = answers.get(fld.id)
+            if not isinstance(value, str):
+                continue
+            autocomplete = getattr(fld, "autocomplete", None)
+            if autocomplete in names and not names[autocomplete]:
+                names[autocomplete] = value.strip()
+            if isinstance(fld, EmailField) and not email:
+                email = value.strip()
+    full = " ".join(part for part in (names["given-name"], names["family-name"]) if part)
+    return (full or names["name"] or names["organization"])[:200], email[:254]

@@ -20,7 +20,7 @@ from amtsweg.audit.services import record
 from amtsweg.cases.assessment import Assessment
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import documents_of_draft
-from amtsweg.cases.services import CITIZEN, Submission, submit
+from amtsweg.cases.services import CITIZEN, Identification, Submission, submit
 from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
@@ -120,6 +120,7 @@ def delete_expired_drafts(now: datetime | None = None) -> int:
 
 def submit_draft(
     draft: Draft, assessment: Assessment, locale: str, citizen_account_id: int | None = None,
+    identification: Identification | None = None,
 ) -> Submission:
     """Submit the draft's assessed answers (with its uploads) as a case and delete the draft in the
     same transaction. Its submission key makes the review form idempotent."""
@@ -127,4 +128,5 @@ def submit_draft(
         raise DefinitionChanged(draft.process_slug)
     documents: Sequence[Document] = documents_of_draft(draft)
     return submit(assessment, documents, idempotency_key=draft.submission_key, locale=locale,
-                  citizen_account_id=citizen_account_id, within=lambda: db.session.delete(draft))
+                  citizen_account_id=citizen_account_id, identification=identification,
+                  within=lambda: db.session.delete(draft))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
@@ -49,7 +49,7 @@ class Case(TenantOwned, Model):
     locale: Mapped[str] = mapped_column(String(5), nullable=False, default="de")
     # The fee lines at submission ({id, label, cents}) and their sum.
     fees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
-    fee_cents: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    fee_cents: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     # Hash of the token given out at submission; the status lookup uses CaseAccessToken, which
     # holds this one and every later one.
     # The review form's token: a second submission of the same form finds this case.
@@ -61,6 +61,10 @@ class Case(TenantOwned, Model):
     citizen_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("citizen_account.id", ondelete="SET NULL"), index=True
     )
+    # How well the applicant's login identified them when submitting (trust level 1, 3 or 4 and the
+    # identity source, keys of amtsweg.auth.trust); None without a login that names a level.
+    identity_level: Mapped[int | None] = mapped_column(Integer)
+    identity_source: Mapped[str | None] = mapped_column(String(40))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
@@ -89,7 +93,11 @@ class Draft(TenantOwned, Model):
     """An application being filled in, found by the hash of a random token in the citizen's session."""
 
     __tablename__ = "application_draft"
-    __table_args__ = (UniqueConstraint("tenant_id", "token_hash"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "token_hash"),
+        # What the statistics' application_start refers to (foreign keys that include tenant_id).
+        UniqueConstraint("tenant_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)

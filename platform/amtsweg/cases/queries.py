@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.deadlines import start_of_local_day
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote, Draft
+from amtsweg.cases.search import matching
+from amtsweg.cases.states import STATUS_LABELS
 from amtsweg.cases.tokens import reference_of_account_token
 from amtsweg.cases.workflow import FINISHED_STATUSES
 from amtsweg.clock import as_utc, utcnow
@@ -20,6 +21,8 @@ from amtsweg.extensions import db
 from amtsweg.processes.models import Process
 from amtsweg.tokens import hash_token, matches
 
+# Staff reading a case or its files: kept in the audit log, but nothing that happened to the case.
+ACCESS_ACTIONS = ("case.viewed", "document.downloaded", "case.receipt_printed")
 # Documents the citizen may open on the status page: their own uploads and the letters the
 # workflow wrote to them; a clerk's uploads are internal.
 CITIZEN_DOCUMENT_SOURCES = ("citizen", "system")
@@ -58,6 +61,16 @@ def draft_by_token(token: str, slug: str) -> Draft | None:
     if draft is None or not matches(token, draft.token_hash):
         return None
     return draft if as_utc(draft.expires_at) > utcnow() else None
+
+
+def case_by_reference(reference: str) -> Case | None:
+    """The current town's case with this reference (another town's reference is not found)."""
+    return db.session.scalar(select(Case).where(Case.reference == reference))
+
+
+def document_of_case(case: Case, document_id: int) -> Document | None:
+    """One document of the case (staff may open all of them), or None."""
+    return db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
 
 
 def documents_of_case(case: Case) -> list[Document]:
@@ -115,11 +128,13 @@ def awaits_reply(case: Case) -> bool:
 
 
 def case_events(case: Case) -> list[AuditEvent]:
-    """The case's audit events, oldest first (the status page shows them as a timeline)."""
+    """The case's audit events without staff's reads of it, oldest first (the status page shows
+    them as a timeline)."""
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
+            .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id),
+                   AuditEvent.action.not_in(ACCESS_ACTIONS))
             .order_by(AuditEvent.occurred_at, AuditEvent.id)
         )
     )
@@ -135,8 +150,9 @@ def notes_of_case(case: Case) -> list[CaseNote]:
 PAGE_SIZE = 50
 NEWEST, OLDEST, DUE = "neueste", "aelteste", "faelligkeit"
 SORTS = (NEWEST, OLDEST, DUE)
-# Cases without a due date sort after every dated one.
-_NO_DUE_DATE = date(9999, 12, 31)
+# The status counts stop at this many cases per status: counting is then a bounded index range,
+# not a read of every case of the town on each page view.
+COUNT_LIMIT = 999
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,7 @@ class QueueFilter:
     """What the queue shows: every field narrows it, empty ones do not."""
 
     status: str = ""
+    # A process slug (chosen from the town's services).
     process: str = ""
     channel: str = ""
     search: str = ""
@@ -160,12 +177,23 @@ class QueueFilter:
 
 
 @dataclass(frozen=True)
+class StatusCount:
+    """How many of the town's cases have a status; ``more`` when there are more than counted."""
+
+    status: str
+    count: int
+    more: bool
+
+
+@dataclass(frozen=True)
 class QueuePage:
     """One page of the queue, the town's case counts per status and where the next page starts."""
 
     cases: list[Case]
-    counts: dict[str, int]
+    counts: list[StatusCount]
     next_before_id: int | None
+    # Slug → the service's title in each language, for the services on this page.
+    titles: dict[str, dict[str, str]]
 
 
 def _filtered(selected: QueueFilter, today: date) -> Select[tuple[Case]]:
@@ -188,40 +216,75 @@ def _filtered(selected: QueueFilter, today: date) -> Select[tuple[Case]]:
         query = query.where(Case.submitted_at < start_of_local_day(selected.submitted_until + timedelta(days=1)))
     if selected.overdue:
         query = query.where(Case.due_date < today, Case.status.not_in(FINISHED_STATUSES))
-    if selected.search:
-        pattern = f"%{selected.search.strip()}%"
-        query = query.where(or_(Case.reference.ilike(pattern), Case.applicant_name.ilike(pattern)))
+    if selected.search.strip():
+        query = query.where(matching(selected.search))
     return query
 
 
 def _ordered(query: Select[tuple[Case]], sort: str, after_id: int | None) -> Select[tuple[Case]]:
-    """Order by ``sort`` and continue after the case ``after_id`` (keyset, no OFFSET)."""
+    """Order by ``sort`` and continue after the case ``after_id`` (keyset, no OFFSET). Each order
+    is one of the indexes on (tenant_id, id) and (tenant_id, due_date, id), so a page reads its
+    rows in index order instead of sorting the town's cases."""
     if sort == OLDEST:
         if after_id is not None:
             query = query.where(Case.id > after_id)
-        return query.order_by(Case.id)
+        return query.order_by(Case.tenant_id, Case.id)
     if sort == DUE:
-        due = func.coalesce(Case.due_date, _NO_DUE_DATE)
         if after_id is not None:
-            cursor = aliased(Case)
-            cursor_due = (
-                select(func.coalesce(cursor.due_date, _NO_DUE_DATE)).where(cursor.id == after_id).scalar_subquery()
-            )
-            query = query.where(or_(due > cursor_due, and_(due == cursor_due, Case.id > after_id)))
-        return query.order_by(due, Case.id)
+            query = query.where(_after_in_due_order(after_id))
+        return query.order_by(Case.tenant_id, Case.due_date.asc().nulls_last(), Case.id)
     if after_id is not None:
         query = query.where(Case.id < after_id)
-    return query.order_by(Case.id.desc())
+    return query.order_by(Case.tenant_id.desc(), Case.id.desc())
+
+
+def _after_in_due_order(after_id: int) -> ColumnElement[bool]:
+    """Cases after ``after_id`` by due date (cases without one last), then id."""
+    cursor_due = db.session.scalar(select(Case.due_date).where(Case.id == after_id))
+    if cursor_due is None:
+        return and_(Case.due_date.is_(None), Case.id > after_id)
+    return or_(Case.due_date > cursor_due, and_(Case.due_date == cursor_due, Case.id > after_id),
+               Case.due_date.is_(None))
+
+
+def status_counts() -> list[StatusCount]:
+    """The town's cases per status (statuses without cases left out), each counted up to
+    :data:`COUNT_LIMIT` in one statement of bounded index ranges."""
+    columns = [
+        select(func.count()).select_from(
+            select(Case.id).where(Case.status == status).limit(COUNT_LIMIT + 1).subquery()
+        ).scalar_subquery().label(status)
+        for status in STATUS_LABELS
+    ]
+    row = db.session.execute(select(*columns)).one()
+    return [StatusCount(status, min(count, COUNT_LIMIT), count > COUNT_LIMIT)
+            for status, count in zip(STATUS_LABELS, row, strict=True) if count]
+
+
+def case_page(
+    selected: QueueFilter, limit: int = PAGE_SIZE, today: date | None = None
+) -> tuple[list[Case], int | None]:
+    """Up to ``limit`` of the current town's cases in the filter's order (the ORM adds the town
+    filter), and the id to continue after when there are more."""
+    query = _ordered(_filtered(selected, today or date.today()), selected.sort, selected.before_id)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if has_more else None
 
 
 def queue_page(selected: QueueFilter, today: date | None = None) -> QueuePage:
-    """One page of the current town's cases (the ORM adds the town filter) and its status counts."""
-    query = _ordered(_filtered(selected, today or date.today()), selected.sort, selected.before_id)
-    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
-    counts = dict(db.session.execute(select(Case.status, func.count()).group_by(Case.status)).tuples().all())
-    has_more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return QueuePage(rows, counts, rows[-1].id if has_more else None)
+    """One page of the current town's cases, its status counts and the titles of its processes."""
+    rows, next_id = case_page(selected, PAGE_SIZE, today)
+    return QueuePage(rows, status_counts(), next_id, process_titles({case.process_slug for case in rows}))
+
+
+def process_titles(slugs: set[str]) -> dict[str, dict[str, str]]:
+    """The titles of the library's processes ``slugs`` (one statement; none for no slugs)."""
+    if not slugs:
+        return {}
+    rows = db.session.execute(select(Process.slug, Process.title).where(Process.slug.in_(slugs)))
+    return {slug: title for slug, title in rows}
 
 
 # --------------------------------------------------------------------------- the audit log

@@ -28,6 +28,12 @@ def format_reference(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
+def parse_reference(reference: str) -> tuple[str, int, int]:
+    """The town prefix, year and number of a reference (the inverse of :func:`format_reference`)."""
+    prefix, year, number = reference.rsplit("-", 2)
+    return prefix, int(year), int(number)
+
+
 def next_reference(year: int | None = None) -> str:
     """The next reference number of the current town (call inside the transaction that uses it)."""
     tenant = current_tenant()

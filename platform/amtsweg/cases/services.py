@@ -16,13 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
-from amtsweg.cases.assessment import Assessment
-from amtsweg.cases.deadlines import initial_due_date
+from amtsweg.cases import events
+from amtsweg.cases.assessment import Assessment, applicant_of
+from amtsweg.cases.deadlines import initial_due_date, start_of_local_day
+from amtsweg.cases.events import publish_case_event
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key
 from amtsweg.cases.references import next_reference
+from amtsweg.cases.states import CITIZEN
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.cases.workflow import definition_of, move_to
 from amtsweg.clock import today_in_germany, utcnow
@@ -32,12 +36,9 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
-from amtsweg.forms.fields.email import EmailField
 from amtsweg.notifications.services import queue_mail
-from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tokens import new_token
 
-CITIZEN = "citizen"
 ONLINE = "online"
 # What a citizen may attach to a reply on the status page.
 REPLY_FILE_TYPES = ("pdf", "jpeg", "png")
@@ -58,27 +59,18 @@ class AnswersIncomplete(DomainError):
 
 
 @dataclass(frozen=True)
+class Identification:
+    """How well the applicant's login identified them: trust level (1, 3, 4) and identity source key."""
+
+    level: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Submission:
     case: Case
     # The status link's token; None when the form had already been submitted (double submission).
     status_token: str | None
-
-
-def _applicant(definition: ProcessDefinition, answers: dict[str, Any]) -> tuple[str, str]:
-    names = {"given-name": "", "family-name": "", "name": "", "organization": ""}
-    email = ""
-    if definition.form is not None:
-        for fld in definition.form.top_fields():
-            value = answers.get(fld.id)
-            if not isinstance(value, str):
-                continue
-            autocomplete = getattr(fld, "autocomplete", None)
-            if autocomplete in names and not names[autocomplete]:
-                names[autocomplete] = value.strip()
-            if isinstance(fld, EmailField) and not email:
-                email = value.strip()
-    full = " ".join(part for part in (names["given-name"], names["family-name"]) if part)
-    return (full or names["name"] or names["organization"])[:200], email[:254]
 
 
 def _file_entries(value: Any) -> Iterable[dict[str, Any]]:
@@ -97,14 +89,15 @@ def _file_entries(value: Any) -> Iterable[dict[str, Any]]:
 def submit(
     assessment: Assessment, documents: Sequence[Document], *, idempotency_key: str, locale: str,
     channel: str = ONLINE, actor: str = CITIZEN, citizen_account_id: int | None = None,
-    within: Callable[[], None] | None = None,
+    identification: Identification | None = None, within: Callable[[], None] | None = None,
 ) -> Submission:
     """Turn assessed answers into a case — in one transaction with its reference number, fees,
     documents, status link, audit event and confirmation mail.
 
     ``documents`` are the stored uploads the answers may refer to: those the answers use are filed
     with the case, the others deleted. ``channel`` and ``actor`` say how the application came in
-    and who recorded it (a clerk for phone, post or counter). Submitting the same
+    and who recorded it (a clerk for phone, post or counter); ``identification`` how well the
+    applicant's login identified them (kept with the case for the clerk). Submitting the same
     ``idempotency_key`` twice (double click, reload) returns the first case with no token.
     ``within`` runs inside the transaction (the portal deletes its draft there). Raises
     :class:`AnswersIncomplete` (nothing stored) when the assessment found errors.
@@ -115,7 +108,7 @@ def submit(
     token = new_token()
     try:
         case, unused_keys = _create_case(assessment, documents, idempotency_key, locale, token, channel, actor,
-                                         citizen_account_id)
+                                         citizen_account_id, identification)
         if within is not None:
             within()
         db.session.commit()
@@ -152,13 +145,13 @@ def _delete_unfiled(keys: list[str]) -> None:
 
 def _create_case(
     assessment: Assessment, documents: Sequence[Document], idempotency_key: str, locale: str, token: str,
-    channel: str, actor: str, citizen_account_id: int | None,
+    channel: str, actor: str, citizen_account_id: int | None, identification: Identification | None,
 ) -> tuple[Case, list[str]]:
     """The writes of a submission (not committed); returns the case and the storage keys of
     uploads the answers do not use, to delete once the transaction has committed."""
     offered, answers = assessment.offered, assessment.answers
     definition = offered.definition
-    name, email = _applicant(definition, answers)
+    name, email = applicant_of(definition, answers)
     case = Case(
         reference=next_reference(),
         process_version_id=offered.version.id,
@@ -170,6 +163,8 @@ def _create_case(
         locale=locale,
         idempotency_key=idempotency_key,
         citizen_account_id=citizen_account_id,
+        identity_level=identification.level if identification else None,
+        identity_source=identification.source if identification else None,
     )
     settle_on_submission(case, assessment.fees)
     db.session.add(case)
@@ -187,6 +182,7 @@ def _create_case(
             db.session.delete(document)
     record(actor, "case.submitted", "case", case.id, reference=case.reference, channel=channel,
            process=offered.process.slug, version=offered.version.version, fee_problem=assessment.fee_problem)
+    publish_case_event(case, events.SUBMITTED, channel=channel)
     if email:
         queue_mail(
             to=email,
@@ -211,9 +207,22 @@ def _create_case(
 def note_access(case: Case, actor: str, action: str, **details: Any) -> None:
     """Log that staff read the case or one of its files (``case.viewed``, ``document.downloaded``,
     ``case.receipt_printed``). The access log of personal data is the one write a staff member's
-    GET request makes; it changes nothing of the case."""
+    GET request makes; it changes nothing of the case. Opening the case page is logged once per
+    person, case and day, so that the log says who read the case without growing with every view."""
+    if action in LOGGED_ONCE_A_DAY and _noted_today(case, actor, action):
+        return
     record(actor, action, "case", case.id, **details)
     db.session.commit()
+
+
+LOGGED_ONCE_A_DAY = ("case.viewed",)
+
+
+def _noted_today(case: Case, actor: str, action: str) -> bool:
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id), AuditEvent.action == action,
+        AuditEvent.actor == actor, AuditEvent.occurred_at >= start_of_local_day(today_in_germany()),
+    ).limit(1)) is not None
 
 
 def withdraw(case: Case) -> None:
@@ -223,6 +232,7 @@ def withdraw(case: Case) -> None:
     previous, today = case.status, today_in_germany()
     move_to(case, WITHDRAWN, today)
     record(CITIZEN, "case.withdrawn", "case", case.id, previous_status=previous)
+    publish_case_event(case, events.STATUS_CHANGED, previous_status=previous)
     if case.applicant_email:
         definition = definition_of(case)[1]
         queue_mail(
@@ -268,5 +278,6 @@ def reply(case: Case, body: str, uploads: Sequence[tuple[IO[bytes], str]] = ()) 
     names = [document.filename for document in documents]
     db.session.flush()
     record(CITIZEN, "case.citizen_replied", "case", case.id, message=message.id, documents=names)
+    publish_case_event(case, events.MESSAGE_RECEIVED, message=message.id)
     db.session.commit()
     return message

@@ -19,16 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from jinja2 import DictLoader
 from jinja2.sandbox import SandboxedEnvironment
 
 from amtsweg.audit.services import record
-from amtsweg.cases.deadlines import add_working_days, initial_due_date, working_days_between
+from amtsweg.cases.deadlines import add_working_days, initial_due_date, is_overdue, working_days_between
+from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.documents.models import Document
+from amtsweg.documents.staging import store_after_commit
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import NotAllowed
 from amtsweg.extensions import db
@@ -42,6 +44,7 @@ from amtsweg.processes.queries import town_overrides
 from amtsweg.processes.schema import Action, ProcessDefinition, TemplateAction, Transition
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.assets import logo_data_uri
+from amtsweg.text import with_dative_article
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,41 @@ PAUSED_STATUSES = frozenset({"waiting_for_citizen", "awaiting_payment"})
 LETTER_LOCALE = "de"
 # Statuses after which a case no longer appears as work to do.
 FINISHED_STATUSES = frozenset({"approved", "rejected", "closed", "archived", "withdrawn", "deleted"})
+
+
+# How a step's button looks on the case page; other steps are secondary buttons.
+_STEP_TONES = {"in_progress": "primary", "approved": "primary", "rejected": "danger"}
+# What the clerk's text is for, by the kind of message a step sends.
+_MESSAGE_PROMPTS = {
+    "information_request": lazy_gettext("Was fehlt? Ihre Nachforderung an die antragstellende Person (erforderlich)"),
+}
+
+
+def step_tone(transition: Transition) -> str:
+    """"primary", "secondary" or "danger": how the step's button looks."""
+    return _STEP_TONES.get(transition.to, "secondary")
+
+
+def needs_confirmation(transition: Transition) -> bool:
+    """A step that decides or ends the case is confirmed on a page of its own before it is done."""
+    return transition.to in FINISHED_STATUSES
+
+
+def message_prompt(transition: Transition) -> str:
+    """The label of the text field a step sends to the applicant, saying what the text is for."""
+    for spec in transition.actions:
+        kind = ACTIONS[spec.type].message_kind if spec.type in ACTIONS else None
+        if kind in _MESSAGE_PROMPTS:
+            return str(_MESSAGE_PROMPTS[kind])
+    if transition.to in ("approved", "rejected"):
+        return gettext("Begründung im Bescheid „%(step)s“ (freiwillig)", step=localized(transition.label))
+    return gettext("Nachricht an die antragstellende Person zu „%(step)s“ (freiwillig)",
+                   step=localized(transition.label))
+
+
+def case_is_overdue(case: Case, today: date | None = None) -> bool:
+    """The case is still open and its due date has passed (a decided or closed case never is)."""
+    return case.status not in FINISHED_STATUSES and is_overdue(case.due_date, today)
 
 
 class IllegalTransition(NotAllowed):
@@ -253,7 +291,7 @@ class CreateLetter(WorkflowAction):
         staged.write_bytes(pdf)
         now = utcnow()
         key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        storage.put(key, staged)
+        store_after_commit(key, staged)
         document = Document(
             storage_key=key, filename=f"{template}-{case.reference}.pdf", content_type="application/pdf",
             size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), case_id=case.id, source="system",
@@ -280,13 +318,18 @@ def perform(case: Case, transition_id: str, actor: Actor, message: str = "", tod
     from the current status for the actor's roles, or when one of its actions refuses it.
     """
     try:
-        return _perform(case, transition_id, actor, message, today)
+        transition = apply_transition(case, transition_id, actor, message, today)
+        db.session.commit()
+        return transition
     except BaseException:
         db.session.rollback()
         raise
 
 
-def _perform(case: Case, transition_id: str, actor: Actor, message: str, today: date | None) -> Transition:
+def apply_transition(case: Case, transition_id: str, actor: Actor, message: str = "",
+                     today: date | None = None) -> Transition:
+    """:func:`perform` inside the caller's transaction (which commits or rolls back), e.g. a
+    payment's booking that lets the case continue."""
     version, definition = definition_of(case)
     transition = transition_for(definition, case.status, actor.roles, transition_id)
     step = Step(case, version, definition, transition, actor, message.strip(), today or today_in_germany(),
@@ -305,7 +348,7 @@ def _perform(case: Case, transition_id: str, actor: Actor, message: str, today: 
     for action, spec in actions:
         action.apply(step, spec)
     record(actor.label, "case.transition", "case", case.id, **step.details)
-    db.session.commit()
+    publish_case_event(case, STATUS_CHANGED, previous_status=step.details["from"])
     return transition
 
 
@@ -314,6 +357,7 @@ def render_letter(
 ) -> str:
     """The letter as HTML, from the templates stored with the case's definition version."""
     env = SandboxedEnvironment(loader=DictLoader(version.definition.get("templates", {})), autoescape=True)
+    env.filters["dative"] = with_dative_article
     tenant = current_tenant()
     contact = tenant.contact
     overrides = town_overrides(case.process_slug)

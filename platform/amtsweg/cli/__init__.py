@@ -11,7 +11,9 @@ def register_commands(app: Flask) -> None:
     from amtsweg.cli.demo import demo
     from amtsweg.cli.documents import documents
     from amtsweg.cli.jobs import jobs
+    from amtsweg.cli.payments import payments
     from amtsweg.cli.processes import processes
+    from amtsweg.cli.saml import saml
     from amtsweg.cli.tenants import tenants
 
     app.cli.add_command(tenants)
@@ -21,3 +23,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(archive)
     app.cli.add_command(aussonderung)
     app.cli.add_command(documents)
+    app.cli.add_command(payments)
+    app.cli.add_command(saml)

@@ -44,7 +44,8 @@ def seed_command(port: int) -> None:
         with tenant_context(tenant):
             report = seed_town()
         if report.created_anything:
-            click.echo(f"demo data for {tenant.slug}: {len(report.cases)} case(s), {len(report.contracts)} contract(s)")
+            click.echo(f"demo data for {tenant.slug}: {len(report.cases)} case(s), "
+                       f"{len(report.contracts)} contract(s), {report.history} earlier case(s) for the statistics")
         else:
             click.echo(f"demo data for {tenant.slug}: already there, nothing changed")
     base = current_app.config["BASE_DOMAIN"]

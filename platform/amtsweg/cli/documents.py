@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from amtsweg.documents.integrity import clean_staging, sweep, verify
+from amtsweg.documents.integrity import sweep, verify
+from amtsweg.documents.tasks import sweep_staging
 from amtsweg.tenancy.context import tenant_context
 from amtsweg.tenancy.models import TenantInfo
 from amtsweg.tenancy.queries import active_towns
@@ -52,7 +53,7 @@ def verify_command(slug: str | None, sample: int | None, everything: bool) -> No
 @click.option("--grace-hours", type=int, default=None,
               help="Only objects older than this; default: DOCUMENTS_ORPHAN_GRACE_HOURS.")
 def sweep_command(slug: str | None, grace_hours: int | None) -> None:
-    """Remove stored objects no document points to, and stale staging files."""
+    """Remove stored objects no document points to; finish or remove stale staging files."""
     grace = timedelta(hours=grace_hours if grace_hours is not None else
                       current_app.config["DOCUMENTS_ORPHAN_GRACE_HOURS"])
     for town in _towns(slug):
@@ -62,4 +63,5 @@ def sweep_command(slug: str | None, grace_hours: int | None) -> None:
             click.echo(f"{town.slug} {key}: removed")
         for key in report.refused:
             click.echo(f"{town.slug} {key}: kept by the store (object lock)")
-    click.echo(f"staging files removed: {clean_staging(grace)}")
+    moved, removed = sweep_staging()
+    click.echo(f"staging files moved into storage: {moved}, removed: {removed}")

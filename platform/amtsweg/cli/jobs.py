@@ -9,12 +9,11 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker
-from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
 from amtsweg.extensions import db
 from amtsweg.jobs import queues, schedule
+from amtsweg.jobs import worker as worker_loop
 
 
 @click.group("jobs", help="Background jobs: RQ worker, periodic scheduler, status, outbox sweeper.")
@@ -36,13 +35,7 @@ def worker(queue_names: tuple[str, ...], name: str | None, burst: bool) -> None:
     """Run an RQ worker on QUEUE_NAMES (default: mail, documents, default — in that priority)."""
     _require_redis()
     names = list(queue_names) or list(queues.QUEUE_NAMES)
-    conn = queues.connection(current_app.config["REDIS_URL"])
-    rq_queues = [queues.queue(queue_name, conn) for queue_name in names]
-    # Jobs run in this process (no forked work horse per job), so they reuse its database and
-    # Redis connections instead of opening new ones for every job.
-    SimpleWorker(rq_queues, connection=conn, name=name, serializer=JSONSerializer).work(
-        burst=burst, with_scheduler=True
-    )
+    worker_loop.run(current_app.config["REDIS_URL"], names, name, burst)
 
 
 @jobs.command("scheduler")

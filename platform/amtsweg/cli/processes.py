@@ -32,7 +32,9 @@ def validate_command() -> None:
     for slug, loaded in sorted(library.processes.items()):
         definition = loaded.definition
         click.echo(f"{slug:45} {definition.kind:9} {definition.category}")
-    configs, _ = load_all(Path(current_app.config["TENANTS_DIR"]), Path(current_app.config["PROCESSES_DIR"]))
+    configs, _ = load_all(
+        Path(current_app.config["TENANTS_DIR"]), processes_dir=Path(current_app.config["PROCESSES_DIR"])
+    )
     problems = list(library.errors)
     for config in configs:
         problems += offer_problems(config.slug, config.processes, library)
@@ -56,5 +58,9 @@ def sync_command() -> None:
         if slugs:
             click.echo(f"{label}: {', '.join(slugs)}")
     click.echo(f"unchanged: {len(report.unchanged)}")
+    for slug in report.conflicts:
+        click.echo(f"warning: {slug}: changed in the folder and published in the editor since the last sync; "
+                   "the published version stays current. Copy its source from the admin editor into the folder "
+                   "or publish the folder's version in the editor.", err=True)
     for town, slugs in sorted(report.seeded.items()):
         click.echo(f"enablement seeded from tenant.toml for {town}: {len(slugs)} process(es)")

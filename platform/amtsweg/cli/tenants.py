@@ -10,8 +10,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from amtsweg.extensions import db
+from amtsweg.payments.config import payment_problems
 from amtsweg.tenancy.models import Tenant
 from amtsweg.tenancy.services import TenantConfigError, sync_tenants
+
+# The tenant.toml sections that domain modules check.
+SECTION_CHECKS = (payment_problems,)
 
 
 @click.group(cls=AppGroup)
@@ -23,7 +27,7 @@ def tenants() -> None:
 def sync_command() -> None:
     """Load tenants/<slug>/tenant.toml into the database (idempotent; all or nothing)."""
     try:
-        report = sync_tenants(Path(current_app.config["TENANTS_DIR"]))
+        report = sync_tenants(Path(current_app.config["TENANTS_DIR"]), checks=SECTION_CHECKS)
     except TenantConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)

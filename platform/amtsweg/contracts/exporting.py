@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from amtsweg.contracts.models import Contract
 from amtsweg.formatting import format_amount, format_date
+from amtsweg.text import spreadsheet_text
 
 # (column heading, how to read it from a contract); the import maps headings back to fields.
 COLUMNS: list[tuple[str, Callable[[Contract], Any]]] = [
@@ -52,18 +53,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _guard_formula(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def to_csv(contracts: Iterable[Contract]) -> bytes:
     """Semicolon-separated UTF-8 with BOM, so German Excel opens it with umlauts and columns intact."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([heading for heading, _ in COLUMNS])
     for contract in contracts:
-        writer.writerow([_guard_formula(_text(read(contract))) for _, read in COLUMNS])
+        writer.writerow([spreadsheet_text(_text(read(contract))) for _, read in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -78,7 +74,7 @@ def to_xlsx(contracts: Iterable[Contract]) -> bytes:
         row = []
         for _, read in COLUMNS:
             value = read(contract)
-            row.append(_guard_formula(value) if isinstance(value, str) else value)
+            row.append(spreadsheet_text(value) if isinstance(value, str) else value)
         sheet.append(row)
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:

@@ -11,18 +11,23 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from amtsweg.auth.models import User
+from amtsweg.cleaning import strip_controls
 from amtsweg.contracts.exporting import COLUMNS
 from amtsweg.contracts.models import CONTRACT_TYPES, STATUSES, VALUE_INTERVALS
-from amtsweg.contracts.services import ContractInput, ContractInvalid, check, clause_problems
+from amtsweg.contracts.services import ContractInput, check, clause_problems
+from amtsweg.documents.services import UploadRejected, check_container
 from amtsweg.errors import DomainError, Problem
 from amtsweg.formatting import format_date
 from amtsweg.text import fold
@@ -101,17 +106,50 @@ def _cell_text(value: Any) -> str:
         return format_date(value, "de")
     if isinstance(value, float):
         return f"{value:.2f}" if value != int(value) else str(int(value))
-    return str(value).strip()
+    # A cell may spell any character, U+0000 included ("_x0000_").
+    return strip_controls(str(value)).strip()
+
+
+UNREADABLE_XLSX = lazy_gettext("Die Datei ist keine lesbare Excel-Datei (XLSX).")
+TOO_MANY_ROWS = lazy_gettext("Die Datei hat mehr als %(count)d Zeilen; bitte teilen Sie sie auf.", count=MAX_ROWS)
+# Columns read per row: every known heading fits, and a sheet claiming 16,384 columns is not padded.
+MAX_COLUMNS = 3 * len(FIELDS)
+# Rows read at most, empty ones included, before the file is refused without reading further.
+MAX_RAW_ROWS = 10 * MAX_ROWS
+# What openpyxl and the XML parser raise for a broken workbook (missing parts, truncated or invalid
+# XML, a shared-string index past the table, values of the wrong type).
+_BROKEN_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, OSError, SyntaxError,
+                    TypeError, ValueError, EOFError, zlib.error)
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
+    """The first sheet's non-empty rows, read as a stream that stops past the row limit."""
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).close()
+        check_container(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(UNREADABLE_XLSX) from exc
+    except UploadRejected as exc:
+        raise ImportFileError(exc.message) from exc
+    rows: list[list[str]] = []
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(_("Die Datei ist keine lesbare Excel-Datei (XLSX).")) from exc
-    sheet = workbook.worksheets[0]
-    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+        try:
+            if not workbook.worksheets:
+                raise ImportFileError(UNREADABLE_XLSX)
+            sheet = workbook.worksheets[0]
+            for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                cells = [_cell_text(value) for value in row]
+                if any(cells):
+                    rows.append(cells)
+                if len(rows) > MAX_ROWS + 1 or number > MAX_RAW_ROWS:
+                    raise ImportFileError(TOO_MANY_ROWS)
+        finally:
+            workbook.close()
+    except ImportFileError:
+        raise
+    except _BROKEN_WORKBOOK as exc:
+        raise ImportFileError(UNREADABLE_XLSX) from exc
     return rows
 
 
@@ -126,7 +164,8 @@ def _read_csv(data: bytes) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        return [[strip_controls(cell).strip() for cell in row]
+                for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
         raise ImportFileError(_("Die CSV-Datei ist fehlerhaft: %(problem)s.", problem=str(exc))) from exc
 
@@ -137,13 +176,13 @@ def read_file(filename: str, data: bytes) -> list[list[str]]:
         raise ImportFileError(_("Die Datei ist leer."))
     is_xlsx = data[:2] == b"PK"
     if filename.lower().endswith(".xlsx") and not is_xlsx:
-        raise ImportFileError(_("Die Datei ist keine lesbare Excel-Datei (XLSX)."))
+        raise ImportFileError(UNREADABLE_XLSX)
     rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
     rows = [row for row in rows if any(row)]
     if not rows:
         raise ImportFileError(_("Die Datei enthält keine Zeilen."))
     if len(rows) > MAX_ROWS + 1:
-        raise ImportFileError(_("Die Datei hat mehr als %(count)d Zeilen; bitte teilen Sie sie auf.", count=MAX_ROWS))
+        raise ImportFileError(TOO_MANY_ROWS)
     return rows
 
 
@@ -228,15 +267,15 @@ def parse_rows(table: list[list[str]], people: dict[str, User]) -> tuple[list[di
     return rows, problems
 
 
-def inputs_of(rows: list[dict[str, Any]], people: dict[str, User]) -> list[tuple[int, ContractInput]]:
-    """The rows of a preview as contract input; ContractInvalid if any row can no longer be read."""
+def inputs_of(
+    rows: list[dict[str, Any]], people: dict[str, User]
+) -> tuple[list[tuple[int, ContractInput]], list[Problem]]:
+    """The readable rows of a preview as contract input, and the problems of the unreadable ones."""
     inputs: list[tuple[int, ContractInput]] = []
     problems: list[Problem] = []
     for row in rows:
         data, row_problems = to_input(row["row"], row["values"], people)
         problems += row_problems
-        if data is not None:
+        if data is not None and not row_problems:
             inputs.append((row["row"], data))
-    if problems:
-        raise ContractInvalid(problems=problems)
-    return inputs
+    return inputs, problems

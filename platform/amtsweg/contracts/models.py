@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amtsweg.clock import utcnow
@@ -59,7 +59,8 @@ class Contract(TenantOwned, Model):
     notice_period: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     # Empty: no automatic renewal; otherwise the renewal term, e.g. "12 Monate".
     renewal_period: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    value_cents: Mapped[int | None] = mapped_column(Integer)
+    # 64-bit: the form and the import accept amounts up to 10^12 € (see importing.MAX_EUROS).
+    value_cents: Mapped[int | None] = mapped_column(BigInteger)
     value_interval: Mapped[str] = mapped_column(String(20), nullable=False, default="einmalig")
     cost_centre: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=DRAFT, index=True)

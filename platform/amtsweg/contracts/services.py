@@ -50,7 +50,9 @@ from amtsweg.tenancy.links import external_url
 from amtsweg.text import fold
 from amtsweg.tokens import hash_token, new_token
 
-NUMBER_PATTERN = re.compile(r"V-(\d{4})-(\d{4})")
+# A contract number: the generated V-<year>-<nnnn>, or the numbering a town already uses
+# ("2019/034", "LV 17-12"): letters, digits and . / - _ and single spaces, up to 20 characters.
+NUMBER_PATTERN = re.compile(r"[A-Za-z0-9ÄÖÜäöüß]+(?:[ ./_-][A-Za-z0-9ÄÖÜäöüß]+)*")
 REMINDER_TEMPLATE = "vertrag_frist"
 
 # Labels of the contract fields, as forms, problems and the history name them.
@@ -164,10 +166,10 @@ def check(data: ContractInput, contract_id: int | None = None, taken_numbers: se
             problems.append(Problem(name, _("Bitte einen dieser Werte wählen: %(values)s.",
                                             values=", ".join(allowed.values()))))
     if data.number:
-        if not NUMBER_PATTERN.fullmatch(data.number):
-            problems.append(
-                Problem("number", _("Die Vertragsnummer hat die Form V-Jahr-vierstellige Zahl, z. B. V-2026-0001."))
-            )
+        if not NUMBER_PATTERN.fullmatch(data.number) or len(data.number) > 20:
+            problems.append(Problem("number", _(
+                "Die Vertragsnummer besteht aus Buchstaben und Ziffern, getrennt höchstens durch . / - _ oder ein "
+                "Leerzeichen, und hat höchstens 20 Zeichen, z. B. V-2026-0001 oder 2019/034.")))
         elif data.number in (taken_numbers or set()) or db.session.scalar(
             select(Contract.id).where(Contract.number == data.number, Contract.id != (contract_id or 0))
         ):
@@ -378,21 +380,28 @@ def store_import(filename: str, rows: list[dict[str, Any]], problems: list[Probl
 
 
 def confirm_import(
-    preview: ContractImport, inputs: list[tuple[int, ContractInput]], actor: User, today: date | None = None
+    preview: ContractImport, inputs: list[tuple[int, ContractInput]], actor: User, today: date | None = None,
+    *, unreadable: list[Problem] | None = None, only_valid_rows: bool = False,
 ) -> list[Contract]:
-    """Store every row of a checked preview, or none of them when any row has a problem now."""
+    """Store every row of a checked preview, or none of them when any row has a problem now
+    (``unreadable``: the problems of rows that could not be read); with ``only_valid_rows`` the rows
+    without problems are stored and the others left out."""
     if preview.imported_at is not None:
         raise ContractInvalid(problems=[Problem("number", _("Diese Datei wurde bereits übernommen."))])
-    problems: list[Problem] = []
+    problems: list[Problem] = list(unreadable or [])
     numbers: set[str] = set()
+    valid: list[ContractInput] = []
     for row, data in inputs:
-        problems += [replace(p, row=row) for p in check(data, taken_numbers=numbers)]
-        if data.number:
-            numbers.add(data.number)
-    if problems:
+        found = [replace(p, row=row) for p in check(data, taken_numbers=numbers)]
+        problems += found
+        if not found:
+            valid.append(data)
+            if data.number:
+                numbers.add(data.number)
+    if problems and not (only_valid_rows and valid):
         raise ContractInvalid(problems=problems)
     day = today or date.today()
-    contracts = [_new_contract(data, actor.label, day) for _, data in inputs]
+    contracts = [_new_contract(data, actor.label, day) for data in valid]
     preview.imported_at = utcnow()
     record(
         actor.label, "contract.imported", "contract_import", preview.id, count=len(contracts), filename=preview.filename

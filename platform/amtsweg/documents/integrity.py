@@ -1,11 +1,11 @@
-"""Integrity of the stored documents: re-hashing, orphaned objects and the staging folder.
+"""Integrity of the stored documents: re-hashing and orphaned objects.
 
 :func:`verify` reads stored versions back and compares them with their recorded SHA-256; a
 missing object or a different content becomes an :class:`IntegrityFinding` (shown on the
 operations page) until a later check finds it intact again. :func:`sweep` removes stored objects
-that no document version points to — left when a transaction failed after its upload was stored —
-once they are older than a grace period (an upload being committed right now is younger), and
-:func:`clean_staging` removes files stuck in the staging folder.
+that no document version points to (left by a restore, a copy made by hand, or a release that
+stored uploads before committing them) once they are older than a grace period. Files stuck in
+the staging folder are the staging sweep's (:mod:`amtsweg.documents.tasks`).
 """
 
 from __future__ import annotations
@@ -114,13 +114,3 @@ def sweep(grace: timedelta) -> SweepReport:
         report.removed.append(stored.key)
     return report
 
-
-def clean_staging(grace: timedelta) -> int:
-    """Remove files older than ``grace`` from the staging folder (uploads interrupted mid-way)."""
-    cutoff = (utcnow() - grace).timestamp()
-    removed = 0
-    for path in get_storage().staging_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed

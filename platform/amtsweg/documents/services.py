@@ -2,9 +2,10 @@
 
 An upload is streamed to a staging file (hashing and counting as it goes), its type is taken from
 its content (libmagic), never from its name or the browser, it is virus-scanned when clamd is
-configured, and only then moved atomically into storage. A refused upload leaves nothing behind;
-a storage backend that fails leaves no row (its half-received file is removed, and an object
-stored just before a failed commit is found by the orphan sweep).
+configured, and moved atomically into storage once the transaction recording it has committed
+(:mod:`amtsweg.documents.staging`). A refused or rolled-back upload leaves nothing behind; a store
+that fails after the commit keeps the file in the staging folder, and the staging sweep moves it
+later.
 
 A document of a case can be checked out (locked) by one clerk: only they may add a version, and
 nobody may delete it until it is checked in. Documents of a Vorgang closed "zu den Akten" can no
@@ -35,7 +36,8 @@ from amtsweg.audit.services import record
 from amtsweg.clock import utcnow
 from amtsweg.documents.models import Document, DocumentVersion, Vorgang
 from amtsweg.documents.scanning import ScanUnavailable, scan_upload
-from amtsweg.documents.storage import StorageUnavailable, get_storage
+from amtsweg.documents.staging import forget_pending, store_after_commit
+from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.tenancy import current_tenant
@@ -113,9 +115,10 @@ def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, in
     return path, size, digest.hexdigest()
 
 
-def _check_container(path: Path) -> None:
+def check_container(source: Path | IO[bytes]) -> None:
+    """Refuse a zip container (Office file) that is broken or would unpack to an absurd size."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             packed = sum(info.compress_size for info in archive.infolist()) or 1
     except (zipfile.BadZipFile, OSError) as exc:
@@ -134,7 +137,7 @@ def detect_type(path: Path, accept: Iterable[str]) -> str:
         raise UploadRejected(_("Der Inhalt der Datei passt nicht zu den erlaubten Dateitypen (%(kinds)s).",
                                kinds=kinds))
     if content_type.startswith("application/vnd."):
-        _check_container(path)
+        check_container(path)
     return content_type
 
 
@@ -155,8 +158,9 @@ def new_storage_key() -> str:
     return f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
 
 
-def _receive_and_store(stream: IO[bytes], filename: str, accept: Iterable[str], max_bytes: int) -> _Received:
-    """Receive, check and store one file; UploadRejected (nothing stored) if it is not acceptable."""
+def _receive_and_stage(stream: IO[bytes], filename: str, accept: Iterable[str], max_bytes: int) -> _Received:
+    """Receive and check one file, to be stored when the current transaction commits;
+    UploadRejected (nothing kept) if it is not acceptable."""
     name = clean_filename(filename)
     storage = get_storage()
     path, size, sha256 = _receive(stream, storage.staging_dir(), max_bytes)
@@ -173,16 +177,10 @@ def _receive_and_store(stream: IO[bytes], filename: str, accept: Iterable[str], 
         if found:
             raise UploadRejected(_("In der Datei wurde Schadsoftware gefunden. Sie wurde nicht gespeichert."))
         key = new_storage_key()
-        try:
-            storage.put(key, path, sha256)
-        except StorageUnavailable as exc:
-            current_app.logger.error("document store failed: %s", exc)
-            raise UploadRejected(
-                _("Die Datei konnte gerade nicht gespeichert werden. Bitte versuchen Sie es später erneut.")
-            ) from exc
-    finally:
-        # Moved into storage (gone) or refused: no staging file stays behind.
+        store_after_commit(key, path, sha256)
+    except BaseException:
         path.unlink(missing_ok=True)
+        raise
     return _Received(key, name, content_type, size, sha256)
 
 
@@ -203,11 +201,11 @@ def store_upload(
     """Check and store one uploaded file of the current town as a new document (version 1); adds it
     to the session.
 
-    The caller commits it with its own change. Raises UploadRejected (with a message) for an
-    empty, too large, wrongly typed, badly named or infected file, or when the store cannot take
-    it right now; nothing is stored then.
+    The caller commits it with its own change; the file reaches storage with that commit. Raises
+    UploadRejected (with a message) for an empty, too large, wrongly typed, badly named or infected
+    file; nothing is stored then.
     """
-    received = _receive_and_store(stream, filename, accept, max_bytes)
+    received = _receive_and_stage(stream, filename, accept, max_bytes)
     document = Document(
         storage_key=received.key, filename=received.filename, content_type=received.content_type,
         size=received.size, sha256=received.sha256, draft_id=draft_id, case_id=case_id, owner_type=owner_type,
@@ -261,7 +259,7 @@ def add_version(
     when its Vorgang is closed; UploadRejected for a file that is not acceptable."""
     _refuse_if_closed(document)
     _refuse_if_locked_by_another(document, editor)
-    received = _receive_and_store(stream, filename, accept, current_app.config["MAX_CONTENT_LENGTH"])
+    received = _receive_and_stage(stream, filename, accept, current_app.config["MAX_CONTENT_LENGTH"])
     version = DocumentVersion(
         number=document.current_version.number + 1, storage_key=received.key, filename=received.filename,
         content_type=received.content_type, size=received.size, sha256=received.sha256, channel=channel,
@@ -322,7 +320,8 @@ def delete_document(document: Document) -> None:
     db.session.flush()
     storage = get_storage()
     for key in keys:
-        storage.delete(key)
+        if not forget_pending(key):
+            storage.delete(key)
 
 
 def remove_unlinked_uploads(older_than: timedelta = timedelta(days=1)) -> int:

@@ -202,3 +202,21 @@ def keep_uploads(step: Step, answers: dict[str, Any], pending: PendingUploads) -
     """Writes the entries of ``pending`` (with the newly stored files) into ``answers``."""
     if pending.entries:
         set_path(answers, step, pending.path, pending.entries)
+
+
+@dataclass(frozen=True)
+class PagePreview:
+    """A page of a form as a citizen first sees it: the step, its starting answers and field states."""
+
+    step: Step
+    answers: dict[str, Any]
+    states: dict[str, Any]
+
+
+def page_previews(form: Form) -> list[PagePreview]:
+    """Every page of ``form`` before anything is typed (for the editor's preview)."""
+    answers: dict[str, Any] = {}
+    for step in form.steps:
+        answers = with_initial_answers(step, answers)
+    states = {state.path: state for state in field_states(form, answers)}
+    return [PagePreview(step, answers, states) for step in form.steps]

@@ -4,12 +4,14 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from amtsweg.tenancy.rls import PRIVATE_SCHEMA
 from flask import current_app
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, make_url
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the loggers of the app that runs the migration (tests, the CLI) working.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
@@ -21,18 +23,32 @@ def _owner_engine():
     return create_engine(url) if url else target_db.engine
 
 
+def _role_of(setting: str) -> str | None:
+    url = current_app.config.get(setting)
+    return make_url(url).username if url else None
+
+
 def _grant_app_role(connection: Connection) -> None:
-    """On PostgreSQL the app connects as a non-owner role; give it data rights only (no DDL)."""
+    """On PostgreSQL the app connects as a non-owner role; give it data rights only (no DDL). The
+    ops role (cross-town work) gets the same and may read the key that proves a town to the policies."""
     if connection.dialect.name != "postgresql" or not current_app.config.get("MIGRATION_DATABASE_URL"):
         return
-    app_role = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
     owner_role = connection.exec_driver_sql("SELECT current_user").scalar()
-    if not app_role or app_role == owner_role:
-        return
-    quoted = connection.dialect.identifier_preparer.quote(app_role)
-    connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {quoted}")
-    connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
-    connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+    quote = connection.dialect.identifier_preparer.quote
+    for setting in ("SQLALCHEMY_DATABASE_URI", "OPS_DATABASE_URL"):
+        role = _role_of(setting)
+        if not role or role == owner_role:
+            continue
+        quoted = quote(role)
+        connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+        connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
+        connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+    ops_role = _role_of("OPS_DATABASE_URL")
+    # The key's schema exists from revision 0015 on.
+    has_key = connection.exec_driver_sql(f"SELECT to_regnamespace('{PRIVATE_SCHEMA}') IS NOT NULL").scalar()
+    if ops_role and ops_role != owner_role and has_key:
+        connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA {PRIVATE_SCHEMA} TO {quote(ops_role)}")
+        connection.exec_driver_sql(f"GRANT SELECT ON {PRIVATE_SCHEMA}.rls_key TO {quote(ops_role)}")
 
 
 def run_migrations_offline() -> None:

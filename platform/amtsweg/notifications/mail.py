@@ -28,6 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from amtsweg.tenancy.links import external_url
 from amtsweg.tenancy.models import TenantInfo
+from amtsweg.text import with_dative_article
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEXT_AS_HTML = "mail/_text.html"
@@ -53,12 +54,14 @@ def _environment(tenant_slug: str, sources: Mapping[str, str] | None = None) -> 
         # Templates that came with the mail (a process version's) come first and, being data
         # rather than platform code, are rendered in the sandbox.
         loaders.insert(0, DictLoader({f"mail/{name}": source for name, source in sources.items()}))
-    return (SandboxedEnvironment if sources else Environment)(
+    env = (SandboxedEnvironment if sources else Environment)(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=lambda name: bool(name and name.endswith(".html")),
         keep_trailing_newline=True,
     )
+    env.filters["dative"] = with_dative_article
+    return env
 
 
 def _template_name(env: Environment, template: str, locale: str, suffix: str) -> str | None:

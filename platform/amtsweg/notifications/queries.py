@@ -5,17 +5,19 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from amtsweg.extensions import db
-from amtsweg.notifications.models import FAILED, PENDING, OutboxMessage
+from amtsweg.notifications.models import FAILED, MAIL, PENDING, OutboxMessage
 from amtsweg.tenancy.context import all_tenants_context
 
 
 def undelivered_in_all_towns(limit: int = 200) -> list[OutboxMessage]:
-    """Failed rows and pending rows that have failed at least once, of every town (platform admin)."""
+    """Mails that failed or are pending after a failed attempt, of every town (platform admin);
+    webhook calls are in each town's own delivery log."""
     with all_tenants_context():
         return list(
             db.session.scalars(
                 select(OutboxMessage)
                 .where(
+                    OutboxMessage.kind == MAIL,
                     or_(
                         OutboxMessage.status == FAILED,
                         (OutboxMessage.status == PENDING) & (OutboxMessage.attempts > 0),

@@ -1,4 +1,4 @@
-"""State changes of the outbox: queue a mail, mark an operator retry."""
+"""State changes of the outbox: queue a mail, schedule a row's delivery, mark an operator retry."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.jobs import enqueue
 from amtsweg.notifications import mail
-from amtsweg.notifications.models import FAILED, PENDING, OutboxMessage
+from amtsweg.notifications.models import FAILED, MAIL, PENDING, WEBHOOK, OutboxMessage
 from amtsweg.tenancy.context import current_tenant
+
+# The RQ queue per kind of row: a slow webhook receiver never delays a citizen's mail.
+QUEUES = {MAIL: "mail", WEBHOOK: "default"}
 
 
 def delivery_job_id(message: OutboxMessage) -> str:
@@ -24,7 +27,8 @@ def schedule_delivery(message: OutboxMessage) -> None:
     """Deliver ``message`` once the current transaction has committed."""
     from amtsweg.notifications.tasks import deliver
 
-    enqueue(deliver, message.id, tenant_id=message.tenant_id, job_id=delivery_job_id(message), queue="mail")
+    enqueue(deliver, message.id, tenant_id=message.tenant_id, job_id=delivery_job_id(message),
+            queue=QUEUES[message.kind])
 
 
 def queue_mail(
@@ -47,7 +51,7 @@ def queue_mail(
             return existing
     message = OutboxMessage(
         tenant_id=tenant.id,
-        kind="mail",
+        kind=MAIL,
         case_id=case_id,
         payload={"to": to, "template": template, "context": context, "locale": locale,
              **({"template_sources": sources} if sources else {})},

@@ -1,8 +1,10 @@
-"""Jobs of the outbox: deliver one row (idempotent), sweep for rows that are due again."""
+"""Jobs of the outbox: deliver one row (idempotent; a mail or a webhook call), sweep for rows that
+are due again."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,8 +14,8 @@ from sqlalchemy import or_, select, update
 from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
-from amtsweg.notifications import mail
-from amtsweg.notifications.models import DELIVERED, FAILED, PENDING, OutboxMessage
+from amtsweg.notifications import mail, webhooks
+from amtsweg.notifications.models import DELIVERED, FAILED, MAIL, PENDING, WEBHOOK, OutboxMessage
 from amtsweg.tenancy.context import all_tenants_context, current_tenant
 
 log = logging.getLogger(__name__)
@@ -70,31 +72,42 @@ def _without_links(context: dict[str, Any]) -> dict[str, Any]:
             for key, value in context.items() if not key.endswith("_url")}
 
 
+def _send_mail(message: OutboxMessage) -> dict[str, Any]:
+    """Render and send a ``mail`` row; what the row keeps afterwards (Message-ID, no secret links)."""
+    tenant = current_tenant()
+    header = mail.message_id_for(tenant, message.id)
+    payload = message.payload
+    rendered = mail.render(tenant, payload["template"], payload["context"], payload["locale"],
+                           payload.get("template_sources"))
+    mail.send(mail.build_message(tenant, payload["to"], rendered, header, payload["locale"]))
+    return {"message_id": header, "payload": without_secret_links(payload)}
+
+
+# Kind of outbox row → the function that delivers one; it raises when the attempt failed and
+# returns the columns to store with the delivered row.
+DELIVERIES: dict[str, Callable[[OutboxMessage], dict[str, Any]]] = {MAIL: _send_mail, WEBHOOK: webhooks.call}
+
+
 def deliver(message_id: int) -> str:
-    """Send one outbox mail unless it was already delivered; returns what happened."""
+    """Deliver one outbox row (a mail, a webhook call) unless it was already delivered; returns
+    what happened."""
     if not _claim(message_id, utcnow()):
         return "skipped"
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         return "skipped"
-    tenant = current_tenant()
-    header = mail.message_id_for(tenant, message.id)
-    payload = message.payload
     try:
-        rendered = mail.render(tenant, payload["template"], payload["context"], payload["locale"],
-                               payload.get("template_sources"))
-        mail.send(mail.build_message(tenant, payload["to"], rendered, header, payload["locale"]))
+        kept = DELIVERIES[message.kind](message)
     except Exception as exc:
         log.warning("outbox %s: delivery failed: %s", message_id, exc)
         _record_failure(message_id, exc)
         # RQ retries with backoff; after that the sweeper redelivers at next_attempt_at.
         raise
-    # A kill between send and this commit is the remaining window (see the package docstring).
+    # A kill between sending and this commit is the remaining window (see the package docstring).
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
-        .values(status=DELIVERED, delivered_at=utcnow(), message_id=header, locked_until=None, last_error=None,
-                payload=without_secret_links(payload))
+        .values(status=DELIVERED, delivered_at=utcnow(), locked_until=None, last_error=None, **kept)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

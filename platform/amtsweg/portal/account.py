@@ -1,5 +1,6 @@
-"""The citizen account pages on a town host: login with the state account, "my applications",
-opening one of them, logout. Every page is a 404 where no citizen login is configured."""
+"""The citizen account pages on a town host: login with the state account (OIDC or SAML, as the
+town chooses), "my applications", opening one of them, logout. Every page is a 404 where no citizen
+login is configured."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from amtsweg.auth import oidc
+from amtsweg.auth.citizen_login import CitizenLoginProvider, OidcCitizenLogin
 from amtsweg.auth.citizens import (
     citizen_provider,
     current_citizen,
@@ -17,6 +19,7 @@ from amtsweg.auth.citizens import (
     sign_in_citizen,
     start_citizen_session,
 )
+from amtsweg.auth.identity import current_identity
 from amtsweg.auth.models import CitizenAccount
 from amtsweg.cases.queries import cases_of_citizen
 from amtsweg.cases.tokens import account_status_token
@@ -24,7 +27,7 @@ from amtsweg.cases.workflow import definition_of
 from amtsweg.forms.base import localized
 from amtsweg.portal.status import STATUS_TEXT
 from amtsweg.sites import restrict_to
-from amtsweg.web import safe_next_path
+from amtsweg.web import leave_after_form, safe_next_path
 
 blueprint = Blueprint("account", __name__, url_prefix="/buergerkonto", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -42,7 +45,7 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _provider() -> oidc.ProviderConfig:
+def _provider() -> CitizenLoginProvider:
     provider = citizen_provider()
     assert provider is not None  # checked before every request of this blueprint
     return provider
@@ -63,8 +66,9 @@ def _logged_in() -> CitizenAccount:
 @blueprint.route("/anmelden")
 def login() -> Any:
     weiter = safe_next_path(request.args.get("weiter") or url_for("account.index"))
+    provider = _provider()
     try:
-        return redirect(oidc.begin(_provider(), url_for("account.callback", _external=True), weiter))
+        return redirect(provider.login_url(weiter) or provider.login_url(weiter, organisation=True) or weiter)
     except oidc.LoginRefused as refusal:
         return _refused(refusal)
 
@@ -72,11 +76,13 @@ def login() -> Any:
 @blueprint.route("/rueckruf")
 def callback() -> Any:
     provider = _provider()
+    if not isinstance(provider, OidcCitizenLogin):
+        abort(404)
     try:
-        claims, next_path = oidc.complete_claims(provider, request.args.to_dict())
+        claims, next_path = oidc.complete_claims(provider.config, request.args.to_dict())
     except oidc.LoginRefused as refusal:
         return _refused(refusal)
-    start_citizen_session(sign_in_citizen(provider.issuer, claims))
+    start_citizen_session(sign_in_citizen(provider.config.issuer, claims))
     return redirect(next_path)
 
 
@@ -86,8 +92,8 @@ def index() -> str:
     if account is None:
         return render_template("buergerkonto/login.html")
     entries = [(case, definition_of(case)[1]) for case in cases_of_citizen(account.id)]
-    return render_template("buergerkonto/index.html", account=account, entries=entries, status_text=STATUS_TEXT,
-                           localized=localized)
+    return render_template("buergerkonto/index.html", account=account, identity=current_identity(), entries=entries,
+                           status_text=STATUS_TEXT, localized=localized)
 
 
 @blueprint.route("/vorgang/<reference>")
@@ -102,6 +108,7 @@ def open_case(reference: str) -> Response:
 
 @blueprint.route("/abmelden", methods=["POST"])
 def logout() -> Response:
-    end_citizen_session()
     home = url_for("portal.index", _external=True)
-    return redirect(oidc.end_session_url(_provider(), home) or home)
+    target = _provider().log_out(home)
+    end_citizen_session()
+    return leave_after_form(target or home)

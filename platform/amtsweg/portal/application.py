@@ -10,13 +10,17 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
+from amtsweg.auth.identity import current_identity, require_level
+from amtsweg.auth.trust import trust_level
 from amtsweg.cases import drafts
-from amtsweg.cases.assessment import assess
+from amtsweg.cases.assessment import applicant_of, assess
 from amtsweg.cases.models import Draft
 from amtsweg.cases.queries import case_by_idempotency_key, draft_by_token
+from amtsweg.cases.services import Identification
 from amtsweg.cases.uploads import store_uploads
 from amtsweg.documents.services import delete_document
 from amtsweg.forms import inputs
@@ -28,6 +32,7 @@ from amtsweg.forms.form import Step
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.sites import restrict_to
+from amtsweg.web import choose_language, request_limit_mb
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -65,8 +70,21 @@ def _restart(error: _Restart) -> Response:
     return error.response
 
 
+def _login_needed(offered: EnabledProcess) -> Response | None:
+    """The way to a login when the service asks for a trust level this login does not reach (or no login);
+    the login comes back to the page asked for, or after a form sent to the start page."""
+    if offered.trust_level is None:
+        return None
+    back = None if request.method == "GET" else url_for("application.start", slug=offered.process.slug)
+    response: Response | None = require_level(offered.trust_level, next_path=back)
+    return response
+
+
 def _draft_for(offered: EnabledProcess) -> Draft:
     slug = offered.process.slug
+    if (login := _login_needed(offered)) is not None:
+        # Also for a draft started before a logout or picked up by its link.
+        raise _Restart(login)
     draft = _session_draft(slug)
     if draft is None:
         flash(gettext("Ihr Antrag wurde nicht gefunden oder ist abgelaufen. Bitte beginnen Sie neu."), "warning")
@@ -91,17 +109,33 @@ def _continue_url(offered: EnabledProcess, draft: Draft) -> str:
 def start(slug: str) -> str:
     offered = digital_process_or_404(slug)
     draft = _session_draft(slug)
+    identity = current_identity()
+    level = trust_level(offered.trust_level) if offered.trust_level else None
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
         fees=offered.fees(), citizen=current_citizen(),
-        citizen_login=citizen_provider() is not None,
+        citizen_login=citizen_provider() is not None, required_level=level,
+        level_reached=level is None or (identity is not None and identity.meets(level.number)),
     )
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Response:
+    """Files too large for one request: back to the page with a message, not a bare error page."""
+    flash(gettext("Die ausgewählten Dateien sind zusammen größer als %(size)d MB und wurden nicht gesendet. "
+                  "Bitte laden Sie sie einzeln nacheinander hoch.", size=request_limit_mb()), "error")
+    rule = request.url_rule
+    if rule is not None and "GET" in (rule.methods or ()):
+        return redirect(request.path, 303)
+    return redirect(url_for("portal.index"), 303)
 
 
 @blueprint.route("/<slug>/starten", methods=["POST"])
 def begin(slug: str) -> Response:
     offered = digital_process_or_404(slug)
+    if (login := _login_needed(offered)) is not None:
+        return login
     citizen = current_citizen()
     _, token = drafts.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
     _remember(slug, token)
@@ -111,6 +145,8 @@ def begin(slug: str) -> Response:
 @blueprint.route("/<slug>/fortsetzen/<token>")
 def resume(slug: str, token: str) -> Response | tuple[str, int]:
     offered = digital_process_or_404(slug)
+    if (login := _login_needed(offered)) is not None:
+        return login
     draft = draft_by_token(token, slug)
     if draft is None:
         return render_template("application/expired.html", definition=offered.definition, slug=slug), 404
@@ -159,6 +195,12 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
     assert offered.definition.form is not None
     stored, upload_errors = store_uploads(offered.definition.form, current, answers, request.files, draft_id=draft.id)
     action = request.form.get("aktion", "weiter")
+    if action.startswith("sprache:"):
+        # Switching the language keeps what was typed on the page, unchecked, as "save" does.
+        if not choose_language(action.partition(":")[2]):
+            abort(400)
+        drafts.save_step(draft, offered, answers, done)
+        return redirect(url_for("application.step", slug=slug, number=number))
     if action not in ("weiter", "speichern"):
         try:
             removed = inputs.apply_action(current, answers, action)
@@ -195,7 +237,8 @@ def save_for_later(slug: str) -> Response | str:
             return render_template("application/saved.html", definition=offered.definition, email=email,
                                    draft=draft, continue_url=_continue_url(offered, draft))
     return render_template("application/save.html", definition=offered.definition, error=error, slug=slug,
-                           email=request.form.get("email", ""), continue_url=_continue_url(offered, draft))
+                           email=request.form.get("email", applicant_of(offered.definition, draft.answers)[1]),
+                           continue_url=_continue_url(offered, draft))
 
 
 def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
@@ -244,13 +287,18 @@ def submit(slug: str) -> Response | tuple[str, int]:
         flash(gettext("Bitte vervollständigen Sie Ihre Angaben."), "error")
         return redirect(url_for("application.step", slug=slug, number=number))
     citizen = current_citizen()
+    identity = current_identity()
+    identification = Identification(identity.level.number, identity.source.key) \
+        if identity is not None and identity.level is not None else None
     try:
-        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None)
+        submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None,
+                                         identification)
     except drafts.DefinitionChanged:
         return redirect(url_for("application.step", slug=slug, number=1))
     if submission.status_token is not None:
         session[SESSION_RECEIPT] = {"slug": slug, "reference": submission.case.reference,
-                                    "token": submission.status_token}
+                                    "token": submission.status_token,
+                                    "mailed": bool(submission.case.applicant_email)}
     _forget(slug)
     return redirect(url_for("application.confirmation", slug=slug))
 
@@ -262,4 +310,5 @@ def confirmation(slug: str) -> str:
     if not isinstance(receipt, dict) or receipt.get("slug") != slug:
         abort(404)
     return render_template("application/confirmation.html", definition=offered.definition,
-                           reference=receipt["reference"], token=receipt["token"])
+                           reference=receipt["reference"], token=receipt["token"],
+                           mailed=receipt.get("mailed", False))

@@ -24,6 +24,7 @@ from amtsweg.cases.queries import (
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
 from amtsweg.documents.services import UploadRejected
 from amtsweg.documents.storage import get_storage
+from amtsweg.payments import services as payments
 from amtsweg.processes.queries import definition_of_version
 from amtsweg.sites import restrict_to
 from amtsweg.web import attachment
@@ -123,6 +124,22 @@ def answer(token: str) -> Response | tuple[str, int]:
         abort(409)
     flash(gettext("Vielen Dank. Ihre Nachricht ist eingegangen."), "success")
     return redirect(url_for("status.show", token=token))
+
+
+@blueprint.post("/<token>/bezahlen")
+def pay(token: str) -> Response | str:
+    case = _case(token)
+    if case.payment_requested_at is None:
+        abort(404)
+    try:
+        started = payments.start_payment(case, None, "payment.show")
+    except payments.PaymentNotPossible as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("status.show", token=token, _anchor="zahlung"), 303)
+    if started.redirect_url:
+        # A forwarding page: the form's Content-Security-Policy would stop a redirect to the provider.
+        return render_template("payment/forward.html", url=started.redirect_url)
+    return redirect(url_for("payment.show", token=started.token), 303)
 
 
 @blueprint.route("/<token>/zurueckziehen", methods=["GET", "POST"])

@@ -50,6 +50,10 @@ def compute_fees(
     return lines
 
 
+# A case's total is a 64-bit column; no fee of a municipality comes near 10^12 €.
+MAX_FEE_CENTS = 10**14
+
+
 def _rule_cents(fee_id: str, rule: dict[str, Any], data: dict[str, Any]) -> int:
     try:
         value = evaluate(rule, data)
@@ -64,6 +68,8 @@ def _rule_cents(fee_id: str, rule: dict[str, Any], data: dict[str, Any]) -> int:
         raise FeeError(f"fee '{fee_id}': rule gave {value!r}, not an amount") from exc
     if cents < 0:
         raise FeeError(f"fee '{fee_id}': rule gave a negative amount ({cents} cents)")
+    if cents >= MAX_FEE_CENTS:
+        raise FeeError(f"fee '{fee_id}': rule gave an amount too large for any fee ({cents} cents)")
     return cents
 
 

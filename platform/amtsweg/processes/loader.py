@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 from cachetools import LRUCache
 from pydantic import ValidationError
 
@@ -54,6 +56,31 @@ class Library:
 
     def get(self, slug: str) -> LoadedProcess | None:
         return self.processes.get(slug)
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def line_of(source: str, path: str) -> int | None:
+    """The line (from 1) of the YAML ``source`` where ``path`` (``form.steps[2].fields[0].type``)
+    is written, or of its nearest existing parent; None when the source does not parse."""
+    try:
+        node: yaml.Node | None = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for name, index in _PATH_PART.findall(path):
+        if isinstance(node, yaml.MappingNode) and name:
+            found = next(((key, value) for key, value in node.value if key.value == name), None)
+            if found is None:
+                break
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 # --------------------------------------------------------------------------- pydantic errors
@@ -241,7 +268,10 @@ def _load_process(
         issues = issues_from_validation_error(exc)
     else:
         issues = semantic_issues(definition, context)
-    errors += [replace(i, file=file) for i in issues]
+    if issues:
+        source = path.read_text(encoding="utf-8")
+        issues = [replace(i, file=file, row=line_of(source, i.path) if i.path else None) for i in issues]
+    errors += issues
     errors += template_errors
     if issues or template_errors:
         return None

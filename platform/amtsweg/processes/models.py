@@ -42,6 +42,9 @@ class Process(Model):
     keywords: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     # No database-level foreign key: process and version reference each other.
     current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Content hash of the folder as the last sync stored it: sync moves the process only when the
+    # folder changed since, so a version published in the editor is not replaced by an old folder.
+    synced_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )

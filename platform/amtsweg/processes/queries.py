@@ -70,8 +70,16 @@ class EnabledProcess:
     def contact(self) -> str | None:
         return self.overrides.get("contact")
 
+    @property
+    def trust_level(self) -> int | None:
+        """The trust level a login needs to apply: the definition's, or the town's when it is higher."""
+        levels = [level for level in (self.definition.trust_level, self.overrides.get("trust_level")) if level]
+        return max(levels) if levels else None
+
     def intro(self, locale: str) -> str | None:
-        return self.overrides.get(f"intro_{locale}") or self.overrides.get("intro_de")
+        """The town's own introduction in ``locale``; none when the town wrote it only in another
+        language (an English page then shows the library's English summary, not German text)."""
+        return self.overrides.get(f"intro_{locale}") or None
 
 
 def enabled_process(slug: str) -> EnabledProcess | None:
@@ -327,10 +335,23 @@ def enablement_counts(town_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def town_enablements() -> list[tuple[Process, ProcessEnablement | None]]:
-    """The current town's view of the whole library: every process with its enablement row."""
+def town_enablements(
+    search: str | None = None, area: str | None = None, offered: bool | None = None, locale: str = "de"
+) -> list[tuple[Process, ProcessEnablement | None]]:
+    """The current town's view of the library: each process with its enablement row, by title,
+    filtered by words (title, summary, keywords), area and whether the town offers it."""
     rows = {e.process_id: e for e in db.session.scalars(select(ProcessEnablement))}
-    return [(p, rows.get(p.id)) for p in db.session.scalars(select(Process).order_by(Process.slug))]
+    query = select(Process)
+    if area is not None:
+        query = query.where(Process.category == area)
+    terms = fold(search or "").split()
+    found = [
+        (process, rows.get(process.id)) for process in db.session.scalars(query)
+        if all(term in _haystack(process) for term in terms)
+    ]
+    if offered is not None:
+        found = [(p, e) for p, e in found if (e is not None and e.enabled) == offered]
+    return sorted(found, key=lambda row: fold(row[0].title.get(locale) or row[0].title.get("de", "")))
 
 
 def town_overrides(slug: str) -> dict[str, Any]:

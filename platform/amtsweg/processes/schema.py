@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+# The semantic checks report the kernel's problem type under the name they have always used.
+from flask_babel import LazyString, lazy_gettext
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -24,22 +26,29 @@ from pydantic import (
     model_validator,
 )
 
-# The semantic checks report the kernel's problem type under the name they have always used.
 from amtsweg.errors import Problem as Issue
 from amtsweg.forms.base import FieldDefinition, Id, Logic, Model, Text
 from amtsweg.forms.form import Form
 from amtsweg.tenancy.aktenplan import DEFAULT_FILE, UNIT_NUMBER, Aktenplan
 
-AREAS: dict[str, str] = {
-    "buergerservice": "Bürgerservice",
-    "sicherheit-ordnung": "Sicherheit & Ordnung",
-    "familie-sport-kultur": "Familie, Sport & Kultur",
-    "steuern-gebuehren": "Steuern & Gebühren",
-    "standesamt": "Standesamt",
-    "bauen-umwelt": "Bauen & Umwelt",
-    "soziales": "Soziales",
-    "wirtschaft": "Wirtschaft & Gewerbe",
+# The areas of the catalogue; labels translated when shown (lazy: this module loads outside requests).
+AREAS: dict[str, LazyString] = {
+    "buergerservice": lazy_gettext("Bürgerservice"),
+    "sicherheit-ordnung": lazy_gettext("Sicherheit & Ordnung"),
+    "familie-sport-kultur": lazy_gettext("Familie, Sport & Kultur"),
+    "steuern-gebuehren": lazy_gettext("Steuern & Gebühren"),
+    "standesamt": lazy_gettext("Standesamt"),
+    "bauen-umwelt": lazy_gettext("Bauen & Umwelt"),
+    "soziales": lazy_gettext("Soziales"),
+    "wirtschaft": lazy_gettext("Wirtschaft & Gewerbe"),
 }
+
+
+def area_label(area: str) -> str:
+    """An area's name in the current language (its key when unknown)."""
+    return str(AREAS.get(area, area))
+
+
 STATES = (
     "submitted",
     "awaiting_payment",
@@ -58,6 +67,10 @@ ROLES = ("clerk", "team_lead", "tenant_admin")
 LANGUAGES = ("de", "en")
 
 SLUG_PATTERN = r"^[a-z0-9-]+$"
+# Trust levels a service may ask of the citizen's login (the levels of amtsweg.auth.trust, which
+# sits above this module): 1 "niedrig", 3 "substanziell", 4 "hoch".
+TrustLevelNumber = Literal[1, 3, 4]
+TRUST_LEVEL_NUMBERS: tuple[int, ...] = (1, 3, 4)
 
 
 def _one_of(allowed: Iterable[str], what: str) -> Callable[[str], str]:
@@ -180,6 +193,8 @@ class ProcessDefinition(Model):
     legal_basis: list[LegalBasis] = []
     processing_days: Annotated[int, Field(ge=1, le=365)] | None = None
     required_documents: list[Text] = []
+    # The login the citizen needs before the form opens; none = the form is open to everyone.
+    trust_level: TrustLevelNumber | None = None
     fees: list[Fee] = []
     form: Form | None = None
     workflow: Workflow | None = None

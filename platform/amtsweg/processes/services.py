@@ -1,7 +1,10 @@
 """State changes of the process library: syncing versions, publishing edits, per-town enablement.
 
-The folder ``shared_processes/`` is the source of ``flask processes sync``: a changed definition
-becomes a new immutable :class:`ProcessVersion` and the current one. A town's ``[processes]`` in
+The folder ``shared_processes/`` is the source of ``flask processes sync``: a definition changed in
+its folder since the last sync becomes a new immutable :class:`ProcessVersion` and the current one.
+The admin editor publishes versions too; a published version is never replaced by a folder that did
+not change since, and when both changed, sync keeps the published version and reports the conflict
+(docs/process-format.md, "Editor and sync"). A town's ``[processes]`` in
 ``tenant.toml`` only seeds its enablement rows: sync creates a row for a process the town has no
 row for yet; afterwards the database (edited in the admin pages) holds the live state.
 """
@@ -33,14 +36,14 @@ from amtsweg.processes.loader import (
     to_storable,
 )
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
-from amtsweg.processes.schema import ProcessDefinition
+from amtsweg.processes.schema import TRUST_LEVEL_NUMBERS, ProcessDefinition
 from amtsweg.tenancy import aktenplan
 from amtsweg.tenancy.aktenplan import TownPlan
 from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
 from amtsweg.tenancy.models import Tenant
 
 OVERRIDE_TEXT_KEYS = ("department", "contact", "intro_de", "intro_en")
-OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days")
+OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days", "trust_level")
 SYNC_AUTHOR = "flask processes sync"
 
 
@@ -57,6 +60,8 @@ class SyncReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # changed in the folder and, since the last sync, published in the editor: left as published
+    conflicts: list[str] = field(default_factory=list)
     # town slug → processes whose enablement row was seeded from tenant.toml
     seeded: dict[str, list[str]] = field(default_factory=dict)
 
@@ -78,6 +83,12 @@ def override_problems(definition: ProcessDefinition, overrides: Mapping[str, Any
         elif key == "processing_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 problems.append((key, "must be a whole number of working days between 1 and 365"))
+        elif key == "trust_level":
+            if isinstance(value, bool) or value not in TRUST_LEVEL_NUMBERS:
+                problems.append((key, f"must be one of {', '.join(map(str, TRUST_LEVEL_NUMBERS))}"))
+            elif value < (definition.trust_level or 0):
+                # A town may ask more of the login than the library, never less.
+                problems.append((key, f"must not be below the process's trust level {definition.trust_level}"))
         elif not isinstance(value, str) or not value.strip():
             problems.append((key, "must be a non-empty text"))
     return problems
@@ -184,6 +195,12 @@ def _store_version(process: Process, loaded: LoadedProcess, source: str, author:
 
 
 def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
+    """:func:`_sync_library` as one cross-town transaction (the library and every town's rows)."""
+    with all_tenants_context():
+        return _sync_library(processes_dir, skip_invalid)
+
+
+def _sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
     """Bring processes, versions and missing enablement rows in line with the folders; all or nothing.
 
     ``skip_invalid`` leaves broken definitions (and towns' settings naming them) out instead of
@@ -220,12 +237,18 @@ def sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport:
             db.session.flush()
             existing[slug] = process
             report.created.append(slug)
-        elif current_hashes.get(slug) == loaded.version:
+        elif loaded.version in (current_hashes.get(slug), process.synced_version):
+            # Nothing new in the folder (a version published in the editor stays current).
+            process.synced_version = loaded.version
             report.unchanged.append(slug)
+            continue
+        elif process.synced_version not in (None, current_hashes.get(slug)):
+            report.conflicts.append(slug)
             continue
         else:
             report.updated.append(slug)
         _store_version(process, loaded, _read_source(loaded), SYNC_AUTHOR)
+        process.synced_version = loaded.version
 
     with all_tenants_context():
         rows = {(e.tenant_id, e.process_id) for e in db.session.scalars(select(ProcessEnablement))}

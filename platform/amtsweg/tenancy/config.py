@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -84,6 +85,30 @@ class AktenplanSettings(_Strict):
     processes: dict[str, str] = Field(default_factory=dict)
 
 
+# How citizens and businesses log in on a town's host: the state account's OpenID Connect bridge
+# (settings CITIZEN_OIDC_*) or SAML 2.0 with BundID and Mein Unternehmenskonto (settings SAML_*).
+CitizenLoginKind = Literal["oidc", "saml"]
+# The SAML identity providers a town can register its service provider with.
+SamlIdpKey = Literal["bundid", "muk"]
+
+
+class CitizenLogin(_Strict):
+    provider: CitizenLoginKind = "oidc"
+    # With SAML: where the town registered its service provider (BundID for people, Mein
+    # Unternehmenskonto for organisations).
+    saml_idps: list[SamlIdpKey] = ["bundid"]
+    # BundID's OnlineServiceId of the town's portal, shown by BundID during login; empty = not sent.
+    online_service_id: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _idps_once_each(self) -> CitizenLogin:
+        if not self.saml_idps:
+            raise ValueError("saml_idps must name at least one identity provider")
+        if len(set(self.saml_idps)) != len(self.saml_idps):
+            raise ValueError("saml_idps lists an identity provider twice")
+        return self
+
+
 class TenantConfig(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN, max_length=63)
     name: str = Field(min_length=1, max_length=120)
@@ -101,11 +126,14 @@ class TenantConfig(_Strict):
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     mail: MailSender
     sso: SSO = Field(default_factory=SSO)
+    citizen_login: CitizenLogin = Field(default_factory=CitizenLogin)
     # Process enablement and overrides; validated by the process library when it syncs.
     processes: dict[str, Any] = Field(default_factory=dict)
     aktenplan: AktenplanSettings = Field(default_factory=AktenplanSettings)
     # The town's file plan (its own aktenplan.yaml or the shared default), set by the loader.
     _plan: dict[str, Any] = PrivateAttr(default_factory=dict)
+    # Fees and payment; validated by the payments module (a check passed to load_all).
+    payments: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("aliases")
     @classmethod
@@ -126,7 +154,7 @@ class TenantConfig(_Strict):
         settings = self.model_dump(
             include={
                 "municipality_type", "district", "state", "default_locale", "primary_host", "branding",
-                "contact", "opening_hours", "mail", "sso", "processes",
+                "contact", "opening_hours", "mail", "sso", "citizen_login", "processes", "payments",
             }
         )
         settings["aktenplan"] = {**self._plan, "processes": dict(self.aktenplan.processes)}
@@ -203,9 +231,16 @@ def load_tenant_config(
     return (None, problems) if problems else (config, [])
 
 
-def load_all(tenants_dir: Path, processes_dir: Path | None = None) -> tuple[list[TenantConfig], list[Problem]]:
+# A check of one town's sections that belong to a domain module (e.g. ``[payments]``).
+SectionCheck = Callable[[TenantConfig], list[Problem]]
+
+
+def load_all(
+    tenants_dir: Path, checks: Iterable[SectionCheck] = (), *, processes_dir: Path | None = None
+) -> tuple[list[TenantConfig], list[Problem]]:
     """Read every town folder with its Aktenplan (the default one from ``processes_dir``, by
-    default the repository's library); cross-checks unique prefixes and hosts."""
+    default the repository's library); cross-checks unique prefixes and hosts, and runs ``checks``
+    on each town."""
     library = processes_dir or Path(DEFAULTS["PROCESSES_DIR"])
     default_file = f"{library.name}/{aktenplan.DEFAULT_FILE}"
     default_plan, problems = aktenplan.load(aktenplan.default_path(library), default_file)
@@ -215,8 +250,27 @@ def load_all(tenants_dir: Path, processes_dir: Path | None = None) -> tuple[list
         problems.extend(folder_problems)
         if config:
             configs.append(config)
+    checks = tuple(checks)
+    for config in configs:
+        for check in checks:
+            problems.extend(check(config))
     seen_prefix: dict[str, str] = {}
     seen_alias: dict[str, str] = {}
+    # (issuer, group) → town: with one identity provider for several towns, a group may grant roles
+    # in one town only, or a clerk of one town would be a clerk of the other.
+    seen_group: dict[tuple[str, str], str] = {}
+    for config in configs:
+        file = f"{config.slug}/tenant.toml"
+        for group in config.sso.role_mapping:
+            key = (config.sso.issuer.rstrip("/"), group)
+            if config.sso.issuer and key in seen_group:
+                problems.append(Problem(
+                    "sso.role_mapping",
+                    f"group '{group}' already grants roles in {seen_group[key]}, which uses the same issuer; "
+                    f"name the town in the group, e.g. '{config.slug}/{group}'",
+                    file=file,
+                ))
+            seen_group[key] = config.slug
     for config in configs:
         file = f"{config.slug}/tenant.toml"
         if config.reference_prefix in seen_prefix:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import delete, insert, or_, select
 
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
-from amtsweg.tenancy.config import load_all
+from amtsweg.tenancy.config import SectionCheck, load_all
 from amtsweg.tenancy.models import Tenant, TenantAlias
 from amtsweg.tenancy.resolution import directory
 
@@ -27,12 +28,13 @@ class SyncReport:
     deactivated: list[str] = field(default_factory=list)
 
 
-def sync_tenants(tenants_dir: Path) -> SyncReport:
+def sync_tenants(tenants_dir: Path, checks: Iterable[SectionCheck] = ()) -> SyncReport:
     """Bring the Tenant table in line with the folders (and the towns' Aktenplan); all or nothing.
+    ``checks`` validate the sections that domain modules own (see ``load_all``).
 
     A town whose folder disappeared is deactivated, never deleted (its cases must stay).
     """
-    configs, problems = load_all(tenants_dir, Path(current_app.config["PROCESSES_DIR"]))
+    configs, problems = load_all(tenants_dir, checks, processes_dir=Path(current_app.config["PROCESSES_DIR"]))
     if problems:
         raise TenantConfigError(problems=problems)
     report = SyncReport()

@@ -134,6 +134,8 @@ class ContractForm(FlaskForm):
         same_named: dict[str, Any] = {}
         for name in SAME_NAMED:
             value = self[name].data
+            if value is None and not isinstance(self[name], DateField):
+                value = ""  # a text or choice field missing from the posted form
             same_named[name] = value.strip() if isinstance(value, str) else value
         return ContractInput(
             **same_named,
@@ -144,10 +146,12 @@ class ContractForm(FlaskForm):
         )
 
     def show_problems(self, problems: list[Problem]) -> None:
+        """Add the contract's problems to the fields (one message per field: the form's own first)."""
         for problem in problems:
             name = self.FIELD_OF.get(problem.path, problem.path)
             field = self._fields.get(name, self.title)
-            field.errors = [*field.errors, problem.message]
+            if not field.errors:
+                field.errors = [problem.message]
 
 
 class DocumentForm(FlaskForm):
@@ -276,8 +280,16 @@ def _detail_page(contract: Contract, document_form: DocumentForm) -> str:
 
 
 def _save(form: ContractForm, contract: Contract | None) -> Any:
-    data = form.to_input() if form.validate_on_submit() else None
+    if not form.is_submitted():
+        return None
+    # Every problem in one round: the form's own checks and the contract's rules together.
+    valid = form.validate()
+    data = form.to_input()
     if data is None:
+        return None
+    problems = services.check(data, contract_id=contract.id if contract else None)
+    if problems or not valid:
+        form.show_problems(problems)
         return None
     try:
         if contract is None:
@@ -402,17 +414,22 @@ def import_preview(token: str) -> Any:
     problems = preview.problems
     if form.validate_on_submit():
         try:
-            inputs = importing.inputs_of(preview.rows, queries.users_by_email())
-            contracts = services.confirm_import(preview, inputs, current_user, _today())
+            inputs, unreadable = importing.inputs_of(preview.rows, queries.users_by_email())
+            contracts = services.confirm_import(preview, inputs, current_user, _today(), unreadable=unreadable,
+                                                only_valid_rows=request.form.get("umfang") == "fehlerfreie")
         except ContractInvalid as exc:
             problems = [
-                {"row": p.row, "label": services.field_label(p.path), "message": p.message} for p in exc.problems
+                {"row": p.row, "field": p.path, "label": services.field_label(p.path), "message": p.message}
+                for p in exc.problems
             ]
         else:
             flash(gettext("%(count)s Verträge wurden übernommen.", count=len(contracts)), "success")
             return redirect(url_for("contracts.index"))
+    bad_rows = {problem["row"] for problem in problems}
     return render_template(
-        "contracts/import_preview.html", preview=preview, problems=problems, form=form, columns=list(importing.FIELDS)
+        "contracts/import_preview.html", preview=preview, problems=problems, form=form, columns=importing.FIELDS,
+        bad_cells={(problem["row"], problem.get("field")) for problem in problems},
+        valid_count=sum(1 for row in preview.rows if row["row"] not in bad_rows),
     )
 
 
@@ -448,7 +465,9 @@ def calendar_feed(token: str) -> Response:
         f"Vertragsfristen {town.name}",
         request.host,
         _today(),
+        current_app.config["CONTRACT_REMINDER_DAYS"],
     )
-    response = Response(body, mimetype="text/calendar; charset=utf-8")
+    # content_type, not mimetype: Werkzeug appends a charset to a text mimetype a second time.
+    response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     return response

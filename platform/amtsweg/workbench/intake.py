@@ -10,15 +10,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.cases.uploads import store_uploads as store_step_uploads
 from amtsweg.documents.models import Document
 from amtsweg.documents.services import delete_document
 from amtsweg.processes.queries import EnabledProcess
 
-CHANNELS = {"phone": _l("Telefon"), "post": _l("Post"), "in_person": _l("Persönlich vor Ort")}
+# The channels a clerk records (online applications arrive by themselves).
+CHANNELS = {key: label for key, label in CHANNEL_LABELS.items() if key != "online"}
 
 
 def store_uploads(

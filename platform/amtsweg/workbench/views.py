@@ -7,18 +7,19 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
+from amtsweg.auth.access import CASH_OFFICE, CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
+from amtsweg.auth.trust import identity_source, trust_level
 from amtsweg.cases import casework as services
 from amtsweg.cases import services as case_services
 from amtsweg.cases.assessment import assess
-from amtsweg.cases.deadlines import is_overdue
+from amtsweg.cases.history import case_history
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import (
     NEWEST,
@@ -27,36 +28,49 @@ from amtsweg.cases.queries import (
     QueueFilter,
     audit_page,
     case_by_idempotency_key,
-    case_events,
+    case_by_reference,
+    document_of_case,
     documents_of_case,
     messages_of_case,
     notes_of_case,
     queue_page,
 )
 from amtsweg.cases.receipts import receipt_filename, receipt_pdf
+from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.cases.workflow import (
-    FINISHED_STATUSES,
     Actor,
     IllegalTransition,
     available_transitions,
+    case_is_overdue,
     definition_of,
+    message_prompt,
+    needs_confirmation,
     perform,
+    step_tone,
+    transition_for,
 )
-from amtsweg.documents.models import Document
+from amtsweg.clock import today_in_germany
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
+from amtsweg.forms.base import localized
 from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
+from amtsweg.payments.models import Payment
+from amtsweg.payments.queries import latest_attempt
+from amtsweg.payments.states import method_label, status_tone
+from amtsweg.payments.states import status_label as payment_status_label
 from amtsweg.processes.queries import EnabledProcess, catalogue, digital_process_or_404
-from amtsweg.processes.schema import AREAS
+from amtsweg.processes.schema import AREAS, Transition
 from amtsweg.sites import restrict_to
 from amtsweg.tokens import new_token
 from amtsweg.web import attachment, small_int
 from amtsweg.workbench import intake
+from amtsweg.workbench.payments import blueprint as payments_blueprint
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/sachbearbeitung", template_folder="templates")
 restrict_to(blueprint, "tenant")
+blueprint.register_blueprint(payments_blueprint)
 STAFF = (CLERK, TEAM_LEAD)
 
 
@@ -66,7 +80,7 @@ def _actor() -> Actor:
 
 def _case_or_404(reference: str) -> Case:
     # The ORM restricts the query to the current town: another town's reference is simply not found.
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    case = case_by_reference(reference)
     if case is None:
         abort(404)
     return case
@@ -100,13 +114,22 @@ def _queue_filter(args: MultiDict[str, str]) -> QueueFilter:
 @blueprint.route("/")
 @roles_required(*STAFF)
 def queue() -> str:
-    today = date.today()
+    today = today_in_germany()
     staff = town_staff()
+    selected = _queue_filter(request.args)
+    services_offered = [entry for entry in catalogue(locale=str(get_locale())).entries if entry.kind == "digital"]
     return render_template(
-        "workbench/queue.html", page=queue_page(_queue_filter(request.args), today), today=today,
+        "workbench/queue.html", page=queue_page(selected, today), today=today, selected=selected,
         args=request.args, staff=staff, names={u.id: u.label for u in staff}, areas=AREAS,
-        is_team_lead=current_user.has_role(TEAM_LEAD),
+        services_offered=services_offered, channels=CHANNEL_LABELS, overdue=case_is_overdue,
+        is_team_lead=current_user.has_role(TEAM_LEAD), more_filters=_has_more_filters(request.args),
+        filtering=any(value for name, value in request.args.items() if name not in ("sortierung", "vor")),
     )
+
+
+def _has_more_filters(args: MultiDict[str, str]) -> bool:
+    """Whether a filter of the folded part of the filter bar is set (it is then shown open)."""
+    return any(args.get(name) for name in ("bereich", "kanal", "von", "bis", "ueberfaellig"))
 
 
 @blueprint.route("/zuweisen", methods=["POST"])
@@ -144,17 +167,63 @@ def case_page(reference: str) -> str:
         "workbench/case.html",
         case=case,
         definition=definition,
-        sections=answer_sections(definition, case.answers, "de"),
+        sections=answer_sections(definition, case.answers, str(get_locale())),
         documents=documents_of_case(case),
         messages=messages_of_case(case),
-        events=case_events(case),
-        transitions=available_transitions(definition, case.status, current_user.roles),
+        history=case_history(case, small_int(request.args.get("verlauf_vor", ""))),
+        steps=[_StepView(t) for t in available_transitions(definition, case.status, current_user.roles)],
         notes=notes_of_case(case),
         staff=town_staff(),
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         is_team_lead=current_user.has_role(TEAM_LEAD),
-        overdue=is_overdue(case.due_date) and case.status not in FINISHED_STATUSES,
+        overdue=case_is_overdue(case),
+        payment=_PaymentView.of(latest_attempt(case.id)),
+        identification=(identity_source(case.identity_source or "").label, trust_level(case.identity_level).name)
+        if case.identity_level else None,
     )
+
+
+class _PaymentView:
+    """The case's newest payment attempt as the overview shows it; the cash office gets its page."""
+
+    def __init__(self, payment: Payment) -> None:
+        self.amount_cents = payment.amount_cents
+        self.status = payment_status_label(payment.status)
+        self.tone = status_tone(payment.status)
+        self.method = method_label(payment.method)
+        self.paid_at = payment.paid_at
+        self.url = (url_for("workbench.payments.detail", payment_id=payment.id)
+                    if current_user.has_role(CASH_OFFICE) else None)
+
+    @classmethod
+    def of(cls, payment: Payment | None) -> _PaymentView | None:
+        return cls(payment) if payment is not None else None
+
+
+class _StepView:
+    """A workflow step as the case page offers it: button, its look, the text field's label."""
+
+    def __init__(self, transition: Transition) -> None:
+        self.id = transition.id
+        self.label = localized(transition.label)
+        self.tone = step_tone(transition)
+        self.prompt = message_prompt(transition)
+        self.confirm = needs_confirmation(transition)
+
+
+@blueprint.route("/vorgang/<reference>/schritt/<transition_id>/bestaetigen", methods=["POST"])
+@roles_required(*STAFF)
+def confirm_transition(reference: str, transition_id: str) -> Any:
+    """A page that asks once more before a step that decides or ends the case (no change here)."""
+    case = _case_or_404(reference)
+    _, definition = definition_of(case)
+    try:
+        chosen = transition_for(definition, case.status, current_user.roles, transition_id)
+    except IllegalTransition as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("workbench.case_page", reference=reference), 303)
+    return render_template("workbench/confirm.html", case=case, definition=definition, step=_StepView(chosen),
+                           message=request.form.get("nachricht", "")[:10000])
 
 
 @blueprint.route("/vorgang/<reference>/uebernehmen", methods=["POST"])
@@ -213,7 +282,7 @@ def transition(reference: str, transition_id: str) -> Any:
     except IllegalTransition as refused:
         flash(str(refused), "error")
         return redirect(url_for("workbench.case_page", reference=reference)), 303
-    flash(gettext("Ausgeführt: %(label)s", label=done.label.de), "success")
+    flash(gettext("Ausgeführt: %(label)s", label=localized(done.label)), "success")
     return redirect(url_for("workbench.case_page", reference=reference), 303)
 
 
@@ -221,7 +290,7 @@ def transition(reference: str, transition_id: str) -> Any:
 @roles_required(*STAFF)
 def document(reference: str, document_id: int) -> Response:
     case = _case_or_404(reference)
-    stored = db.session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case.id))
+    stored = document_of_case(case, document_id)
     if stored is None:
         abort(404)
     case_services.note_access(case, current_user.label, "document.downloaded", document=stored.id)

@@ -5,7 +5,7 @@ Every existing document becomes version 1 of itself; every archive hand-off beco
 record of the case it handed off.
 
 Revision ID: 0013
-Revises: 0019
+Revises: 0012
 Create Date: 2026-12-04 08:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 from amtsweg.tenancy.rls import disable_rls, enable_rls, every_towns_rows
 
 revision = "0013"
-down_revision = "0019"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

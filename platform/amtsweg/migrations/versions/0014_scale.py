@@ -11,7 +11,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 from amtsweg.cases.search import TERM_LENGTH, terms_of
-from amtsweg.tenancy.rls import POLICY_CONDITION, POLICY_NAME, disable_rls, enable_rls
+from amtsweg.tenancy.rls import SETTINGS_POLICY_CONDITION, disable_rls, enable_rls, set_all_policies
 
 revision = "0014"
 down_revision = "0011"
@@ -28,16 +28,6 @@ BATCH = 10_000
 
 def _is_postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
-
-
-def _set_policies(condition: str) -> None:
-    """Every tenant_isolation policy of the schema (also those of later tables) gets ``condition``."""
-    tables = op.get_bind().execute(
-        sa.text("SELECT tablename FROM pg_policies WHERE schemaname = current_schema() AND policyname = :name"),
-        {"name": POLICY_NAME},
-    ).scalars().all()
-    for table in tables:
-        op.execute(f"ALTER POLICY {POLICY_NAME} ON {table} USING {condition} WITH CHECK {condition}")
 
 
 def _backfill_aliases() -> None:
@@ -73,9 +63,6 @@ def _backfill_search_terms() -> None:
 
 
 def upgrade():
-    if _is_postgresql():
-        _set_policies(POLICY_CONDITION)
-
     op.create_table(
         "tenant_alias",
         sa.Column("host", sa.String(length=253), nullable=False),
@@ -112,6 +99,9 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_case_search_term_case_id"), ["case_id"])
         batch_op.create_index(batch_op.f("ix_case_search_term_tenant_id"), ["tenant_id"])
     enable_rls(op, "case_search_term")
+    if _is_postgresql():
+        # Every policy, the new table's included, in this revision's form (0015 replaces it).
+        set_all_policies(op, SETTINGS_POLICY_CONDITION)
     _backfill_search_terms()
 
 
@@ -126,4 +116,4 @@ def downgrade():
         batch_op.drop_index("ix_tenant_active_name")
     op.drop_table("tenant_alias")
     if _is_postgresql():
-        _set_policies(PER_ROW_CONDITION)
+        set_all_policies(op, PER_ROW_CONDITION)

@@ -1,0 +1,133 @@
+"""The SAML identity providers a town can use, with the attributes each can deliver (data, one place).
+
+BundID's attribute names are the OIDs of its published interface (the same as the AKDB
+``RequestedAttribute`` names); a login asks only for the attributes it needs and marks which of them
+it cannot do without.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
+
+from amtsweg.settings import SAML_IDP_SETTINGS
+from amtsweg.tenancy.config import SamlIdpKey
+
+# Entity IDs of the local simulator start with this; the app refuses them in production.
+SIMULATOR_ENTITY_PREFIX = "urn:amtsweg:simulator:"
+
+
+@dataclass(frozen=True)
+class SamlAttribute:
+    key: str
+    # The attribute's Name in requests and assertions.
+    name: str
+    label: LazyString
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    key: SamlIdpKey
+    name: str
+    attributes: tuple[SamlAttribute, ...]
+    # Asked for by default, and refused when missing.
+    required: frozenset[str]
+    # The attribute naming the account; None: the assertion's persistent NameID does.
+    subject: str | None
+    # Logs in an organisation (with the person acting for it) rather than a private person.
+    organisation: bool
+    # Understands AKDB's AuthenticationRequest extension (BundID).
+    akdb_extension: bool
+    # Attributes repeating the trust level and naming how the person proved who they are.
+    level_attribute: str | None
+    proved_by_attribute: str | None
+    # The identity source when the assertion names none.
+    default_source: str
+
+    @property
+    def metadata_setting(self) -> str:
+        return SAML_IDP_SETTINGS[self.key][0]
+
+    @property
+    def fingerprints_setting(self) -> str:
+        return SAML_IDP_SETTINGS[self.key][1]
+
+    def attribute(self, key: str) -> SamlAttribute:
+        return next(attribute for attribute in self.attributes if attribute.key == key)
+
+    def default_request(self) -> dict[str, bool]:
+        """Every attribute, the required ones marked True (a service may ask for fewer)."""
+        return {attribute.key: attribute.key in self.required for attribute in self.attributes}
+
+    def by_name(self, values: Mapping[str, list[str]]) -> dict[str, str]:
+        """Attributes of an assertion (by SAML name) as {key: first non-empty value} of this IdP's."""
+        result = {}
+        for attribute in self.attributes:
+            value = next((v.strip() for v in values.get(attribute.name, []) if v and v.strip()), "")
+            if value:
+                result[attribute.key] = value
+        return result
+
+    def labels(self, keys: Iterable[str]) -> list[str]:
+        return [str(self.attribute(key).label) for key in keys]
+
+
+BUNDID = IdentityProvider(
+    key="bundid",
+    name="BundID",
+    attributes=(
+        SamlAttribute("bpk2", "urn:oid:1.3.6.1.4.1.25484.494450.3", lazy_gettext("Pseudonym Ihres BundID-Kontos")),
+        SamlAttribute("given_name", "urn:oid:2.5.4.42", lazy_gettext("Vorname")),
+        SamlAttribute("family_name", "urn:oid:2.5.4.4", lazy_gettext("Familienname")),
+        SamlAttribute("birth_name", "urn:oid:1.2.40.0.10.2.1.1.225566", lazy_gettext("Geburtsname")),
+        SamlAttribute("birth_date", "urn:oid:1.2.40.0.10.2.1.1.55", lazy_gettext("Geburtsdatum")),
+        SamlAttribute("place_of_birth", "urn:oid:1.3.6.1.5.5.7.9.2", lazy_gettext("Geburtsort")),
+        SamlAttribute("street_address", "urn:oid:2.5.4.16", lazy_gettext("Straße und Hausnummer")),
+        SamlAttribute("postal_code", "urn:oid:2.5.4.17", lazy_gettext("Postleitzahl")),
+        SamlAttribute("locality", "urn:oid:2.5.4.7", lazy_gettext("Wohnort")),
+        SamlAttribute("country", "urn:oid:1.2.40.0.10.2.1.1.225599", lazy_gettext("Land")),
+        SamlAttribute("nationality", "urn:oid:1.2.40.0.10.2.1.1.225577", lazy_gettext("Staatsangehörigkeit")),
+        SamlAttribute("email", "urn:oid:0.9.2342.19200300.100.1.3", lazy_gettext("E-Mail-Adresse")),
+        SamlAttribute("trust_level", "urn:oid:1.2.40.0.10.2.1.1.261.94", lazy_gettext("Vertrauensniveau")),
+        SamlAttribute("proved_by", "urn:oid:1.3.6.1.4.1.25484.494450.2", lazy_gettext("Art der Anmeldung")),
+    ),
+    required=frozenset({"bpk2", "given_name", "family_name"}),
+    subject="bpk2",
+    organisation=False,
+    akdb_extension=True,
+    level_attribute="trust_level",
+    proved_by_attribute="proved_by",
+    default_source="unknown",
+)
+
+# PLACEHOLDER: the attribute names of Mein Unternehmenskonto's NEZO interface are not openly
+# published; confirm them against the interface description given at registration and change only
+# this table. The local simulator sends these names.
+MUK = IdentityProvider(
+    key="muk",
+    name="Mein Unternehmenskonto",
+    attributes=(
+        SamlAttribute("organisation_name", "urn:muk:organisation:name", lazy_gettext("Name der Organisation")),
+        SamlAttribute("legal_form", "urn:muk:organisation:legal-form", lazy_gettext("Rechtsform")),
+        SamlAttribute("street_address", "urn:muk:organisation:street-address", lazy_gettext("Straße und Hausnummer")),
+        SamlAttribute("postal_code", "urn:muk:organisation:postal-code", lazy_gettext("Postleitzahl")),
+        SamlAttribute("locality", "urn:muk:organisation:locality", lazy_gettext("Ort")),
+        SamlAttribute("tax_number", "urn:muk:organisation:tax-number", lazy_gettext("Steuernummer")),
+        SamlAttribute("given_name", "urn:muk:acting-person:given-name", lazy_gettext("Vorname der handelnden Person")),
+        SamlAttribute("family_name", "urn:muk:acting-person:family-name",
+                      lazy_gettext("Familienname der handelnden Person")),
+        SamlAttribute("email", "urn:muk:acting-person:email", lazy_gettext("E-Mail-Adresse")),
+    ),
+    required=frozenset({"organisation_name", "given_name", "family_name"}),
+    subject=None,
+    organisation=True,
+    akdb_extension=False,
+    level_attribute=None,
+    proved_by_attribute=None,
+    default_source="organisation",
+)
+
+IDENTITY_PROVIDERS: dict[str, IdentityProvider] = {idp.key: idp for idp in (BUNDID, MUK)}

@@ -1,0 +1,64 @@
+"""Names of the payment states and methods as citizens and the cash office read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext
+
+from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.formatting import format_cents
+from amtsweg.payments.providers import PROVIDERS
+
+STATUS_LABELS = {
+    "pending": lazy_gettext("Wird eingerichtet"),
+    "open": lazy_gettext("Offen"),
+    "paid": lazy_gettext("Bezahlt"),
+    "failed": lazy_gettext("Fehlgeschlagen"),
+    "cancelled": lazy_gettext("Abgebrochen"),
+    "refunded": lazy_gettext("Erstattet"),
+}
+
+# How a payment's state looks (KERN's feedback colours) to the citizen and to staff.
+STATUS_TONES = {"paid": "success", "refunded": "info", "cancelled": "warning", "failed": "danger"}
+
+
+# XBezahldienste's paymentMethod, as the provider reported how the citizen paid.
+PAID_WITH_LABELS = {
+    "CREDITCARD": lazy_gettext("Kreditkarte"),
+    "GIROPAY": "giropay",
+    "PAYDIRECT": "paydirekt",
+    "PAYPAL": "PayPal",
+    "OTHER": lazy_gettext("anderes Zahlungsmittel"),
+}
+
+
+def paid_with_label(code: str) -> str:
+    """How the citizen paid, as reported by the provider, in words."""
+    return str(PAID_WITH_LABELS.get(code, code))
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored moment in the towns' time, for pages."""
+    return as_utc(moment).astimezone(TOWN_TIME)
+
+
+def status_label(status: str) -> str:
+    """A payment state in the reader's language."""
+    return str(STATUS_LABELS.get(status, status))
+
+
+def status_tone(status: str) -> str:
+    """The feedback colour of a payment state ("info" while it is being set up or open)."""
+    return STATUS_TONES.get(status, "info")
+
+
+def method_label(method: str) -> str:
+    """A payment method's name in the reader's language."""
+    provider = PROVIDERS.get(method)
+    return str(provider.label) if provider else method
+
+
+def amount(cents: int) -> str:
+    """An amount for a page: "37,84 €" kept on one line (a no-break space before the sign)."""
+    return format_cents(cents).replace(" ", "\u00a0")

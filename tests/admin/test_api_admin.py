@@ -1,0 +1,122 @@
+"""/verwaltung/api and the webhooks behind it: an event of a case reaches the town's receiver (a real
+HTTP server on loopback) signed with the subscription's secret, and another town's administrator
+neither sees nor reaches this town's keys, subscriptions and deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from amtsweg.auth import api_tokens
+from amtsweg.auth.models import ApiToken
+from amtsweg.extensions import db
+from amtsweg.notifications import webhooks
+from amtsweg.notifications.models import WebhookDelivery, WebhookSubscription
+from amtsweg.tenancy import tenant_context
+from api.helpers import api, issue_key
+from conftest import tenant_info
+from sqlalchemy import select
+from support.logins import csrf_token_of, login_as
+from workbench.case_factory import make_case
+
+
+@pytest.fixture
+def app_overrides():
+    return {"WEBHOOK_ALLOW_LOOPBACK": True}
+
+
+@pytest.fixture
+def receiver() -> Iterator[dict]:
+    """A town's system on loopback that answers 204 and keeps what it was sent."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"headers": dict(self.headers), "body": body})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}/amtsweg", "received": received}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _subscribe(app, town: str, url: str) -> tuple[str, str]:
+    with app.app_context(), tenant_context(tenant_info(app, town)):
+        created = webhooks.subscribe("Fachverfahren Hundesteuer", url, ["case.status_changed"], "Test")
+        return created.subscription.id, created.secret
+
+
+def test_a_workflow_step_reaches_the_receiver_signed_with_the_subscriptions_secret(app, receiver):
+    _, secret = _subscribe(app, "usingen", receiver["url"])
+    reference = make_case(app, "usingen", 1)
+    assert api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"}).status_code == 200
+    [call] = receiver["received"]
+    headers, body = call["headers"], call["body"]
+    expected = hmac.new(secret.encode(), headers["callback-timestamp"].encode() + b"." + body, hashlib.sha256)
+    assert headers["callback-authentication"] == expected.hexdigest()
+    event = json.loads(body)
+    assert event["type"] == "case.status_changed" and event["town"] == "usingen"
+    assert event["data"] == {"reference": reference, "process": event["data"]["process"], "status": "in_progress",
+                             "previous_status": "submitted"}
+
+
+def test_another_towns_administrator_neither_sees_nor_reaches_this_towns_keys_and_webhooks(app, client_for, receiver):
+    subscription_id, _ = _subscribe(app, "usingen", receiver["url"])
+    issue_key(app, "usingen", name="Usingen Fachverfahren")
+    reference = make_case(app, "usingen", 1)
+    api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"})
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        token_id = db.session.scalars(select(ApiToken.id).where(ApiToken.name == "Usingen Fachverfahren")).one()
+        delivery_id = db.session.scalars(select(WebhookDelivery.id)).one()
+
+    other = client_for("neu-anspach")
+    login_as(other, "tenant_admin", username="admin-neu-anspach")
+    index = other.get("/verwaltung/api")
+    assert index.status_code == 200
+    page = index.get_data(as_text=True)
+    assert "Usingen Fachverfahren" not in page and "Fachverfahren Hundesteuer" not in page
+    assert other.get(f"/verwaltung/api/webhooks/{subscription_id}").status_code == 404
+    csrf = {"csrf_token": csrf_token_of(page)}
+    for path in (f"/verwaltung/api/schluessel/{token_id}/widerrufen",
+                 f"/verwaltung/api/webhooks/{subscription_id}/abbestellen",
+                 f"/verwaltung/api/webhooks/{subscription_id}/zustellungen/{delivery_id}/erneut-senden"):
+        assert other.post(path, data=csrf).status_code == 404, path
+
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        token = db.session.scalars(select(ApiToken).where(ApiToken.id == token_id)).one()
+        subscription = db.session.scalars(select(WebhookSubscription).where(WebhookSubscription.id == subscription_id))
+        assert api_tokens.is_active(token) and subscription.one().active
+    assert len(receiver["received"]) == 1
+
+
+def test_this_towns_administrator_sees_the_delivery_and_can_send_it_again(app, client_for, receiver):
+    subscription_id, _ = _subscribe(app, "usingen", receiver["url"])
+    reference = make_case(app, "usingen", 1)
+    api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"})
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        delivery_id = db.session.scalars(select(WebhookDelivery.id)).one()
+
+    admin = client_for("usingen")
+    login_as(admin, "tenant_admin", username="admin-usingen")
+    page = admin.get(f"/verwaltung/api/webhooks/{subscription_id}")
+    assert page.status_code == 200 and "Fachverfahren Hundesteuer" in page.get_data(as_text=True)
+    again = admin.post(f"/verwaltung/api/webhooks/{subscription_id}/zustellungen/{delivery_id}/erneut-senden",
+                       data={"csrf_token": csrf_token_of(page.get_data(as_text=True))})
+    assert again.status_code == 303
+    first, second = receiver["received"]
+    assert first["body"] == second["body"]

@@ -1,0 +1,124 @@
+"""Towns connected to the running XBezahldienste simulator, cases with fees, and the citizen's
+side of a payment (starting it, choosing on the provider's page, coming back)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from amtsweg.cases.models import Case
+from amtsweg.extensions import db
+from amtsweg.payments.models import Payment
+from amtsweg.payments.xbezahldienste.auth import sessions, variable
+from amtsweg.processes.models import Process
+from amtsweg.tenancy import TenantInfo, tenant_context
+from amtsweg.tenancy.models import Tenant
+from amtsweg.tenancy.resolution import directory
+from conftest import tenant_info
+from flask import Flask
+from support.xbezahldienste import XBezahldiensteSimulator
+
+PROCESS = "gewerbe-anmelden"
+FEES = [
+    {"id": "gebuehr", "label": {"de": "Verwaltungsgebühr", "en": "Administrative fee"}, "cents": 2550},
+    {"id": "auskunft", "label": {"de": "Auskunft Gewerberegister", "en": "Trade register extract"}, "cents": 1234},
+]
+TOTAL = 2550 + 1234
+
+
+@contextmanager
+def in_town(app: Flask, slug: str) -> Iterator[TenantInfo]:
+    with app.app_context(), tenant_context(tenant_info(app, slug)) as tenant:
+        assert tenant is not None
+        yield tenant
+
+
+def set_payments(app: Flask, slug: str, **xbezahldienste: Any) -> None:
+    """Change the town's [payments.xbezahldienste] as a new tenant.toml would (and forget cached sessions)."""
+    with app.app_context():
+        tenant = db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one()
+        settings = dict(tenant.settings)
+        payments = dict(settings["payments"])
+        payments["xbezahldienste"] = {**payments["xbezahldienste"], **xbezahldienste}
+        settings["payments"] = payments
+        tenant.settings = settings
+        db.session.commit()
+    directory.invalidate()
+    sessions.clear()
+
+
+def connect(app: Flask, slug: str, simulator: XBezahldiensteSimulator, monkeypatch: pytest.MonkeyPatch,
+            profile: str = "basic", **extra: Any) -> dict[str, Any]:
+    """Register the town as an account of the simulator with ``profile`` and point the town at it
+    (secrets in the environment, as in production). Returns the account."""
+    info = tenant_info(app, slug)
+    xbez = info.settings["payments"]["xbezahldienste"]
+    account: dict[str, Any] = {"originator_id": xbez["originator_id"], "auth": profile,
+                               "endpoints": [xbez["endpoint_id"]], "required_booking_keys": ["haushaltsstelle"]}
+    settings: dict[str, Any] = {"base_url": simulator.url, "profile": profile}
+    secret = secrets.token_urlsafe(12)
+    if profile == "basic":
+        account.update(username=xbez["originator_id"], password=secret)
+        monkeypatch.setenv(variable("SECRET", slug), secret)
+    elif profile == "oauth2":
+        account.update(client_id=f"client-{slug}", client_secret=secret)
+        settings.update(client_id=f"client-{slug}", token_url=f"{simulator.url}/oauth/token")
+        monkeypatch.setenv(variable("SECRET", slug), secret)
+    else:
+        assert simulator.pki is not None
+        account.update(certificate_cn=simulator.pki.client_cn)
+        monkeypatch.setenv(variable("CERT", slug), str(simulator.pki.client_cert))
+        monkeypatch.setenv(variable("KEY", slug), str(simulator.pki.client_key))
+    if simulator.pki is not None:
+        monkeypatch.setenv(variable("CA", slug), str(simulator.pki.ca))
+    account.update(extra)
+    simulator.add_accounts(account)
+    set_payments(app, slug, **settings)
+    return account
+
+
+def make_case(app: Flask, slug: str, number: int = 1, fees: list[dict[str, Any]] | None = None,
+              process: str = PROCESS) -> str:
+    """A submitted case with fee lines in ``slug``; returns its reference."""
+    fees = FEES if fees is None else fees
+    with in_town(app, slug) as tenant:
+        version_id = db.session.scalars(db.select(Process.current_version_id).filter_by(slug=process)).one()
+        case = Case(
+            reference=f"{tenant.reference_prefix}-2026-{number:06d}", process_version_id=version_id,
+            process_slug=process, answers={}, applicant_name="Erika Mustermann", applicant_email="erika@example.org",
+            idempotency_key=secrets.token_hex(32), submitted_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+            fees=fees, fee_cents=sum(line["cents"] for line in fees),
+        )
+        db.session.add(case)
+        db.session.commit()
+        return case.reference
+
+
+def case_of(reference: str) -> Case:
+    return db.session.execute(db.select(Case).filter_by(reference=reference)).scalar_one()
+
+
+def payments_of(reference: str) -> list[Payment]:
+    return list(db.session.scalars(db.select(Payment).filter_by(case_reference=reference).order_by(Payment.attempt)))
+
+
+def start(app: Flask, slug: str, reference: str, method: str | None = None) -> tuple[str | None, str | None]:
+    """Start paying the case (as the service is called from the case flow): (provider page, return token)."""
+    from amtsweg.payments.services import start_payment
+
+    with in_town(app, slug):
+        started = start_payment(case_of(reference), None, "payment.show", method)
+        return started.redirect_url, started.token
+
+
+def return_path(simulator_response: Any) -> str:
+    """The path of our return address the provider sent the citizen back to."""
+    location = simulator_response.headers["Location"]
+    match = re.match(r"^https?://[^/]+(/.*)$", location)
+    assert match, location
+    return match.group(1)

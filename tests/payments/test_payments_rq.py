@@ -1,0 +1,78 @@
+"""With a real Redis and the app's own RQ worker: the return books through a queued job, and the
+scheduler's reconciliation job settles the payment of a citizen who never came back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from amtsweg.jobs import schedule
+from flask import Flask
+from payment_support import connect, in_town, make_case, payments_of, return_path, start
+from support.app_worker import APP_WORKER_COMMAND, service_settings, worker_environment
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def app_overrides(redis_server: Any, smtp_server: Any) -> dict[str, Any]:
+    return service_settings(redis_server, smtp_server)
+
+
+@pytest.fixture
+def worker(app: Flask, redis_server: Any, tmp_path: Path, payment_provider, monkeypatch) -> Iterator[Callable]:
+    """Connect Usingen to the simulator (secrets in the environment the worker inherits), then start
+    the app's worker on the default queue."""
+    connect(app, "usingen", payment_provider, monkeypatch)
+    started = []
+
+    def start_worker() -> Any:
+        process = redis_server.start_rq_worker(worker_environment(app.config, tmp_path), ["default"],
+                                               command=APP_WORKER_COMMAND)
+        process.wait_until_listening()
+        started.append(process)
+        return process
+
+    yield start_worker
+    for process in started:
+        process.kill()
+
+
+def _wait_for(app: Flask, reference: str, status: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with in_town(app, "usingen"):
+            current = [p.status for p in payments_of(reference)]
+        if current == [status]:
+            return
+        assert time.monotonic() < deadline, f"payment still {current}"
+        time.sleep(0.2)
+
+
+def test_the_return_books_through_a_job_in_the_worker(app, worker, payment_provider, redis_server, client_for):
+    reference = make_case(app, "usingen")
+    url, _ = start(app, "usingen", reference)
+    path = return_path(payment_provider.choose(url))
+    page = client_for("usingen").get(path)
+    assert "ist eingegangen" in page.text
+    with in_town(app, "usingen"):
+        assert [p.status for p in payments_of(reference)] == ["open"]  # the request itself booked nothing
+    worker()
+    _wait_for(app, reference, "paid")
+
+
+def test_the_scheduled_reconciliation_settles_a_citizen_who_never_came_back(app, worker, payment_provider):
+    payment_provider.switch(never_return=True)
+    reference = make_case(app, "usingen")
+    url, _ = start(app, "usingen", reference)
+    payment_provider.choose(url)
+    jobs = [job for job in schedule.discover() if job.name == "payments.reconcile"]
+    assert [(job.cron, job.func_path) for job in jobs] == [("*/10 * * * *", "amtsweg.payments.tasks.reconcile_all")]
+    enqueued = schedule.Scheduler(app, jobs).tick(datetime(2026, 5, 2, 3, 17, tzinfo=UTC))
+    assert enqueued == ["periodic-payments_reconcile-20260502T0310"]
+    worker()
+    _wait_for(app, reference, "paid")

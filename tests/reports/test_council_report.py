@@ -1,0 +1,108 @@
+"""The council report "Bericht zur Umsetzung des Onlinezugangsgesetzes": from live data, structured
+like a Vorlage, as a printable page and as a tagged PDF in the town's branding."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from conftest import town_client
+from pypdf import PdfReader
+from statistics_data import add_case
+from support.logins import login_as
+
+# What Neu-Anspach tells its council today: its own digital processes by area (the issue's seed).
+NEU_ANSPACH_DIGITAL = {"Bürgerservice": 26, "Sicherheit & Ordnung": 19, "Familie, Sport & Kultur": 9,
+                       "Steuern & Gebühren": 9, "Standesamt": 4}
+SECTIONS = ["Beschlussvorschlag", "1. Einleitung", "2. Online angebotene Leistungen",
+            "3. Neue Leistungen im Berichtszeitraum", "4. Nutzung und Verlagerung der Zugangswege",
+            "5. Bearbeitungszeiten", "6. Reifegrad der Online-Leistungen", "7. Ausblick",
+            "Anlage: Reifegrad je Leistung"]
+
+
+@pytest.fixture
+def neu_anspach(app):
+    client = town_client(app, "neu-anspach")
+    login_as(client, "tenant_admin", username="admin-na")
+    return client
+
+
+def _period() -> str:
+    today = date.today()
+    return f"von={today.replace(month=1, day=1).isoformat()}&bis={today.isoformat()}"
+
+
+def _digital_by_area(html: str) -> dict[str, int]:
+    table = html.split('id="tabelle-leistungen-bereiche"')[1].split("</tbody>")[0]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="stat-num">(\d+)</td>', table)
+    return {area.replace("&amp;", "&"): int(count) for area, count in rows}
+
+
+def test_neu_anspach_with_the_whole_library_reports_its_digital_services_by_area(neu_anspach):
+    html = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+
+    digital = _digital_by_area(html)
+    assert {area: digital[area] for area in NEU_ANSPACH_DIGITAL} == NEU_ANSPACH_DIGITAL
+    # Every other area has no digital process of its own, only links to the state's services.
+    assert sum(digital.values()) == sum(NEU_ANSPACH_DIGITAL.values()) == 67
+
+
+def test_the_pdf_carries_the_same_figures_as_text(neu_anspach):
+    response = neu_anspach.get(f"/verwaltung/statistik/bericht.pdf?{_period()}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "OZG-Bericht-neu-anspach-" in response.headers["Content-Disposition"]
+
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    table = text.split("Online angebotene Leistungen nach Bereich Bereich")[1].split("Zusammen 67 21 88")[0]
+    for area, count in NEU_ANSPACH_DIGITAL.items():
+        assert f"{area} {count} " in table, area
+    assert "Bericht zur Umsetzung des Onlinezugangsgesetzes" in text
+    assert "Stadtverordnetenversammlung" in text and "Magistrat der Stadt Neu-Anspach" in text
+    for section in SECTIONS:
+        assert section in text, section
+
+
+def test_the_pdf_is_tagged_for_screen_readers(neu_anspach):
+    reader = PdfReader(io.BytesIO(neu_anspach.get(f"/verwaltung/statistik/bericht.pdf?{_period()}").data))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "de"
+    assert reader.metadata.title.startswith("Bericht zur Umsetzung des Onlinezugangsgesetzes – Stadt Neu-Anspach")
+    assert b"pdfuaid" in reader.xmp_metadata.stream.get_data()
+
+
+def test_the_report_is_built_from_live_data_like_a_vorlage(app, neu_anspach):
+    today = date.today()
+    start = today.replace(month=1, day=1)
+    add_case(app, "neu-anspach", 1, start, channel="online", status="approved", decided=start + timedelta(days=2),
+             due=start + timedelta(days=10))
+    add_case(app, "neu-anspach", 2, start, channel="phone")
+
+    html = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+
+    positions = [html.index(section) for section in SECTIONS]
+    assert positions == sorted(positions)
+    assert "Die Stadtverordnetenversammlung nimmt den Bericht" in html
+    assert "Im Berichtszeitraum gingen 2 Anträge ein, 1 davon online (50 %)." in html
+    assert "Im Berichtszeitraum wurde 1 Antrag entschieden." in html
+    assert "bot Stadt Neu-Anspach 88 Leistungen online an: 67 als eigene digitale Verfahren" in html
+    assert 'alt="Logo: Stadt Neu-Anspach"' in html and 'src="data:image/svg+xml;base64,' in html
+    assert "Für diesen Zeitraum wurde noch kein Ausblick geschrieben." in html
+
+
+def test_a_municipality_reports_to_its_gemeindevertretung(app):
+    client = town_client(app, "glashuetten")
+    login_as(client, "team_lead")
+    html = client.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+    assert "Gemeindevertretung" in html and "Stadtverordnetenversammlung" not in html
+    assert "Gemeinde Glashütten" in html
+
+
+def test_a_period_without_data_still_gives_a_report_that_says_so(neu_anspach):
+    html = neu_anspach.get("/verwaltung/statistik/bericht?von=2001-01-01&bis=2001-12-31").get_data(as_text=True)
+    assert "Im Berichtszeitraum sind keine Anträge eingegangen." in html
+    assert "Am letzten Tag des Zeitraums wurden keine Leistungen online angeboten." in html

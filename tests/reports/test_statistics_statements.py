@@ -1,0 +1,61 @@
+"""The statistics pages, the report and the downloads cost a fixed number of SQL statements: many
+cases make the aggregates work harder, never the page ask more often (the benchmark times them)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from amtsweg.demo import add_bulk_cases
+from amtsweg.tenancy import tenant_context
+from conftest import host_client, recorded_statements, tenant_info, town_client
+from statistics_data import add_case
+from support.logins import login_as
+
+PERIOD = "von=2022-01-01&bis=2022-12-31"
+TOWN_PAGES = [f"/verwaltung/statistik?{PERIOD}", f"/verwaltung/statistik?{PERIOD}&leistung=hundesteuer-anmelden",
+              f"/verwaltung/statistik/bericht?{PERIOD}",
+              f"/verwaltung/statistik/export/bearbeitungszeiten.csv?{PERIOD}",
+              f"/verwaltung/statistik/export/antraege-monat-leistung.xlsx?{PERIOD}"]
+ADMIN_PAGES = [f"/statistik?{PERIOD}", f"/statistik/export/kommunen.csv?{PERIOD}"]
+# Cases of the bulk loader: one an hour from 3 January 2022, 8,702 of them in the year 2022.
+MANY = 12_000
+# The town registry asks whether towns changed at most every few seconds, whatever the page; a slow
+# machine can cross that interval between two requests, so its question is not the page's.
+REGISTRY_CHECK = "max(tenant.updated_at)"
+
+
+def _statements(app, client, path: str) -> int:
+    client.get(path)  # definitions parsed and cached by this process first
+    with recorded_statements(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len([statement for statement in statements if REGISTRY_CHECK not in statement])
+
+
+@pytest.fixture
+def clients(app):
+    town = town_client(app, "usingen")
+    login_as(town, "tenant_admin")
+    admin = host_client(app, "admin.localhost")
+    login_as(admin, "platform_admin")
+    return town, admin
+
+
+def test_the_statistics_need_no_more_statements_with_thousands_of_cases(app, clients):
+    town, admin = clients
+    for number, channel in enumerate(("online", "phone"), start=1):
+        add_case(app, "usingen", number, date(2022, 3, 1), process="hundesteuer-anmelden", channel=channel,
+                 status="approved", decided=date(2022, 3, 8), due=date(2022, 3, 15))
+    few = {path: _statements(app, town, path) for path in TOWN_PAGES}
+    few |= {path: _statements(app, admin, path) for path in ADMIN_PAGES}
+
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        add_bulk_cases(MANY)
+
+    many = {path: _statements(app, town, path) for path in TOWN_PAGES}
+    many |= {path: _statements(app, admin, path) for path in ADMIN_PAGES}
+    assert many == few
+    assert max(many.values()) <= 30, many
+    html = town.get(f"/verwaltung/statistik?{PERIOD}").get_data(as_text=True)
+    assert "8.704 Anträge von Januar 2022 bis Dezember 2022" in html

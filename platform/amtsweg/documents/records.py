@@ -113,7 +113,8 @@ def filing_rule(process_slug: str, definition: ProcessDefinition) -> FilingRule:
 
 
 def file_case(case: FiledCase, definition: ProcessDefinition) -> Vorgang:
-    """The case's Vorgang, filed now if it has none (in the caller's transaction)."""
+    """The case's Vorgang, filed now if it has none (in the caller's transaction; the caller's audit
+    event names the Aktenzeichen)."""
     existing = vorgang_of_case(case.id)
     if existing is not None:
         return existing
@@ -128,7 +129,6 @@ def file_case(case: FiledCase, definition: ProcessDefinition) -> Vorgang:
     )
     db.session.add(vorgang)
     db.session.flush()
-    record("system", "vorgang.filed", "case", case.id, aktenzeichen=vorgang.aktenzeichen)
     return vorgang
 
 

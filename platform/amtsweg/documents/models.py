@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -24,10 +25,16 @@ from amtsweg.tenancy.scoping import TenantOwned
 
 # How a version arrived → the label clerks see.
 CHANNELS = {
-    "portal": "Online-Antrag",
-    "intake": "Erfassung im Rathaus",
-    "workbench": "Sachbearbeitung",
-    "generated": "vom System erstellt",
+    "portal": lazy_gettext("Online-Antrag"),
+    "intake": lazy_gettext("Erfassung im Rathaus"),
+    "workbench": lazy_gettext("Sachbearbeitung"),
+    "generated": lazy_gettext("vom System erstellt"),
+}
+# Who added a version, when it was no clerk (a clerk's name is kept as it is).
+AUTHORS = {
+    "citizen": lazy_gettext("antragstellende Person"),
+    "clerk": lazy_gettext("Sachbearbeitung"),
+    "system": lazy_gettext("System"),
 }
 # The channel of a document created without one, by who added it (``Document.source``).
 CHANNEL_OF_SOURCE = {"citizen": "portal", "clerk": "intake", "system": "generated"}

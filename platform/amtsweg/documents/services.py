@@ -40,6 +40,7 @@ from amtsweg.documents.staging import forget_pending, store_after_commit
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
+from amtsweg.formatting import format_datetime
 from amtsweg.tenancy import current_tenant
 
 CHUNK = 64 * 1024
@@ -237,7 +238,7 @@ def _refuse_if_locked_by_another(document: Document, editor: Editor) -> None:
         raise DocumentRefused(_(
             "„%(name)s“ ist seit %(since)s von %(holder)s ausgecheckt. Bitte warten Sie, bis das Dokument "
             "wieder eingecheckt ist.",
-            name=document.filename, since=f"{document.locked_at:%d.%m.%Y %H:%M}", holder=document.locked_by,
+            name=document.filename, since=format_datetime(document.locked_at), holder=document.locked_by,
         ))
 
 

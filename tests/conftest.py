@@ -95,6 +95,16 @@ def app_overrides() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(params=["filesystem", "s3"])
+def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """The settings of each document store in turn: files on disk, then a bucket (object lock and
+    versioning on) of a real S3 endpoint on loopback. Use as ``app_overrides`` to run a test on both."""
+    if request.param == "filesystem":
+        return {}
+    server = request.getfixturevalue("s3_server")
+    return server.app_settings(server.create_bucket(), tmp_path / "staging")
+
+
 @pytest.fixture
 def app(tmp_path: Path, migrated_database: Path | str, app_overrides: dict[str, Any],
         request: pytest.FixtureRequest) -> Iterator[Flask]:

@@ -22,7 +22,6 @@ pytestmark = pytest.mark.postgres
 # foreign keys (tenant_id, x_id), as case_search_term → case_file shows.
 KNOWN_VIOLATIONS: dict[str, set[str]] = {
     "application_draft": {"primary key (id)"},
-    "archive_handoff": {"primary key (id)"},
     "audit_event": {"primary key (id)"},
     "case_access_token": {"foreign key (case_id) → case_file", "primary key (id)"},
     "case_file": {
@@ -53,6 +52,7 @@ KNOWN_VIOLATIONS: dict[str, set[str]] = {
     "document": {
         "foreign key (case_id) → case_file",
         "foreign key (draft_id) → application_draft",
+        "foreign key (locked_by_id) → user_account",
         "primary key (id)",
         "unique (storage_key)",
     },
@@ -62,6 +62,20 @@ KNOWN_VIOLATIONS: dict[str, set[str]] = {
     "process_enablement": {"primary key (id)"},
     "reference_counter": {"primary key (id)"},
     "user_account": {"primary key (id)"},
+    # The eAkte (migration 0013) was designed before these rules; its unique keys already include
+    # tenant_id, its surrogate primary keys and the keys between its tables do not yet.
+    "akte": {"primary key (id)"},
+    "aussonderung": {"primary key (id)"},
+    "aussonderung_object": {
+        "foreign key (aussonderung_id) → aussonderung",
+        "foreign key (vorgang_id) → vorgang",
+        "primary key (id)",
+    },
+    "disposal_record": {"foreign key (aussonderung_id) → aussonderung", "primary key (id)"},
+    "document_version": {"foreign key (document_id) → document", "primary key (id)"},
+    "integrity_finding": {"foreign key (version_id) → document_version", "primary key (id)"},
+    "legal_hold": {"foreign key (vorgang_id) → vorgang", "primary key (id)"},
+    "vorgang": {"foreign key (akte_id) → akte", "foreign key (case_id) → case_file", "primary key (id)"},
 }
 
 TENANT_OWNED = text(

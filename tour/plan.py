@@ -161,6 +161,13 @@ SKIPPED = {
         "payment.retry", "payment.show", "status.pay", "workbench.payments.check", "workbench.payments.detail",
         "workbench.payments.export", "workbench.payments.index", "workbench.payments.mark_paid",
         "workbench.payments.refund")},
+    # The clerk's eAkte: tests/workbench/test_eakte_view.py sends every one of them (and from another
+    # town's host), test_eakte_browser.py checks its pages with axe-core at 1280 and 390 px. Adding
+    # them to the walk is open work.
+    **{endpoint: "not walked by the tour yet; checked by tests/workbench/test_eakte_*" for endpoint in (
+        "workbench.eakte.overview", "workbench.eakte.document_page", "workbench.eakte.download",
+        "workbench.eakte.preview", "workbench.eakte.download_zip", "workbench.eakte.add_version",
+        "workbench.eakte.check_out", "workbench.eakte.check_in")},
 }
 
 

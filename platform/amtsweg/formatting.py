@@ -3,7 +3,7 @@
 Timestamps are stored in UTC and shown in the towns' time (Europe/Berlin) with the zone that was in
 force then (MEZ/MESZ, CET/CEST). Without ``locale`` the page's language is used (German outside a
 request). Templates use the same functions as filters: ``date``, ``datetime``, ``money``, ``number``,
-``percent``.
+``percent``, ``file_size``.
 """
 
 from __future__ import annotations
@@ -83,6 +83,15 @@ def format_percent(share: float | Decimal, locale: str | None = None) -> str:
     return _spaced(numbers.format_percent(round(float(share), 3), locale=_cldr(locale), decimal_quantization=False))
 
 
+def format_file_size(size: int, locale: str | None = None) -> str:
+    """A file's size as people read it: ``44 Bytes``, ``0,7 KB``, ``2,4 MB``."""
+    if size < 1024:
+        return f"{format_number(size, locale)}\u00a0Bytes"
+    unit, factor = next((unit, factor) for unit, factor in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024))
+                        if size >= factor)
+    return f"{numbers.format_decimal(round(size / factor, 1), '#,##0.#', locale=_cldr(locale))}\u00a0{unit}"
+
+
 def init_app(app: Flask) -> None:
     """Make the formats available to templates as filters."""
     app.add_template_filter(format_date, "date")
@@ -90,3 +99,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_cents, "money")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_percent, "percent")
+    app.add_template_filter(format_file_size, "file_size")

@@ -1,6 +1,6 @@
 """Imports every model so that the metadata (and Alembic's autogenerate) knows all tables."""
 
-from amtsweg.archive.models import ArchiveHandoff
+from amtsweg.archive.models import Aussonderung, AussonderungObject, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import ApiToken, PlatformUser, User
 from amtsweg.auth.saml.models import CitizenLogin, SeenAssertion
@@ -15,7 +15,7 @@ from amtsweg.contracts.models import (
     ContractNumberCounter,
     ContractReminder,
 )
-from amtsweg.documents.models import Document
+from amtsweg.documents.models import Akte, Document, DocumentVersion, IntegrityFinding, LegalHold, Vorgang
 from amtsweg.notifications.models import OutboxMessage, WebhookDelivery, WebhookSubscription
 from amtsweg.payments.models import Payment, PaymentEvent
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
@@ -23,10 +23,12 @@ from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, Se
 from amtsweg.tenancy.models import Tenant, TenantAlias
 
 __all__ = [
+    "Akte",
     "ApiToken",
     "ApplicationStart",
-    "ArchiveHandoff",
     "AuditEvent",
+    "Aussonderung",
+    "AussonderungObject",
     "CalendarFeed",
     "Case",
     "CaseFact",
@@ -40,8 +42,12 @@ __all__ = [
     "ContractImport",
     "ContractNumberCounter",
     "ContractReminder",
+    "DisposalRecord",
     "Document",
+    "DocumentVersion",
     "Draft",
+    "IntegrityFinding",
+    "LegalHold",
     "OutboxMessage",
     "Payment",
     "PaymentEvent",
@@ -56,6 +62,7 @@ __all__ = [
     "Tenant",
     "TenantAlias",
     "User",
+    "Vorgang",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

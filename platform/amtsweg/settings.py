@@ -103,8 +103,30 @@ DEFAULTS: dict[str, Any] = {
     # the archive named as recipient in xdomea hand-offs. PLACEHOLDER: confirm with each town which
     # archive is responsible for it (state archive or a municipal/district archive)
     "ARCHIVE_RECIPIENT": "Hessisches Landesarchiv",
+    # where document contents are stored: filesystem (DOCUMENTS_DIR) | s3 (an S3-compatible object store)
+    "DOCUMENTS_BACKEND": "filesystem",
     # folder of uploaded documents (one sub-folder per town); empty = <INSTANCE_DIR>/documents
     "DOCUMENTS_DIR": "",
+    # s3: local folder for uploads being received and checked; empty = <INSTANCE_DIR>/documents-staging
+    "DOCUMENTS_STAGING_DIR": "",
+    # s3: endpoint URL (MinIO, Ceph RGW, …; empty = AWS), bucket and region
+    "DOCUMENTS_S3_ENDPOINT_URL": "",
+    "DOCUMENTS_S3_BUCKET": "",
+    "DOCUMENTS_S3_REGION": "",
+    # s3: path (MinIO, Ceph) | virtual (AWS) addressing of the bucket
+    "DOCUMENTS_S3_ADDRESSING": "path",
+    # s3: access key; empty = boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, role)
+    "DOCUMENTS_S3_ACCESS_KEY_ID": "",
+    "DOCUMENTS_S3_SECRET_ACCESS_KEY": "",
+    # s3: seconds to connect to and read from the store
+    "DOCUMENTS_S3_TIMEOUT": 10,
+    # s3: object-lock mode for documents of closed Vorgänge: COMPLIANCE | GOVERNANCE | empty = none;
+    # only used when the bucket was created with object lock
+    "DOCUMENTS_S3_OBJECT_LOCK_MODE": "COMPLIANCE",
+    # stored document versions re-hashed per town by the daily integrity check; 0 = all of them
+    "DOCUMENTS_VERIFY_SAMPLE": 200,
+    # hours before a stored object no document points to (or a staging file) is removed
+    "DOCUMENTS_ORPHAN_GRACE_HOURS": 24,
     # clamd to scan uploads with: a socket path or host:port; empty = no virus scan (production
     # refuses to start without one unless ALLOW_UNSCANNED_UPLOADS is true)
     "CLAMD_ADDRESS": "",

@@ -1,5 +1,6 @@
-"""Retention runs: closed cases are archived after the grace period, then handed to the archive as
-xdomea 0503 packages or deleted when their retention has run out — leaving no personal data."""
+"""Retention runs: closed cases are archived (zdA) after the grace period; when their retention has
+run out they are destroyed (hint V) or handed to the archive through the xdomea Aussonderung
+(0501 → 0502 → 0503 → 0506) and deleted only then — leaving no personal data."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from amtsweg.archive import aussonderung as cycle
 from amtsweg.archive import services, xdomea
-from amtsweg.archive.models import ArchiveHandoff
+from amtsweg.archive.models import Aussonderung, DisposalRecord
 from amtsweg.audit.models import AuditEvent
 from amtsweg.audit.services import record
 from amtsweg.cases.models import Case, CaseAccessToken, CaseMessage, CaseNote
@@ -26,6 +28,7 @@ from amtsweg.tenancy import tenant_context
 from conftest import tenant_info
 from flask import Flask
 from lxml import etree
+from simulators.xdomea_archive import ArchiveSimulator
 from sqlalchemy import select, text
 
 ARCHIVED_PROCESS = "fischereischein"  # retention: 10 years, disposal: archive
@@ -84,6 +87,21 @@ def run(app: Flask, town: str = "neu-anspach", today: date = TODAY) -> services.
         return services.run_retention(today)
 
 
+def archive_cycle(app: Flask, town: str = "neu-anspach", today: date = TODAY) -> str:
+    """Offer what is due, let the simulated archive answer every message, hand off, import its
+    confirmation and delete; returns the ProzessID."""
+    archive = ArchiveSimulator()
+    with app.app_context(), tenant_context(tenant_info(app, town)):
+        started = cycle.offer(today, "test")
+        for _name, answer in archive.answer((Path(app.config["ARCHIVE_DIR"]) / started.offer_file).read_bytes()):
+            cycle.import_message(answer, "test")
+        handed = cycle.hand_off(started, "test")
+        for _name, answer in archive.answer((Path(app.config["ARCHIVE_DIR"]) / handed.package_file).read_bytes()):
+            cycle.import_message(answer, "test")
+        cycle.dispose(today, "test")
+        return started.process_id
+
+
 def case_state(app: Flask, town: str, reference: str) -> dict[str, Any] | None:
     with app.app_context(), tenant_context(tenant_info(app, town)):
         case = db.session.scalars(select(Case).filter_by(reference=reference)).one_or_none()
@@ -123,20 +141,28 @@ def test_a_closed_case_is_archived_only_after_the_grace_period(app: Flask) -> No
     assert len(archived["keys"]) == 2  # retention (10 years) has not run out: everything is kept
 
 
-def test_an_archival_case_past_retention_is_handed_off_as_valid_xdomea_then_deleted(app: Flask) -> None:
+def test_an_archival_case_past_retention_waits_for_the_archive_then_is_handed_off_as_valid_xdomea_and_deleted(
+    app: Flask,
+) -> None:
     reference = make_closed_case(app, "neu-anspach", ARCHIVED_PROCESS, LONG_AGO)
     keys = case_state(app, "neu-anspach", reference)["keys"]
 
     report = run(app)
 
-    assert [(item.reference, item.steps) for item in report.done] == [(reference, ("archive", "hand_off"))]
-    assert report.failed == []
+    assert [(item.reference, item.steps) for item in report.done] == [(reference, ("archive",))]
+    assert (report.failed, report.for_archive) == ([], [reference])
+    assert case_state(app, "neu-anspach", reference)["status"] == "archived"
+
+    process_id = archive_cycle(app)
+
     with app.app_context(), tenant_context(tenant_info(app, "neu-anspach")):
-        handoff = db.session.scalars(select(ArchiveHandoff)).one()
+        handoff = db.session.scalars(select(Aussonderung)).one()
         events = db.session.scalars(select(AuditEvent).filter_by(action="case.deleted")).all()
-    package = Path(app.config["ARCHIVE_DIR"]) / handoff.path
+        aktenzeichen = db.session.scalars(select(DisposalRecord.aktenzeichen)).one()
+    package = Path(app.config["ARCHIVE_DIR"]) / handoff.package_file
+    assert handoff.process_id == process_id and handoff.state == "deleted"
     assert package.name == f"{handoff.process_id}_Aussonderung.Aussonderung.0503.zip"
-    assert hashlib.sha256(package.read_bytes()).hexdigest() == handoff.sha256
+    assert hashlib.sha256(package.read_bytes()).hexdigest() == handoff.package_sha256
     with zipfile.ZipFile(package) as archive:
         message = etree.fromstring(archive.read(f"{handoff.process_id}_Aussonderung.Aussonderung.0503.xml"))
         schema = etree.XMLSchema(etree.parse(str(xdomea.SCHEMA_FILE)))
@@ -144,7 +170,8 @@ def test_an_archival_case_past_retention_is_handed_off_as_valid_xdomea_then_dele
         ns = {"x": xdomea.NAMESPACE}
         assert message.findtext("x:Kopf/x:ProzessID", namespaces=ns) == handoff.process_id
         assert message.findtext("x:Kopf/x:Nachrichtentyp/code", namespaces=ns) == "0503"
-        assert message.findtext(".//x:Akte/x:AllgemeineMetadaten/x:Kennzeichen", namespaces=ns) == reference
+        assert message.findtext(".//x:Vorgang/x:AllgemeineMetadaten/x:Kennzeichen", namespaces=ns) == aktenzeichen
+        assert reference in message.findtext(".//x:Vorgang/x:AllgemeineMetadaten/x:Betreff", namespaces=ns)
         primaries = message.findall(".//x:Primaerdokument", namespaces=ns)
         hashes = {p.findtext("x:DateinameOriginal", namespaces=ns):
                   hashlib.sha256(archive.read(p.findtext("x:Dateiname", namespaces=ns))).hexdigest()
@@ -169,9 +196,12 @@ def test_a_delete_disposal_leaves_no_personal_data(app: Flask) -> None:
     assert stored_files(app) == []
     assert not Path(app.config["ARCHIVE_DIR"]).exists()
     with app.app_context(), tenant_context(tenant_info(app, "neu-anspach")):
-        assert db.session.scalars(select(ArchiveHandoff)).all() == []
+        assert db.session.scalars(select(Aussonderung)).all() == []
         [event] = db.session.scalars(select(AuditEvent)).all()
+        [statistics] = db.session.scalars(select(DisposalRecord)).all()
     assert (event.action, event.object_id, event.details["disposal"]) == ("case.deleted", reference, "delete")
+    assert (statistics.case_reference, statistics.disposal, statistics.decided_by, statistics.document_count,
+            statistics.byte_count) == (reference, "delete", "aktenplan", 2, sum(len(c) for c in FILES.values()))
 
 
 def test_running_the_job_twice_changes_nothing(app: Flask) -> None:
@@ -199,68 +229,91 @@ def test_another_towns_cases_are_untouched(app: Flask) -> None:
     assert kept["status"] == "closed"
     assert all((storage_root(app) / key).exists() for key in kept["keys"])
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
-        assert db.session.scalars(select(ArchiveHandoff)).all() == []
+        assert db.session.scalars(select(Aussonderung)).all() == []
 
 
 def test_an_invalid_message_is_refused_and_nothing_is_deleted(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     reference = make_closed_case(app, "neu-anspach", ARCHIVED_PROCESS, LONG_AGO)
-    build = xdomea.build_message
+    run(app)
+    root = xdomea._root
 
-    def without_sender(*args: Any) -> etree._Element:
-        root = build(*args)
-        head = root.find(f"{{{xdomea.NAMESPACE}}}Kopf")
+    def without_sender(*args: Any) -> tuple[etree._Element, etree._Element]:
+        message, head = root(*args)
         head.remove(head.find(f"{{{xdomea.NAMESPACE}}}Absender"))
-        return root
+        return message, head
 
-    monkeypatch.setattr(xdomea, "build_message", without_sender)
+    monkeypatch.setattr(xdomea, "_root", without_sender)
 
-    report = run(app)
+    with app.app_context(), tenant_context(tenant_info(app, "neu-anspach")):
+        with pytest.raises(xdomea.InvalidMessage) as refused:
+            cycle.offer(TODAY, "test")
+        db.session.rollback()
+        assert db.session.scalars(select(Aussonderung)).all() == []
 
-    [(failed, error)] = report.failed
-    assert failed == reference and "invalid" in error and "Empfaenger" in error
+    assert "invalid" in str(refused.value) and "Empfaenger" in str(refused.value)
     state = case_state(app, "neu-anspach", reference)
     assert state["status"] == "archived"
     assert all((storage_root(app) / key).exists() for key in state["keys"])
-    assert not Path(app.config["ARCHIVE_DIR"]).exists()
+    assert list(Path(app.config["ARCHIVE_DIR"]).rglob("*.zip")) == []
     assert APPLICANT in database_text(app)
 
 
 def test_a_document_not_matching_its_hash_stops_the_hand_off(app: Flask) -> None:
     reference = make_closed_case(app, "neu-anspach", ARCHIVED_PROCESS, LONG_AGO)
     key = case_state(app, "neu-anspach", reference)["keys"][0]
+    run(app)
+    archive = ArchiveSimulator()
+    with app.app_context(), tenant_context(tenant_info(app, "neu-anspach")):
+        started = cycle.offer(TODAY, "test")
+        process_id = started.process_id
+        for _name, answer in archive.answer((Path(app.config["ARCHIVE_DIR"]) / started.offer_file).read_bytes()):
+            cycle.import_message(answer, "test")
     (storage_root(app) / key).write_bytes(b"altered")
 
-    report = run(app)
+    with app.app_context(), tenant_context(tenant_info(app, "neu-anspach")):
+        with pytest.raises(cycle.IntegrityFailure, match="SHA-256"):
+            cycle.hand_off(cycle.find(process_id), "test")
+        db.session.rollback()
+        assert cycle.find(process_id).state == "assessed"
 
-    assert report.failed[0][0] == reference and "SHA-256" in report.failed[0][1]
     assert case_state(app, "neu-anspach", reference)["status"] == "archived"
-    assert list(Path(app.config["ARCHIVE_DIR"]).rglob("*")) == [Path(app.config["ARCHIVE_DIR"]) / "neu-anspach"]
+    assert sorted(p.name.split("_", 1)[1] for p in (Path(app.config["ARCHIVE_DIR"]) / "neu-anspach").iterdir()) == [
+        "Aussonderung.Anbieteverzeichnis.0501.zip", "Aussonderung.AnbietungEmpfangBestaetigen.0504.zip",
+        "Aussonderung.BewertungEmpfangBestaetigen.0505.zip", "Aussonderung.Bewertungsverzeichnis.0502.zip",
+    ]
 
 
 def test_the_daily_job_runs_through_the_periodic_scheduler(app: Flask) -> None:
-    reference = make_closed_case(app, "schmitten", ARCHIVED_PROCESS, LONG_AGO)
+    destroyed = make_closed_case(app, "schmitten", DELETED_PROCESS, LONG_AGO, 1)
+    archival = make_closed_case(app, "schmitten", ARCHIVED_PROCESS, LONG_AGO, 2)
     [job] = [job for job in schedule.discover() if job.name == "retention.daily"]
 
     # Without REDIS_URL the scheduler runs the job inline, as in the embedded set-up.
     enqueued = schedule.Scheduler(app, [job]).tick(datetime(2026, 11, 25, 2, 45, tzinfo=UTC))
 
     assert enqueued == ["periodic-retention_daily-20261125T0245"]
-    assert case_state(app, "schmitten", reference) is None
-    assert len(list(Path(app.config["ARCHIVE_DIR"]).glob("schmitten/*_Aussonderung.Aussonderung.0503.zip"))) == 1
+    assert case_state(app, "schmitten", destroyed) is None
+    assert case_state(app, "schmitten", archival)["status"] == "archived"
+    assert not Path(app.config["ARCHIVE_DIR"]).exists()
 
 
 def test_the_command_shows_what_is_due_without_changing_anything_when_dry(app: Flask) -> None:
     reference = make_closed_case(app, "glashuetten", ARCHIVED_PROCESS, LONG_AGO)
+    destroyed = make_closed_case(app, "glashuetten", DELETED_PROCESS, LONG_AGO, 2)
     runner = app.test_cli_runner()
 
     dry = runner.invoke(args=["archive", "run", "--town", "glashuetten", "--today", "2026-11-25", "--dry-run"])
 
     assert dry.exit_code == 0, dry.output
-    assert f"glashuetten {reference}: due: archive, hand_off" in dry.output
+    assert f"glashuetten {reference}: due: archive" in dry.output
+    assert f"glashuetten {reference}: retention ended, for the archive (flask aussonderung offer)" in dry.output
+    assert f"glashuetten {destroyed}: due: archive, delete" in dry.output
     assert case_state(app, "glashuetten", reference)["status"] == "closed"
 
     done = runner.invoke(args=["archive", "run", "--town", "glashuetten", "--today", "2026-11-25"])
 
     assert done.exit_code == 0, done.output
-    assert f"glashuetten {reference}: archive, hand_off" in done.output
-    assert case_state(app, "glashuetten", reference) is None
+    assert f"glashuetten {reference}: archive" in done.output
+    assert f"glashuetten {destroyed}: archive, delete" in done.output
+    assert case_state(app, "glashuetten", reference)["status"] == "archived"
+    assert case_state(app, "glashuetten", destroyed) is None

@@ -50,6 +50,7 @@ MINIMAL = {
     "slug": "probe",
     "kind": "digital",
     "category": "steuern-gebuehren",
+    "aktenplan": "9.0.3",
     "title": {"de": "Probe", "en": "Test"},
     "summary": {"de": "Ein Probeantrag.", "en": "A test application."},
     "legal_basis": [{"title": "§ 1 Probegesetz"}],
@@ -74,10 +75,11 @@ MINIMAL = {
 
 @pytest.fixture
 def root(tmp_path):
-    """A library with the real shared workflows, templates and LeiKa list and one valid process."""
+    """A library with the real shared workflows, templates, LeiKa list and Aktenplan and one valid process."""
     for name in ("_workflows", "_templates"):
         shutil.copytree(LIBRARY / name, tmp_path / name)
     shutil.copy(LIBRARY / "_leika.csv", tmp_path / "_leika.csv")
+    shutil.copy(LIBRARY / "_aktenplan.yaml", tmp_path / "_aktenplan.yaml")
     write(tmp_path, "probe", MINIMAL)
     return tmp_path
 
@@ -152,6 +154,7 @@ def test_all_problems_of_all_files_are_collected(root):
 def test_kind_specific_keys_are_checked(root):
     external = variant(kind="external", external_url="http://example.org")
     del external["workflow"]
+    del external["aktenplan"]
     write(root, "probe", external)
     assert errors_of(root) == [("probe/process.yaml", "external_url", "'http://example.org' is not an https URL")]
     external["external_url"] = "https://verwaltungsportal.hessen.de/leistung"
@@ -171,8 +174,28 @@ def test_kind_specific_keys_are_checked(root):
     ]
 
 
+def test_a_digital_process_names_a_unit_of_the_default_aktenplan(root):
+    write(root, "probe", {k: v for k, v in MINIMAL.items() if k != "aktenplan"})
+    assert errors_of(root) == [("probe/process.yaml", "aktenplan", "required for kind 'digital'")]
+    write(root, "probe", variant(aktenplan="9.9.9"))
+    assert errors_of(root) == [("probe/process.yaml", "aktenplan", "unit '9.9.9' is not in _aktenplan.yaml")]
+    write(root, "probe", variant(aktenplan="9"))
+    assert errors_of(root) == [(
+        "probe/process.yaml", "aktenplan",
+        "unit '9' of _aktenplan.yaml has no retention or archive hint, cases cannot be filed there",
+    )]
+    write(root, "probe", variant(aktenplan="Hundesteuer"))
+    [(file, path, message)] = errors_of(root)
+    assert (file, path) == ("probe/process.yaml", "aktenplan") and "pattern" in message
+
+
+def test_a_digital_process_without_retention_inherits_it_from_its_unit(root):
+    write(root, "probe", {k: v for k, v in MINIMAL.items() if k != "retention"})
+    assert errors_of(root) == []
+
+
 def test_external_process_needs_no_form(root):
-    external = {k: v for k, v in MINIMAL.items() if k not in ("form", "workflow", "retention", "fees")}
+    external = {k: v for k, v in MINIMAL.items() if k not in ("form", "workflow", "retention", "fees", "aktenplan")}
     external |= {"kind": "external", "external_url": "https://service.hessen.de/x",
                  "provider": {"de": "Land Hessen", "en": "State of Hesse"}}
     write(root, "probe", external)

@@ -28,6 +28,7 @@ from .oidc_provider import (
 )
 from .postgres_server import PostgresServer, find_bindir
 from .redis_server import RedisServer
+from .s3_server import S3Server
 from .saml_idp import SamlSimulator, create_town_keys
 from .smtp_server import SmtpServer
 from .xbezahldienste import XBezahldiensteSimulator
@@ -61,6 +62,15 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer(require_executable("redis-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server (a Python package of the test extras, so it is never missing)."""
+    server = S3Server()
     server.start()
     yield server
     server.stop()

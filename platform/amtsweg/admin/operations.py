@@ -1,4 +1,5 @@
-"""Operator page of the cross-town admin: undelivered mails and failed jobs, with retry."""
+"""Operator page of the cross-town admin: undelivered mails and failed jobs (with retry), stored
+documents found missing or altered, and each town's Aussonderung with the archive."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from amtsweg.archive import queries as archive_queries
+from amtsweg.archive.models import STATE_LABELS
 from amtsweg.auth.access import platform_admin_required
+from amtsweg.documents import queries as document_queries
 from amtsweg.jobs import queries as job_queries
 from amtsweg.jobs.queues import QUEUE_NAMES
 from amtsweg.notifications import queries as outbox_queries
@@ -39,10 +43,16 @@ def overview() -> str:
                 "Redis ist nicht erreichbar. Mails bleiben im Postausgang und werden später zugestellt."
             )
     undelivered = outbox_queries.undelivered_in_all_towns()
-    towns = town_names(message.tenant_id for message in undelivered)
+    findings = document_queries.open_findings_in_all_towns()
+    cycles = archive_queries.cycles_in_all_towns()
+    towns = town_names([*(row.tenant_id for row in undelivered), *(row.tenant_id for row in findings),
+                        *(row.tenant_id for row in cycles)])
     return render_template(
         "operations/betrieb.html",
         messages_undelivered=undelivered,
+        findings=findings,
+        cycles=cycles,
+        cycle_states=STATE_LABELS,
         failed_jobs=failed_jobs,
         jobs_unavailable=jobs_unavailable,
         towns=towns,

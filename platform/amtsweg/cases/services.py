@@ -7,6 +7,7 @@ phone, post or counter application, and later the API and FIT-Connect.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -30,15 +31,18 @@ from amtsweg.cases.states import CITIZEN
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.cases.workflow import definition_of, move_to
 from amtsweg.clock import today_in_germany, utcnow
-from amtsweg.documents.models import Document
+from amtsweg.documents.models import Document, Vorgang
+from amtsweg.documents.records import FilingError, file_case
 from amtsweg.documents.services import UploadRejected, store_upload
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError, NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
 from amtsweg.notifications.services import queue_mail
+from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tokens import new_token
 
+log = logging.getLogger(__name__)
 ONLINE = "online"
 # What a citizen may attach to a reply on the status page.
 REPLY_FILE_TYPES = ("pdf", "jpeg", "png")
@@ -92,7 +96,7 @@ def submit(
     identification: Identification | None = None, within: Callable[[], None] | None = None,
 ) -> Submission:
     """Turn assessed answers into a case — in one transaction with its reference number, fees,
-    documents, status link, audit event and confirmation mail.
+    documents, its Vorgang in the town's Aktenplan, status link, audit event and confirmation mail.
 
     ``documents`` are the stored uploads the answers may refer to: those the answers use are filed
     with the case, the others deleted. ``channel`` and ``actor`` say how the application came in
@@ -180,8 +184,10 @@ def _create_case(
         else:
             unused_keys.append(document.storage_key)
             db.session.delete(document)
+    vorgang = _file(case, definition)
     record(actor, "case.submitted", "case", case.id, reference=case.reference, channel=channel,
-           process=offered.process.slug, version=offered.version.version, fee_problem=assessment.fee_problem)
+           process=offered.process.slug, version=offered.version.version, fee_problem=assessment.fee_problem,
+           **({"aktenzeichen": vorgang.aktenzeichen} if vorgang else {}))
     publish_case_event(case, events.SUBMITTED, channel=channel)
     if email:
         queue_mail(
@@ -199,6 +205,18 @@ def _create_case(
             case_id=case.id,
         )
     return case, unused_keys
+
+
+def _file(case: Case, definition: ProcessDefinition) -> Vorgang | None:
+    """File the case as a Vorgang of its Akte; its documents are the Vorgang's by their case."""
+    try:
+        return file_case(case, definition)
+    except FilingError:
+        # The town's Aktenplan cannot file the process (tenants and processes sync refuse that, so
+        # this is a configuration changed by hand): the application is not refused for it; the case
+        # is filed when it is archived, once the plan is fixed.
+        log.exception("case %s could not be filed at submission", case.reference)
+        return None
 
 
 # --------------------------------------------------------------------------- citizen actions on a case

@@ -30,6 +30,7 @@ from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.documents.models import Document
+from amtsweg.documents.services import new_storage_key
 from amtsweg.documents.staging import store_after_commit
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import NotAllowed
@@ -289,12 +290,11 @@ class CreateLetter(WorkflowAction):
         storage = get_storage()
         staged = storage.staging_dir() / f"{uuid.uuid4().hex}.pdf"
         staged.write_bytes(pdf)
-        now = utcnow()
-        key = f"{current_tenant().slug}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        store_after_commit(key, staged)
+        key, sha256 = new_storage_key(), hashlib.sha256(pdf).hexdigest()
+        store_after_commit(key, staged, sha256)
         document = Document(
             storage_key=key, filename=f"{template}-{case.reference}.pdf", content_type="application/pdf",
-            size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), case_id=case.id, source="system",
+            size=len(pdf), sha256=sha256, case_id=case.id, source="system",
         )
         db.session.add(document)
         db.session.flush()

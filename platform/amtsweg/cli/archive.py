@@ -13,7 +13,8 @@ from amtsweg.tenancy.context import tenant_context
 from amtsweg.tenancy.queries import active_towns
 
 
-@click.group("archive", help="Retention: archive closed cases, hand them to the archive (xdomea) or delete them.")
+@click.group("archive", help="Retention: archive closed cases (zdA) and destroy them when their retention ended "
+                               "(the archive's share: flask aussonderung).")
 def archive() -> None:
     pass
 
@@ -25,7 +26,7 @@ def archive() -> None:
 @click.option("--dry-run", is_flag=True, help="Only show what is due; change nothing.")
 @with_appcontext
 def run(slug: str | None, day: datetime | None, dry_run: bool) -> None:
-    """Archive, hand off and delete the cases that are due; exits with 1 if a case failed."""
+    """Archive and destroy the cases that are due; exits with 1 if a case failed."""
     today = day.date() if day else today_in_germany()
     towns = [town for town in active_towns() if slug in (None, town.slug)]
     if not towns:
@@ -36,6 +37,10 @@ def run(slug: str | None, day: datetime | None, dry_run: bool) -> None:
             report = run_retention(today, dry_run=dry_run)
         for item in report.done:
             click.echo(f"{town.slug} {item.reference}: {'due: ' if dry_run else ''}{', '.join(item.steps)}")
+        for reference in report.for_archive:
+            click.echo(f"{town.slug} {reference}: retention ended, for the archive (flask aussonderung offer)")
+        for reference in report.held:
+            click.echo(f"{town.slug} {reference}: retention ended, kept under legal hold")
         for reference, error in report.failed:
             click.echo(f"{town.slug} {reference}: FAILED {error}", err=True)
         failures += len(report.failed)

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from amtsweg.errors import Problem
 from amtsweg.processes.loader import load_library
-from amtsweg.processes.services import ProcessLibraryError, offer_problems, sync_library
+from amtsweg.processes.services import ProcessLibraryError, filing_problems, offer_problems, sync_library
 from amtsweg.tenancy.config import load_all
 
 
@@ -32,10 +32,13 @@ def validate_command() -> None:
     for slug, loaded in sorted(library.processes.items()):
         definition = loaded.definition
         click.echo(f"{slug:45} {definition.kind:9} {definition.category}")
-    configs, _ = load_all(Path(current_app.config["TENANTS_DIR"]))
+    configs, _ = load_all(
+        Path(current_app.config["TENANTS_DIR"]), processes_dir=Path(current_app.config["PROCESSES_DIR"])
+    )
     problems = list(library.errors)
     for config in configs:
         problems += offer_problems(config.slug, config.processes, library)
+        problems += filing_problems(config.slug, config.settings()["aktenplan"], library)
     kinds = [loaded.definition.kind for loaded in library.processes.values()]
     click.echo(f"{kinds.count('digital')} digital, {kinds.count('external')} external, {len(problems)} error(s)")
     if problems:

@@ -37,20 +37,21 @@ def key_of_staged(name: str) -> str | None:
     return unquote(name.removeprefix(_STAGED_PREFIX)) if name.startswith(_STAGED_PREFIX) else None
 
 
-def store_after_commit(key: str, received: Path) -> None:
+def store_after_commit(key: str, received: Path, sha256: str | None = None) -> None:
     """Move the complete file ``received`` (in the staging folder) into storage under ``key`` once
-    the current transaction commits; a rollback removes it."""
+    the current transaction commits; a rollback removes it. With ``sha256`` the store checks what
+    it received where it can."""
     staged = received.with_name(staged_name(key))
     os.replace(received, staged)
-    db.session.info.setdefault(_PENDING, {})[key] = staged
+    db.session.info.setdefault(_PENDING, {})[key] = (staged, sha256)
 
 
 def forget_pending(key: str) -> bool:
     """Drop the file of ``key`` if it waits for this transaction (its row is deleted again)."""
-    staged = db.session.info.get(_PENDING, {}).pop(key, None)
-    if staged is None:
+    pending = db.session.info.get(_PENDING, {}).pop(key, None)
+    if pending is None:
         return False
-    staged.unlink(missing_ok=True)
+    pending[0].unlink(missing_ok=True)
     return True
 
 
@@ -60,9 +61,9 @@ def _store_committed(session: Session) -> None:
     if not pending:
         return
     storage = get_storage()
-    for key, staged in pending.items():
+    for key, (staged, sha256) in pending.items():
         try:
-            storage.put(key, staged)
+            storage.put(key, staged, sha256)
         except Exception:
             # The row is committed and the staged file kept: the staging sweep moves it later.
             log.exception("moving %s into storage failed", key)
@@ -72,5 +73,5 @@ def _store_committed(session: Session) -> None:
 def _discard_uncommitted(session: Session, transaction: Any) -> None:
     # Runs after after_commit; whatever is still waiting belonged to a transaction that did not commit.
     if transaction.parent is None:
-        for staged in session.info.pop(_PENDING, {}).values():
+        for staged, _sha256 in session.info.pop(_PENDING, {}).values():
             staged.unlink(missing_ok=True)

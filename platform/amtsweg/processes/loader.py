@@ -28,6 +28,8 @@ from amtsweg.processes.schema import (
     template_files,
     workflow_issues,
 )
+from amtsweg.tenancy import aktenplan
+from amtsweg.yamlfiles import read_yaml
 
 PROCESS_FILE = "process.yaml"
 WORKFLOWS_DIR = "_workflows"
@@ -54,38 +56,6 @@ class Library:
 
     def get(self, slug: str) -> LoadedProcess | None:
         return self.processes.get(slug)
-
-
-# --------------------------------------------------------------------------- YAML
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _read_yaml(path: Path) -> tuple[Any, str | None]:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader), None
-    except yaml.YAMLError as exc:
-        return None, f"invalid YAML: {exc}".replace("\n", " ")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"cannot read file: {exc}"
 
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -191,9 +161,13 @@ def load_library(root: Path, leika_csv: Path | None = None) -> Library:
         library.errors.append(Problem(file=_rel(leika_path, root), path="", message=f"cannot read LeiKa list: {exc}"))
         leika_keys = frozenset()
 
+    plan, plan_problems = aktenplan.load(aktenplan.default_path(root), aktenplan.DEFAULT_FILE)
+    library.errors += plan_problems
     broken = _load_workflows(root, library)
     _check_shared_templates(root, library)
-    context = ValidationContext(leika_keys=leika_keys, workflows=library.workflows, broken_workflows=broken)
+    context = ValidationContext(
+        leika_keys=leika_keys, aktenplan=plan, workflows=library.workflows, broken_workflows=broken
+    )
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
         loaded = _load_process(root, folder, context, library.errors)
         if loaded is not None:
@@ -218,7 +192,7 @@ def _load_workflows(root: Path, library: Library) -> frozenset[str]:
     broken = set()
     for path in sorted((root / WORKFLOWS_DIR).glob("*.yaml")):
         name, file = path.stem, _rel(path, root)
-        data, problem = _read_yaml(path)
+        data, problem = read_yaml(path)
         issues = [Problem("", problem)] if problem else []
         workflow = None
         if not issues:
@@ -266,7 +240,7 @@ def _load_process(
     if not path.is_file():
         errors.append(Problem(file=file, path="", message=f"{PROCESS_FILE} is missing"))
         return None
-    data, problem = _read_yaml(path)
+    data, problem = read_yaml(path)
     if problem is None and not isinstance(data, dict):
         problem = "the file must contain a mapping of keys"
     if problem:
@@ -282,6 +256,7 @@ def _load_process(
 
     context = ValidationContext(
         leika_keys=base.leika_keys,
+        aktenplan=base.aktenplan,
         workflows=base.workflows,
         broken_workflows=base.broken_workflows,
         folder_name=folder.name,

@@ -29,6 +29,7 @@ from pydantic import (
 from amtsweg.errors import Problem as Issue
 from amtsweg.forms.base import FieldDefinition, Id, Logic, Model, Text
 from amtsweg.forms.form import Form
+from amtsweg.tenancy.aktenplan import DEFAULT_FILE, UNIT_NUMBER, Aktenplan
 
 # The areas of the catalogue; labels translated when shown (lazy: this module loads outside requests).
 AREAS: dict[str, LazyString] = {
@@ -162,9 +163,16 @@ class LegalBasis(Model):
 
 
 class Retention(Model):
+    """The process's own retention, overriding its Aktenplan unit's: ``disposal: archive`` is the
+    hint "A" (archivwürdig, offered to the archive), ``delete`` the hint "V" (destroyed)."""
+
     years: Annotated[int, Field(ge=0, le=100)]
     after: Literal["closed"] = "closed"
     disposal: Annotated[str, AfterValidator(_one_of(("archive", "delete"), "disposal"))]
+
+    @property
+    def archive_hint(self) -> str:
+        return "A" if self.disposal == "archive" else "V"
 
 
 class ProcessDefinition(Model):
@@ -175,6 +183,8 @@ class ProcessDefinition(Model):
     # The pattern sits on the str branch only: a stored definition carries ``leika: null``.
     leika: Annotated[Annotated[str, Field(pattern=r"^\d{14}$")] | None, BeforeValidator(_leika_as_string)] = None
     category: Annotated[str, AfterValidator(_one_of(AREAS, "area"))]
+    # The unit of the default Aktenplan its cases are filed under (a town may map it elsewhere).
+    aktenplan: Annotated[str, Field(pattern=UNIT_NUMBER.pattern)] | None = None
     title: Text
     summary: Text
     keywords: list[Annotated[str, Field(min_length=1)]] = []
@@ -211,6 +221,8 @@ class ValidationContext:
     """What a definition is checked against beyond its own content."""
 
     leika_keys: frozenset[str] = frozenset()
+    # The library's default Aktenplan (None: not loaded, its own problems are reported)
+    aktenplan: Aktenplan | None = None
     workflows: dict[str, Workflow] = field(default_factory=dict)
     broken_workflows: frozenset[str] = frozenset()
     folder_name: str | None = None
@@ -229,6 +241,7 @@ def semantic_issues(definition: ProcessDefinition, context: ValidationContext) -
     if definition.leika is not None and definition.leika not in context.leika_keys:
         issues.append(Issue("leika", f"LeiKa key '{definition.leika}' is not in the LeiKa list"))
     issues += _kind_issues(definition)
+    issues += _aktenplan_issues(definition, context.aktenplan)
     if definition.form is not None:
         issues += _form_issues(definition.form)
     issues += _fee_issues(definition)
@@ -239,17 +252,29 @@ def semantic_issues(definition: ProcessDefinition, context: ValidationContext) -
     return issues
 
 
+def _aktenplan_issues(definition: ProcessDefinition, plan: Aktenplan | None) -> list[Issue]:
+    if definition.aktenplan is None or plan is None:
+        return []
+    unit = plan.unit(definition.aktenplan)
+    if unit is None:
+        return [Issue("aktenplan", f"unit '{definition.aktenplan}' is not in {DEFAULT_FILE}")]
+    if not unit.fileable:
+        return [Issue("aktenplan", f"unit '{definition.aktenplan}' of {DEFAULT_FILE} has no retention or archive "
+                                   "hint, cases cannot be filed there")]
+    return []
+
+
 def _kind_issues(definition: ProcessDefinition) -> list[Issue]:
     issues = []
     if definition.kind == "external":
         for key in ("external_url", "provider"):
             if getattr(definition, key) is None:
                 issues.append(Issue(key, "required for kind 'external'"))
-        for key in ("form", "workflow", "retention"):
+        for key in ("form", "workflow", "retention", "aktenplan"):
             if getattr(definition, key) is not None:
                 issues.append(Issue(key, "not allowed for kind 'external' (the service runs elsewhere)"))
     else:
-        for key in ("form", "workflow", "processing_days", "retention"):
+        for key in ("form", "workflow", "processing_days", "aktenplan"):
             if getattr(definition, key) is None:
                 issues.append(Issue(key, "required for kind 'digital'"))
         if not definition.legal_basis:

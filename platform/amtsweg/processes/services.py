@@ -37,6 +37,8 @@ from amtsweg.processes.loader import (
 )
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.processes.schema import TRUST_LEVEL_NUMBERS, ProcessDefinition
+from amtsweg.tenancy import aktenplan
+from amtsweg.tenancy.aktenplan import TownPlan
 from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
 from amtsweg.tenancy.models import Tenant
 
@@ -125,6 +127,30 @@ def offer_problems(town: str, settings: Mapping[str, Any], library: Library) -> 
     return problems
 
 
+def filing_problems(town: str, plan_settings: Mapping[str, Any] | None, library: Library) -> list[Problem]:
+    """Problems of filing the library's processes under the town's Aktenplan: a mapping in
+    ``[aktenplan.processes]`` of an unknown process, or a process whose unit the plan lacks."""
+    if not plan_settings:
+        return []
+    plan = TownPlan.from_settings(dict(plan_settings))
+    file = f"tenants/{town}/tenant.toml"
+    problems = [
+        Problem(f"aktenplan.processes.{slug}", f"unknown process '{slug}'", file=file)
+        for slug in plan.processes if slug not in library.processes
+    ]
+    for slug, loaded in sorted(library.processes.items()):
+        named = loaded.definition.aktenplan
+        unit = plan.unit_for(slug, named)
+        if named is not None and (unit is None or not unit.fileable):
+            problems.append(Problem(
+                f"aktenplan.processes.{slug}",
+                f"process '{slug}' is filed under unit '{plan.processes.get(slug, named)}', which {plan.file} "
+                "does not have (or has no retention there); map it to one of the town's units",
+                file=file,
+            ))
+    return problems
+
+
 def _names_any(problem: Problem, slugs: set[str]) -> bool:
     named = problem.path.split(".")[2] if problem.path.startswith("processes.overrides.") else None
     return named in slugs or any(f"'{slug}'" in problem.message for slug in slugs)
@@ -186,6 +212,7 @@ def _sync_library(processes_dir: Path, skip_invalid: bool = False) -> SyncReport
     problems = list(library.errors)
     for town in towns:
         problems += offer_problems(town.slug, (town.settings or {}).get("processes", {}), library)
+        problems += filing_problems(town.slug, (town.settings or {}).get("aktenplan"), library)
     if skip_invalid:
         broken = {error.file.split("/")[0] for error in library.errors}
         problems = [p for p in problems if p.file.startswith("tenants/") and not _names_any(p, broken)]
@@ -249,7 +276,7 @@ def check_source(processes_dir: Path, slug: str, source: str) -> tuple[LoadedPro
     folder = processes_dir / slug
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        for shared in (WORKFLOWS_DIR, TEMPLATES_DIR, LEIKA_FILE):
+        for shared in (WORKFLOWS_DIR, TEMPLATES_DIR, LEIKA_FILE, aktenplan.DEFAULT_FILE):
             if (processes_dir / shared).exists():
                 (root / shared).symlink_to((processes_dir / shared).resolve())
         if folder.is_dir():

@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from amtsweg.errors import Problem
+from amtsweg.settings import DEFAULTS
+from amtsweg.tenancy import aktenplan
 from amtsweg.tenancy.branding import contrast_ratio
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -78,6 +80,11 @@ class SSO(_Strict):
     role_mapping: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class AktenplanSettings(_Strict):
+    # process slug → unit of the town's Aktenplan, where the unit named in the definition does not fit
+    processes: dict[str, str] = Field(default_factory=dict)
+
+
 # How citizens and businesses log in on a town's host: the state account's OpenID Connect bridge
 # (settings CITIZEN_OIDC_*) or SAML 2.0 with BundID and Mein Unternehmenskonto (settings SAML_*).
 CitizenLoginKind = Literal["oidc", "saml"]
@@ -122,6 +129,9 @@ class TenantConfig(_Strict):
     citizen_login: CitizenLogin = Field(default_factory=CitizenLogin)
     # Process enablement and overrides; validated by the process library when it syncs.
     processes: dict[str, Any] = Field(default_factory=dict)
+    aktenplan: AktenplanSettings = Field(default_factory=AktenplanSettings)
+    # The town's file plan (its own aktenplan.yaml or the shared default), set by the loader.
+    _plan: dict[str, Any] = PrivateAttr(default_factory=dict)
     # Fees and payment; validated by the payments module (a check passed to load_all).
     payments: dict[str, Any] = Field(default_factory=dict)
 
@@ -140,16 +150,19 @@ class TenantConfig(_Strict):
         return self
 
     def settings(self) -> dict[str, Any]:
-        """What the Tenant row keeps beside its columns."""
-        return self.model_dump(
+        """What the Tenant row keeps beside its columns (the Aktenplan with the town's mapping)."""
+        settings = self.model_dump(
             include={
                 "municipality_type", "district", "state", "default_locale", "primary_host", "branding",
                 "contact", "opening_hours", "mail", "sso", "citizen_login", "processes", "payments",
             }
         )
+        settings["aktenplan"] = {**self._plan, "processes": dict(self.aktenplan.processes)}
+        return settings
 
     def content_hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
+        content = {**self.model_dump(), "aktenplan_units": self._plan}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def _problems_from_validation(file: str, error: ValidationError) -> list[Problem]:
@@ -161,7 +174,38 @@ def _problems_from_validation(file: str, error: ValidationError) -> list[Problem
     return problems
 
 
-def load_tenant_config(folder: Path) -> tuple[TenantConfig | None, list[Problem]]:
+def _town_plan(
+    folder: Path, config: TenantConfig, default: aktenplan.Aktenplan | None, default_file: str
+) -> list[Problem]:
+    """Attach the town's Aktenplan (its own file or the default) and check its process mapping."""
+    own = folder / aktenplan.TOWN_FILE
+    if own.exists():
+        source = f"{folder.name}/{aktenplan.TOWN_FILE}"
+        plan, problems = aktenplan.load(own, source)
+    else:
+        # Problems of the default are reported once, by load_all.
+        source, plan, problems = default_file, default, []
+    if plan is None:
+        return problems
+    file = f"{folder.name}/tenant.toml"
+    for slug, number in config.aktenplan.processes.items():
+        unit = plan.unit(number)
+        if unit is None:
+            problems.append(Problem(f"aktenplan.processes.{slug}", f"unit '{number}' is not in {source}",
+                                    file=file))
+        elif not unit.fileable:
+            problems.append(Problem(
+                f"aktenplan.processes.{slug}",
+                f"unit '{number}' of {source} has no retention or archive hint, cases cannot be filed there",
+                file=file,
+            ))
+    config._plan = {"file": source, **plan.to_settings()}
+    return problems
+
+
+def load_tenant_config(
+    folder: Path, default_plan: aktenplan.Aktenplan | None = None, default_plan_file: str = ""
+) -> tuple[TenantConfig | None, list[Problem]]:
     """Read one town folder; returns the config or the list of problems."""
     path = folder / "tenant.toml"
     file = f"{folder.name}/tenant.toml"
@@ -183,6 +227,7 @@ def load_tenant_config(folder: Path) -> tuple[TenantConfig | None, list[Problem]
     for page in ("impressum", "datenschutz", "barrierefreiheit"):
         if not (folder / "pages" / f"{page}.md").is_file():
             problems.append(Problem("pages", f"pages/{page}.md is missing", file=file))
+    problems += _town_plan(folder, config, default_plan, default_plan_file)
     return (None, problems) if problems else (config, [])
 
 
@@ -191,13 +236,17 @@ SectionCheck = Callable[[TenantConfig], list[Problem]]
 
 
 def load_all(
-    tenants_dir: Path, checks: Iterable[SectionCheck] = ()
+    tenants_dir: Path, checks: Iterable[SectionCheck] = (), *, processes_dir: Path | None = None
 ) -> tuple[list[TenantConfig], list[Problem]]:
-    """Read every town folder; cross-checks unique prefixes and hosts, and runs ``checks`` on each town."""
+    """Read every town folder with its Aktenplan (the default one from ``processes_dir``, by
+    default the repository's library); cross-checks unique prefixes and hosts, and runs ``checks``
+    on each town."""
+    library = processes_dir or Path(DEFAULTS["PROCESSES_DIR"])
+    default_file = f"{library.name}/{aktenplan.DEFAULT_FILE}"
+    default_plan, problems = aktenplan.load(aktenplan.default_path(library), default_file)
     configs: list[TenantConfig] = []
-    problems: list[Problem] = []
     for folder in sorted(p for p in tenants_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        config, folder_problems = load_tenant_config(folder)
+        config, folder_problems = load_tenant_config(folder, default_plan, default_file)
         problems.extend(folder_problems)
         if config:
             configs.append(config)

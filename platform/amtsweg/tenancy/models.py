@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from amtsweg.clock import utcnow
 from amtsweg.extensions import Model
+from amtsweg.tenancy.aktenplan import TownPlan
 
 
 class Tenant(Model):
@@ -93,3 +95,9 @@ class TenantInfo:
     @property
     def default_locale(self) -> str:
         return self.settings.get("default_locale", "de")
+
+    @cached_property
+    def aktenplan(self) -> TownPlan | None:
+        """The town's file plan (None until ``flask tenants sync`` has stored one)."""
+        data = self.settings.get("aktenplan")
+        return TownPlan.from_settings(data) if data else None

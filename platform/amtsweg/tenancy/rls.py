@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
@@ -193,3 +195,17 @@ def disable_rls(op: Any, table: str) -> None:
         return
     op.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+@contextmanager
+def every_towns_rows(op: Any, *tables: str) -> Iterator[None]:
+    """For data migrations that copy every town's rows of ``tables``: row-level security is forced
+    on the owner the migration runs as, so a plain copy sees no row at all. FORCE is lifted for
+    those tables while the block runs and put back after it, whatever the policies of that revision
+    read. Both happen inside the migration's transaction: nobody else ever sees the tables unforced."""
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in tables if postgresql else ():
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    yield
+    for table in tables if postgresql else ():
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")

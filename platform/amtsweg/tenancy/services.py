@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import delete, insert, or_, select
 
 from amtsweg.errors import DomainError
@@ -28,12 +29,12 @@ class SyncReport:
 
 
 def sync_tenants(tenants_dir: Path, checks: Iterable[SectionCheck] = ()) -> SyncReport:
-    """Bring the Tenant table in line with the folders; all or nothing. ``checks`` validate the
-    sections that domain modules own (see ``load_all``).
+    """Bring the Tenant table in line with the folders (and the towns' Aktenplan); all or nothing.
+    ``checks`` validate the sections that domain modules own (see ``load_all``).
 
     A town whose folder disappeared is deactivated, never deleted (its cases must stay).
     """
-    configs, problems = load_all(tenants_dir, checks)
+    configs, problems = load_all(tenants_dir, checks, processes_dir=Path(current_app.config["PROCESSES_DIR"]))
     if problems:
         raise TenantConfigError(problems=problems)
     report = SyncReport()

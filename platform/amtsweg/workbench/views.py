@@ -50,6 +50,7 @@ from amtsweg.cases.workflow import (
     transition_for,
 )
 from amtsweg.clock import today_in_germany
+from amtsweg.documents.records import vorgang_of_case
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.forms import inputs
@@ -66,11 +67,13 @@ from amtsweg.sites import restrict_to
 from amtsweg.tokens import new_token
 from amtsweg.web import attachment, small_int
 from amtsweg.workbench import intake
+from amtsweg.workbench.eakte import blueprint as eakte_blueprint
 from amtsweg.workbench.payments import blueprint as payments_blueprint
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/sachbearbeitung", template_folder="templates")
 restrict_to(blueprint, "tenant")
 blueprint.register_blueprint(payments_blueprint)
+blueprint.register_blueprint(eakte_blueprint)
 STAFF = (CLERK, TEAM_LEAD)
 
 
@@ -169,6 +172,7 @@ def case_page(reference: str) -> str:
         definition=definition,
         sections=answer_sections(definition, case.answers, str(get_locale())),
         documents=documents_of_case(case),
+        vorgang=vorgang_of_case(case.id),
         messages=messages_of_case(case),
         history=case_history(case, small_int(request.args.get("verlauf_vor", ""))),
         steps=[_StepView(t) for t in available_transitions(definition, case.status, current_user.roles)],

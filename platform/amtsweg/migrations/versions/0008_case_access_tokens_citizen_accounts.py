@@ -7,7 +7,7 @@ Create Date: 2026-11-25 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
-from amtsweg.tenancy.rls import disable_rls, enable_rls
+from amtsweg.tenancy.rls import disable_rls, enable_rls, every_towns_rows
 
 revision = "0008"
 down_revision = "0007"
@@ -60,11 +60,11 @@ def upgrade():
     op.create_index("ix_case_access_token_case_id", "case_access_token", ["case_id"])
     enable_rls(op, "case_access_token")
     # Every existing status link keeps working: its hash becomes the case's first access token.
-    # (The migration runs as the table owner, which row-level security does not restrict.)
-    op.execute(
-        "INSERT INTO case_access_token (case_id, token_hash, purpose, created_at, tenant_id) "
-        "SELECT id, status_token_hash, 'submission', submitted_at, tenant_id FROM case_file"
-    )
+    with every_towns_rows(op, "case_file", "case_access_token"):
+        op.execute(
+            "INSERT INTO case_access_token (case_id, token_hash, purpose, created_at, tenant_id) "
+            "SELECT id, status_token_hash, 'submission', submitted_at, tenant_id FROM case_file"
+        )
 
     # batch mode: SQLite cannot add a foreign key to an existing table in place.
     with op.batch_alter_table("case_file") as batch_op:

@@ -27,7 +27,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event
 from support.browser import LiveServer, live_server
-from support.postgres_server import PostgresServer
+from support.postgres_server import Clones, PostgresServer
 
 pytest_plugins = ["support.services"]
 
@@ -85,8 +85,12 @@ def _dispose(application: Flask) -> None:
             engine.dispose()
 
 
+# The copies made ahead of each PostgreSQL template that many tests copy, by template name.
+_clones: dict[str, Clones] = {}
+
+
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path | str:
+def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path | str]:
     """One database migrated to head with the five towns and the process library synced, copied for
     each test: a SQLite file, or (``AMTSWEG_TEST_DATABASE=postgresql``) a template database."""
     folder = tmp_path_factory.mktemp("template-db")
@@ -95,9 +99,12 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.
         name = server.create_database(f"amtsweg_template_{uuid.uuid4().hex[:8]}")
         _migrate_and_sync(build_app(folder, **_postgres_urls(server, name)))
         server.disconnect_all(name)
-        return name
+        _clones[name] = Clones(server, name)
+        yield name
+        _clones.pop(name).close()
+        return
     _migrate_and_sync(build_app(folder))
-    return folder / "amtsweg.sqlite3"
+    yield folder / "amtsweg.sqlite3"
 
 
 @pytest.fixture
@@ -112,9 +119,12 @@ class DatabaseCopy:
 
     def __init__(self, template: Path | str, folder: Path, request: pytest.FixtureRequest) -> None:
         self.server: PostgresServer | None = None
+        self.clones: Clones | None = None
         if isinstance(template, str):
             self.server = request.getfixturevalue("postgres_server")
-            self.name = self.server.clone_database(template, f"amtsweg_{uuid.uuid4().hex[:12]}")
+            self.clones = _clones.get(template)
+            self.name = (self.clones.take() if self.clones is not None
+                         else self.server.clone_database(template, f"amtsweg_{uuid.uuid4().hex[:12]}"))
             self.settings = _postgres_urls(self.server, self.name)
             self.template: Path | str = self.name
         else:
@@ -130,7 +140,9 @@ class DatabaseCopy:
         return self.template
 
     def drop(self) -> None:
-        if self.server is not None:
+        if self.clones is not None:
+            self.clones.give_back(self.name)
+        elif self.server is not None:
             self.server.drop_database(self.name)
 
 

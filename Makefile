@@ -32,12 +32,18 @@ run: install assets database demo
 	trap 'kill $$saml_simulator $$payment_simulator 2>/dev/null' EXIT INT TERM; \
 	env $$settings AMTSWEG_PAYMENT_SIMULATOR_URL=http://127.0.0.1:$(PAYMENT_SIMULATOR_PORT) $(SERVE) run --host 127.0.0.1 --port $(PORT)
 
+# The suite on SQLite (the embedded database of `make run`), then on PostgreSQL (production's, the app
+# role under row-level security) for every test whose app uses the test database; both always run.
 test: install assets
 	@if [ -f tests/support/oidc/package.json ]; then npm ci --no-audit --no-fund --prefix tests/support/oidc; fi
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$status
+	@status=0; for database in sqlite postgresql; do \
+		echo "AMTSWEG_TEST_DATABASE=$$database $(VENV)/bin/pytest"; \
+		AMTSWEG_TEST_DATABASE=$$database $(VENV)/bin/pytest; result=$$?; \
+		if [ $$result -eq 5 ]; then echo "no tests collected"; elif [ $$result -ne 0 ]; then status=$$result; fi; \
+	done; exit $$status
 
 install: $(VENV)/.installed
 

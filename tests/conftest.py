@@ -8,7 +8,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,7 +27,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event
 from support.browser import LiveServer, live_server
-from support.postgres_server import PostgresServer
+from support.postgres_server import Clones, PostgresServer
 
 pytest_plugins = ["support.services"]
 
@@ -35,6 +35,17 @@ TOWNS = ["neu-anspach", "usingen", "graevenwiesbach", "schmitten", "glashuetten"
 # The database every test's app runs on: "sqlite" (the embedded default of make run) or
 # "postgresql" (production: the app role under row-level security; CI runs the suite on both).
 TEST_DATABASE = os.environ.get("AMTSWEG_TEST_DATABASE", "sqlite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL only the tests whose app runs on the mode's database (everything that uses
+    :func:`migrated_database`): the others do not touch it and run alike in the SQLite run."""
+    if TEST_DATABASE != "postgresql":
+        return
+    alike = [item for item in items if "migrated_database" not in item.fixturenames]
+    if alike:
+        config.hook.pytest_deselected(items=alike)
+        items[:] = [item for item in items if "migrated_database" in item.fixturenames]
 
 
 def host_of(slug: str) -> str:
@@ -74,8 +85,12 @@ def _dispose(application: Flask) -> None:
             engine.dispose()
 
 
+# The copies made ahead of each PostgreSQL template that many tests copy, by template name.
+_clones: dict[str, Clones] = {}
+
+
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path | str:
+def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path | str]:
     """One database migrated to head with the five towns and the process library synced, copied for
     each test: a SQLite file, or (``AMTSWEG_TEST_DATABASE=postgresql``) a template database."""
     folder = tmp_path_factory.mktemp("template-db")
@@ -84,9 +99,12 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.
         name = server.create_database(f"amtsweg_template_{uuid.uuid4().hex[:8]}")
         _migrate_and_sync(build_app(folder, **_postgres_urls(server, name)))
         server.disconnect_all(name)
-        return name
+        _clones[name] = Clones(server, name)
+        yield name
+        _clones.pop(name).close()
+        return
     _migrate_and_sync(build_app(folder))
-    return folder / "amtsweg.sqlite3"
+    yield folder / "amtsweg.sqlite3"
 
 
 @pytest.fixture
@@ -105,23 +123,77 @@ def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
     return server.app_settings(server.create_bucket(), tmp_path / "staging")
 
 
+class DatabaseCopy:
+    """A copy of a migrated database for one app: a SQLite file in the app's instance folder or a
+    PostgreSQL database cloned from a template (dropped again by :meth:`drop`)."""
+
+    def __init__(self, template: Path | str, folder: Path, request: pytest.FixtureRequest) -> None:
+        self.server: PostgresServer | None = None
+        self.clones: Clones | None = None
+        if isinstance(template, str):
+            self.server = request.getfixturevalue("postgres_server")
+            self.clones = _clones.get(template)
+            self.name = (self.clones.take() if self.clones is not None
+                         else self.server.clone_database(template, f"amtsweg_{uuid.uuid4().hex[:12]}"))
+            self.settings = _postgres_urls(self.server, self.name)
+            self.template: Path | str = self.name
+        else:
+            shutil.copyfile(template, folder / "amtsweg.sqlite3")
+            self.settings = {}
+            self.template = folder / "amtsweg.sqlite3"
+
+    def as_template(self, application: Flask) -> Path | str:
+        """Close ``application``'s connections so this copy can be copied in turn, and return it."""
+        _dispose(application)
+        if self.server is not None:
+            self.server.disconnect_all(self.name)
+        return self.template
+
+    def drop(self) -> None:
+        if self.clones is not None:
+            self.clones.give_back(self.name)
+        elif self.server is not None:
+            self.server.drop_database(self.name)
+
+
+@contextmanager
+def app_and_copy(template: Path | str, folder: Path, request: pytest.FixtureRequest,
+                 **overrides: Any) -> Iterator[tuple[Flask, DatabaseCopy]]:
+    """An app in ``folder`` on its own copy of ``template`` (see :func:`migrated_database`), and the
+    copy (a module can prepare it and use ``copy.as_template(app)`` as its tests' template)."""
+    copy = DatabaseCopy(template, folder, request)
+    application = build_app(folder, **{**copy.settings, **overrides})
+    directory.invalidate()
+    try:
+        yield application, copy
+    finally:
+        _dispose(application)
+        directory.invalidate()
+        copy.drop()
+
+
+@contextmanager
+def app_on_copy(template: Path | str, folder: Path, request: pytest.FixtureRequest,
+                **overrides: Any) -> Iterator[Flask]:
+    """An app in ``folder`` on its own copy of ``template``, closed (and the copy dropped) afterwards."""
+    with app_and_copy(template, folder, request, **overrides) as (application, _):
+        yield application
+
+
 @pytest.fixture
 def app(tmp_path: Path, migrated_database: Path | str, app_overrides: dict[str, Any],
         request: pytest.FixtureRequest) -> Iterator[Flask]:
-    server: PostgresServer | None = None
-    if isinstance(migrated_database, str):
-        server = request.getfixturevalue("postgres_server")
-        name = server.clone_database(migrated_database, f"amtsweg_{uuid.uuid4().hex[:12]}")
-        application = build_app(tmp_path, **{**_postgres_urls(server, name), **app_overrides})
-    else:
-        shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-        application = build_app(tmp_path, **app_overrides)
-    directory.invalidate()
-    yield application
-    _dispose(application)
-    directory.invalidate()
-    if server is not None:
-        server.drop_database(name)
+    with app_on_copy(migrated_database, tmp_path, request, **app_overrides) as application:
+        yield application
+
+
+@pytest.fixture
+def make_app(migrated_database: Path | str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Builds further apps, each in the given folder on its own copy of the migrated database:
+    ``make_app(folder, **settings)``; all are closed (and their databases dropped) after the test."""
+    with ExitStack() as stack:
+        yield lambda folder, **overrides: stack.enter_context(
+            app_on_copy(migrated_database, folder, request, **overrides))
 
 
 class HostClient(FlaskClient):

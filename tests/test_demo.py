@@ -15,8 +15,7 @@ from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.notifications.models import OutboxMessage
 from amtsweg.tenancy import all_tenants_context, tenant_context
-from amtsweg.tenancy.resolution import directory
-from conftest import TOWNS, build_app, tenant_info, town_client
+from conftest import TOWNS, app_and_copy, app_on_copy, tenant_info, town_client
 from flask import Flask
 from sqlalchemy import func, select
 from support.logins import login_as
@@ -31,27 +30,23 @@ def seed(app: Flask) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded_database(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Path:
-    """The migrated test database after one ``flask demo seed`` (seeding renders letters: once per module)."""
+def seeded_database(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path | str,
+                    request: pytest.FixtureRequest) -> Iterator[tuple[Path, Path | str]]:
+    """The migrated test database after one ``flask demo seed`` (seeding renders letters: once per
+    module): its instance folder and database."""
     folder = tmp_path_factory.mktemp("demo-db")
-    shutil.copyfile(migrated_database, folder / "amtsweg.sqlite3")
-    app = build_app(folder)
-    directory.invalidate()
-    seed(app)
-    with app.app_context():
-        db.engine.dispose()
-    return folder
+    with app_and_copy(migrated_database, folder, request) as (app, copy):
+        seed(app)
+        yield folder, copy.as_template(app)
 
 
 @pytest.fixture
-def seeded_app(seeded_database: Path, tmp_path: Path) -> Iterator[Flask]:
-    shutil.copytree(seeded_database, tmp_path, dirs_exist_ok=True)
-    application = build_app(tmp_path)
-    directory.invalidate()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    directory.invalidate()
+def seeded_app(seeded_database: tuple[Path, Path | str], tmp_path: Path,
+               request: pytest.FixtureRequest) -> Iterator[Flask]:
+    folder, database = seeded_database
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    with app_on_copy(database, tmp_path, request) as application:
+        yield application
 
 
 def counts(app: Flask) -> dict[str, int]:

@@ -23,9 +23,8 @@ from typing import Any
 import pytest
 from amtsweg.auth.citizens import SECRET_VARIABLE
 from amtsweg.demo import seed_town
-from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
-from conftest import build_app
+from conftest import app_on_copy
 from support.browser import live_server
 from support.oidc_provider import OidcProvider, citizen_client, default_clients, default_users
 from support.services import unavailable
@@ -103,30 +102,28 @@ def citizen_provider() -> Iterator[OidcProvider | None]:
 
 
 @pytest.fixture(scope="module")
-def tour_result(chromium: Any, migrated_database: Path, tmp_path_factory: pytest.TempPathFactory,
-                citizen_provider: OidcProvider | None) -> Iterator[dict[tuple[str, str], list[Finding]]]:
+def tour_result(chromium: Any, migrated_database: Path | str, tmp_path_factory: pytest.TempPathFactory,
+                citizen_provider: OidcProvider | None,
+                request: pytest.FixtureRequest) -> Iterator[dict[tuple[str, str], list[Finding]]]:
     """The whole plan walked once; the findings by (visit, check)."""
     folder = tmp_path_factory.mktemp("tour")
-    (folder / "amtsweg.sqlite3").write_bytes(migrated_database.read_bytes())
     client = citizen_client()
     overrides = {}
     if citizen_provider is not None:
         overrides = {"CITIZEN_OIDC_ISSUER": citizen_provider.issuer, "CITIZEN_OIDC_CLIENT_ID": client.client_id}
-    app = build_app(folder, **overrides)
-    with app.app_context(), tenant_context(town_info(app, TOWN)):
-        seed_town()
-    with pytest.MonkeyPatch.context() as patch, live_server(app) as live:
-        patch.setenv(SECRET_VARIABLE, client.client_secret)
-        tour = Tour(chromium, Target(live.port, app, Path(app.instance_path) / "mail"), ROLES,
-                    capabilities={"citizen_login"} if citizen_provider else set(), thorough=thorough)
-        if citizen_provider is not None:
-            tour.facts["oidc:password"] = citizen_provider.password
-        try:
-            result = walk(PLAN, tour, combinations)
-        finally:
-            tour.close()
-            with app.app_context():
-                db.engine.dispose()
+    with app_on_copy(migrated_database, folder, request, **overrides) as app:
+        with app.app_context(), tenant_context(town_info(app, TOWN)):
+            seed_town()
+        with pytest.MonkeyPatch.context() as patch, live_server(app) as live:
+            patch.setenv(SECRET_VARIABLE, client.client_secret)
+            tour = Tour(chromium, Target(live.port, app, Path(app.instance_path) / "mail"), ROLES,
+                        capabilities={"citizen_login"} if citizen_provider else set(), thorough=thorough)
+            if citizen_provider is not None:
+                tour.facts["oidc:password"] = citizen_provider.password
+            try:
+                result = walk(PLAN, tour, combinations)
+            finally:
+                tour.close()
     by_pair: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in result.findings:
         by_pair[(finding.page, finding.check)].append(finding)

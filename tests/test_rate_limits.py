@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import build_app, host_client, town_client
+from conftest import host_client, town_client
 from support.logins import csrf_token_of
 
 TOKEN_PATHS = [
@@ -69,16 +69,13 @@ def test_logins_are_limited_per_address(app):
 
 
 @pytest.mark.redis
-def test_with_redis_every_worker_counts_against_the_same_budget(tmp_path, migrated_database, redis_server):
-    import shutil
-
+def test_with_redis_every_worker_counts_against_the_same_budget(tmp_path, make_app, redis_server):
     redis_server.client().flushdb()
     workers = []
     for number in (1, 2):
         folder = tmp_path / f"worker-{number}"
         folder.mkdir()
-        shutil.copyfile(migrated_database, folder / "amtsweg.sqlite3")
-        workers.append(build_app(folder, REDIS_URL=redis_server.url, TOKEN_LOOKUP_LIMIT="3 per minute"))
+        workers.append(make_app(folder, REDIS_URL=redis_server.url, TOKEN_LOOKUP_LIMIT="3 per minute"))
     first, second = (_from(town_client(app, "usingen"), "192.0.2.30") for app in workers)
     assert [first.get(TOKEN_PATHS[0]).status_code for _ in range(3)] == [404, 404, 404]
     assert second.get(TOKEN_PATHS[1]).status_code == 429

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from amtsweg.extensions import db
 from amtsweg.processes.models import Process, ProcessEnablement
+from amtsweg.tenancy import all_tenants_context
 from conftest import add_towns, host_client, loaded_towns, recorded_statements
 from sqlalchemy import insert, select
 from support.logins import login_as
@@ -29,7 +30,8 @@ def _statements_and_towns(app, client, path: str) -> tuple[int, int]:
 
 
 def _offer_everything_everywhere(app) -> None:
-    with app.app_context():
+    # Every town's rows at once: cross-town work (on PostgreSQL the ops role, past row-level security).
+    with app.app_context(), all_tenants_context():
         towns = db.session.execute(db.text("SELECT id FROM tenant")).scalars().all()
         processes = db.session.scalars(select(Process.id)).all()
         db.session.execute(db.text("DELETE FROM process_enablement"))

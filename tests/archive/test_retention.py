@@ -24,7 +24,7 @@ from amtsweg.extensions import db
 from amtsweg.jobs import schedule
 from amtsweg.notifications.services import queue_mail
 from amtsweg.processes.models import Process
-from amtsweg.tenancy import tenant_context
+from amtsweg.tenancy import all_tenants_context, tenant_context
 from conftest import tenant_info
 from flask import Flask
 from lxml import etree
@@ -116,11 +116,11 @@ def storage_root(app: Flask) -> Path:
 
 
 def database_text(app: Flask) -> str:
-    """Every row of every table as text (read past the ORM's town filter)."""
-    with app.app_context(), db.engine.connect() as connection:
+    """Every row of every table as text (every town's: cross-town work, past row-level security)."""
+    with app.app_context(), all_tenants_context():
         return "\n".join(
             repr(row) for table in db.metadata.sorted_tables
-            for row in connection.execute(text(f'SELECT * FROM "{table.name}"'))
+            for row in db.session.execute(text(f'SELECT * FROM "{table.name}"'))
         )
 
 

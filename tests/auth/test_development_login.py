@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from amtsweg.auth.models import PlatformUser, User
 from amtsweg.auth.sessions import LOGIN_AT_KEY, SEEN_AT_KEY
 from amtsweg.extensions import db
 from amtsweg.tenancy import all_tenants_context
-from conftest import build_app, host_client, tenant_info, town_client
+from conftest import host_client, tenant_info, town_client
 from flask import Blueprint, Flask
 from flask_login import current_user
 from support.logins import csrf_token_of, login_as
@@ -175,9 +174,8 @@ def test_login_pages_do_not_exist_on_the_member_list_host(app):
     assert host_client(app, "localhost").get("/anmelden").status_code == 404
 
 
-def test_development_login_is_a_404_in_production(tmp_path, migrated_database):
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-    production = build_app(
+def test_development_login_is_a_404_in_production(tmp_path, make_app):
+    production = make_app(
         tmp_path, ENV="production", SECRET_KEY="p" * 40, ALLOW_SQLITE_IN_PRODUCTION=True, ALLOW_UNSCANNED_UPLOADS=True,
         BASE_DOMAIN="amtsweg.test", TRUSTED_HOSTS=[".amtsweg.test", "amtsweg.test"],
     )

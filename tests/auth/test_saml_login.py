@@ -268,7 +268,8 @@ def test_a_replay_is_refused_by_another_worker_on_the_same_database(registered, 
     client = town_client(registered, SAML_TOWN)
     action, fields = answer_at_idp(start_login(client), "erika-eid")
     second_worker = build_app(tmp_path / "worker-2", **{key: registered.config[key] for key in (
-        "DATABASE_URL", "SAML_KEY_DIR", "SAML_BUNDID_METADATA", "SAML_BUNDID_FINGERPRINTS")})
+        "DATABASE_URL", "MIGRATION_DATABASE_URL", "OPS_DATABASE_URL",
+        "SAML_KEY_DIR", "SAML_BUNDID_METADATA", "SAML_BUNDID_FINGERPRINTS")})
     assert finish(client, post_as_idp(registered, action, fields)).status_code == 302
     replay = post_as_idp(second_worker, action, fields)
     assert replay.status_code == 303 and "fehler=unbekannt" in replay.headers["Location"]

@@ -6,18 +6,18 @@ the form engine knows it."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from amtsweg.extensions import db
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.loader import load_library
 from amtsweg.processes.sample_answers import valid_answers
 from amtsweg.processes.services import set_enabled, sync_library
 from amtsweg.tenancy import tenant_context
 from cases.applying import csrf_of, send_step, start
-from conftest import build_app, tenant_info, town_client
+from conftest import app_and_copy, tenant_info, town_client
 from forms.kennzeichen import KennzeichenField
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared_processes"
@@ -59,17 +59,16 @@ def _library(root: Path, definition: dict, *, whole: bool = True) -> Path:
 
 
 @pytest.fixture(scope="module")
-def migrated_database(migrated_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def migrated_database(migrated_database: Path | str, tmp_path_factory: pytest.TempPathFactory,
+                      request: pytest.FixtureRequest) -> Iterator[Path | str]:
     """The test database with the process that uses the new field type, offered by Usingen."""
     folder = tmp_path_factory.mktemp("kennzeichen-db")
-    shutil.copyfile(migrated_database, folder / "amtsweg.sqlite3")
-    app = build_app(folder)
-    with app.app_context():
-        sync_library(_library(folder / "library", DEFINITION))
-        with tenant_context(tenant_info(app, "usingen")):
-            set_enabled(SLUG, True, "test")
-        db.engine.dispose()
-    return folder / "amtsweg.sqlite3"
+    with app_and_copy(migrated_database, folder, request) as (app, copy):
+        with app.app_context():
+            sync_library(_library(folder / "library", DEFINITION))
+            with tenant_context(tenant_info(app, "usingen")):
+                set_enabled(SLUG, True, "test")
+        yield copy.as_template(app)
 
 
 def _plate_step(app, language: str = "de"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from flask import Flask
 from rq import Queue
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support.app_worker import APP_WORKER_COMMAND, service_settings, worker_environment
 from support.process import free_port
 
@@ -75,16 +74,18 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-def kill_worker_mid_job(start_worker: Callable[[], Any], job: Any, database: Path) -> None:
-    """Start a worker and SIGKILL it while ``job`` runs: the database's write lock holds the job
-    at its first write (claiming the outbox row), so it is reliably mid-flight when killed."""
-    lock = sqlite3.connect(database, isolation_level=None)
-    lock.execute("BEGIN IMMEDIATE")
-    worker = start_worker()
-    wait_until(lambda: job.get_status(refresh=True) == JobStatus.STARTED, timeout=4)
-    worker.kill()
-    lock.execute("ROLLBACK")
-    lock.close()
+def kill_worker_mid_job(start_worker: Callable[[], Any], job: Any, app: Flask, message_id: int,
+                        slug: str = "neu-anspach") -> None:
+    """Start a worker and SIGKILL it while ``job`` runs: an open transaction that has written the
+    outbox row (SQLite's write lock, PostgreSQL's row lock) holds the job at its first write
+    (claiming that row), so it is reliably mid-flight when killed."""
+    with app.app_context(), tenant_context(tenant_info(app, slug)):
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                           .values(attempts=OutboxMessage.attempts))
+        worker = start_worker()
+        wait_until(lambda: job.get_status(refresh=True) == JobStatus.STARTED, timeout=4)
+        worker.kill()
+        db.session.rollback()
 
 
 def sweep_as_of(app: Flask, row: OutboxMessage) -> int:
@@ -116,7 +117,7 @@ def test_worker_killed_mid_job_delivers_once_after_restart(app: Flask, smtp_serv
     message_id = queue_mail_and_commit(app)
     queue = Queue("mail", connection=redis_server.client(), serializer=JSONSerializer)
     [job] = queue.get_jobs()
-    kill_worker_mid_job(start_worker, job, tmp_path / "amtsweg.sqlite3")
+    kill_worker_mid_job(start_worker, job, app, message_id)
     assert smtp_server.received == []
 
     start_worker()

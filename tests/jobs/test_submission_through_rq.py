@@ -82,7 +82,7 @@ def test_worker_killed_while_delivering_the_confirmation_delivers_it_once_after_
 ) -> None:
     reference, message_id = submit_application(app)
     [job] = mail_queue(redis_server).get_jobs()
-    kill_worker_mid_job(start_worker, job, tmp_path / "amtsweg.sqlite3")
+    kill_worker_mid_job(start_worker, job, app, message_id, TOWN)
     assert smtp_server.received == []
 
     start_worker()

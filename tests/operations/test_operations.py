@@ -148,14 +148,9 @@ def test_betrieb_is_not_found_on_a_town_host_and_needs_a_login_on_the_admin_host
     assert host_client(app, "admin.localhost").get("/betrieb").status_code == 302
 
 
-def test_healthz_reuses_its_redis_connection(tmp_path: Path, migrated_database: Path, redis_server) -> None:
-    import shutil
-
-    from conftest import build_app
-
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
+def test_healthz_reuses_its_redis_connection(tmp_path: Path, make_app, redis_server) -> None:
     # A database number of its own tells this app's connections apart from the session's workers.
-    app = build_app(tmp_path, REDIS_URL=redis_server.url.rsplit("/", 1)[0] + "/7")
+    app = make_app(tmp_path, REDIS_URL=redis_server.url.rsplit("/", 1)[0] + "/7")
     client = app.test_client()
     probe = redis_server.client()
     seen = set()

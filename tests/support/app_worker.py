@@ -35,6 +35,9 @@ def worker_environment(config: Mapping[str, Any], instance_dir: Path) -> dict[st
         "AMTSWEG_ENV": "testing",
         "AMTSWEG_INSTANCE_DIR": str(instance_dir),
         "DATABASE_URL": config["DATABASE_URL"],
+        # On PostgreSQL the worker needs the cross-town role too (the sweeps, the town's proof key).
+        "AMTSWEG_MIGRATION_DATABASE_URL": config["MIGRATION_DATABASE_URL"],
+        "AMTSWEG_OPS_DATABASE_URL": config["OPS_DATABASE_URL"],
         "REDIS_URL": config["REDIS_URL"],
         "AMTSWEG_MAIL_SMTP_HOST": config["MAIL_SMTP_HOST"],
         "AMTSWEG_MAIL_SMTP_PORT": str(config["MAIL_SMTP_PORT"]),

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import glob
 import os
+import queue
 import re
 import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -275,3 +277,59 @@ class PostgresServer:
                         sql.Identifier(role), sql.SQL(rls), sql.Literal(self.passwords[role])
                     )
                 )
+
+
+class Clones:
+    """Copies of one template database made ahead, and used copies dropped behind, in background
+    threads: creating and dropping a database takes PostgreSQL most of a second each, which the
+    tests need not wait for (a test takes a ready copy and hands it back)."""
+
+    def __init__(self, server: PostgresServer, template: str, ahead: int = 2) -> None:
+        self.server = server
+        self.template = template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=ahead)
+        self._used: queue.Queue[str | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads = [threading.Thread(target=self._clone, daemon=True),
+                         threading.Thread(target=self._drop, daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def take(self) -> str:
+        """A new copy of the template, to be handed back with :meth:`give_back`."""
+        name = self._ready.get()
+        if isinstance(name, BaseException):
+            raise name
+        return name
+
+    def give_back(self, name: str) -> None:
+        self._used.put(name)
+
+    def close(self) -> None:
+        """Stop making copies and drop every copy, made ahead or handed back."""
+        self._stopping.set()
+        while self._threads[0].is_alive():
+            self._drain_ready()
+            self._threads[0].join(timeout=0.1)
+        self._drain_ready()
+        self._used.put(None)
+        self._threads[1].join()
+
+    def _drain_ready(self) -> None:
+        while not self._ready.empty():
+            name = self._ready.get()
+            if isinstance(name, str):
+                self._used.put(name)
+
+    def _clone(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                name: str | BaseException = self.server.clone_database(
+                    self.template, f"amtsweg_{secrets.token_hex(6)}")
+            except Exception as error:  # the test that takes it reports it
+                name = error
+            self._ready.put(name)
+
+    def _drop(self) -> None:
+        while (name := self._used.get()) is not None:
+            self.server.drop_database(name)

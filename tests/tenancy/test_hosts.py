@@ -1,7 +1,7 @@
 """Host resolution fails closed: a town's host shows that town, anything unknown is a 404."""
 
 import pytest
-from conftest import TOWNS, build_app
+from conftest import TOWNS
 
 
 @pytest.mark.parametrize("slug", TOWNS)
@@ -70,11 +70,8 @@ def test_forwarded_host_is_ignored_unless_a_proxy_is_configured(app):
     assert "Schmitten" not in page
 
 
-def test_forwarded_host_is_used_behind_a_configured_proxy(tmp_path, migrated_database):
-    import shutil
-
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-    app = build_app(tmp_path, PROXY_COUNT=1)
+def test_forwarded_host_is_used_behind_a_configured_proxy(tmp_path, make_app):
+    app = make_app(tmp_path, PROXY_COUNT=1)
     response = app.test_client().get(
         "/", headers={"Host": "10.0.0.5", "X-Forwarded-Host": "schmitten.localhost"}
     )
@@ -82,11 +79,8 @@ def test_forwarded_host_is_used_behind_a_configured_proxy(tmp_path, migrated_dat
     assert "Gemeinde Schmitten" in response.get_data(as_text=True)
 
 
-def test_spoofed_forwarded_host_to_an_unknown_host_is_404_behind_a_proxy(tmp_path, migrated_database):
-    import shutil
-
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-    app = build_app(tmp_path, PROXY_COUNT=1)
+def test_spoofed_forwarded_host_to_an_unknown_host_is_404_behind_a_proxy(tmp_path, make_app):
+    app = make_app(tmp_path, PROXY_COUNT=1)
     response = app.test_client().get("/", headers={"Host": "usingen.localhost", "X-Forwarded-Host": "evil.example"})
     assert response.status_code == 404
 
@@ -116,11 +110,8 @@ def test_town_pages_are_404_on_the_admin_and_base_hosts(app):
     assert client.get("/impressum", headers={"Host": "localhost"}).status_code == 404
 
 
-def test_hosts_outside_trusted_hosts_are_404_not_400(tmp_path, migrated_database):
-    import shutil
-
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-    app = build_app(tmp_path, TRUSTED_HOSTS=[".localhost", "localhost"])
+def test_hosts_outside_trusted_hosts_are_404_not_400(tmp_path, make_app):
+    app = make_app(tmp_path, TRUSTED_HOSTS=[".localhost", "localhost"])
     client = app.test_client()
     assert client.get("/", headers={"Host": "evil.example"}).status_code == 404
     assert client.get("/", headers={"Host": "usingen.localhost"}).status_code == 200

@@ -5,12 +5,12 @@ import shutil
 import pytest
 from amtsweg.settings import REPOSITORY_ROOT
 from amtsweg.tenancy import tenant_context
-from conftest import build_app, tenant_info, town_client
+from conftest import tenant_info, town_client
 from jinja2 import TemplateNotFound
 
 
 @pytest.fixture
-def app_with_override(tmp_path, migrated_database):
+def app_with_override(tmp_path, make_app):
     tenants = tmp_path / "tenants"
     shutil.copytree(REPOSITORY_ROOT / "tenants", tenants)
     override = tenants / "usingen" / "templates" / "portal" / "start.html"
@@ -19,8 +19,7 @@ def app_with_override(tmp_path, migrated_database):
         '{% extends "base.html" %}{% block content %}<h1>Willkommen im Usinger Land</h1>{% endblock %}',
         encoding="utf-8",
     )
-    shutil.copyfile(migrated_database, tmp_path / "amtsweg.sqlite3")
-    return build_app(tmp_path, TENANTS_DIR=str(tenants))
+    return make_app(tmp_path, TENANTS_DIR=str(tenants))
 
 
 def test_override_is_used_for_its_town(app_with_override):

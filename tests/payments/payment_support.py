@@ -122,3 +122,19 @@ def return_path(simulator_response: Any) -> str:
     match = re.match(r"^https?://[^/]+(/.*)$", location)
     assert match, location
     return match.group(1)
+
+
+def come_back(client: Any, path: str, checks: int = 1) -> Any:
+    """The citizen lands on the return address (a page that only reads) and presses "Zahlungsstatus
+    prüfen" ``checks`` times (when the page offers it); the page they see last."""
+    from support.logins import csrf_token_of
+
+    page = client.get(path)
+    for _ in range(checks):
+        if "Zahlungsstatus prüfen" not in page.text:
+            break
+        token_path = path.split("?")[0]
+        response = client.post(f"{token_path}/pruefen", data={"csrf_token": csrf_token_of(page.text)})
+        assert response.status_code == 303, response.status_code
+        page = client.get(response.headers["Location"])
+    return page

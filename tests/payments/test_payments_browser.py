@@ -1,7 +1,7 @@
 """In a real browser: a citizen whose online payment was cancelled tries again, pays on the
-simulator's own payment page, comes back and, asking for the status, sees "Zahlung eingegangen"; the town's cash office lists
-the payment, another town's cash office does not know its id. Every page is axe-clean (WCAG 2.1
-AA) on a desktop and a 390 px wide phone, also without JavaScript."""
+simulator's own payment page, comes back and, asking for the status, sees "Zahlung eingegangen";
+the town's cash office lists the payment, another town's cash office does not know its id. Every
+page is axe-clean (WCAG 2.1 AA) on a desktop and a 390 px wide phone, also without JavaScript."""
 
 from __future__ import annotations
 

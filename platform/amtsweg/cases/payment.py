@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import ClassVar, TypeVar
 
 from amtsweg.cases.models import SUBMITTED, Case
-from amtsweg.clock import utcnow
 from amtsweg.cases.workflow import definition_of
+from amtsweg.clock import utcnow
 from amtsweg.processes.fees import FeeLine, total_cents
 from amtsweg.processes.queries import payment_policy, town_overrides
 

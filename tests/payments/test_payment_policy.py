@@ -9,23 +9,19 @@ import re
 from datetime import date
 
 import pytest
-from amtsweg.cases import drafts
 from amtsweg.cases.models import Case
 from amtsweg.cases.payment import POLICIES, policy_of
 from amtsweg.extensions import db
 from amtsweg.payments import services
 from amtsweg.processes.models import Process, ProcessEnablement
 from amtsweg.processes.queries import enabled_process
-from amtsweg.processes.sample_answers import valid_answers
 from amtsweg.processes.schema import PAYMENT_POLICIES
 from amtsweg.processes.services import override_problems
-from cases.applying import submit
 from conftest import town_client
-from payment_support import in_town, payments_of
+from payment_support import PREPAID, apply_online, in_town, payments_of
 from processes.test_process_library import errors_of, root, variant, write  # noqa: F401 (fixture)
 from support.logins import csrf_token_of, login_as
 
-PREPAID = "melderegisterauskunft-einfach"  # offered by Usingen, payment: before_processing, 10 €
 AFTER = "anwohnerparkausweis"  # offered by Usingen, workflow "fee", no policy: after_decision
 
 
@@ -38,25 +34,6 @@ def _set_policy(app, slug: str, process: str, policy: str) -> None:
         row = db.session.scalars(db.select(ProcessEnablement).join(Process).where(Process.slug == process)).one()
         row.overrides = {**(row.overrides or {}), "payment": policy}
         db.session.commit()
-
-
-def _apply(app, slug: str, process: str, locale: str = "de"):
-    """A citizen fills the form (answers stored in their draft) and submits; the confirmation page."""
-    client = town_client(app, slug)
-    with in_town(app, slug):
-        offered = enabled_process(process)
-        draft, token = drafts.start_draft(offered)
-        drafts.save_step(draft, offered, valid_answers(offered.definition), len(offered.definition.form.steps))
-        db.session.commit()
-    with client.session_transaction(base_url=f"http://{client.host}/") as session:
-        session["antraege"] = {process: token}
-    if locale == "en":
-        client.get("/sprache/en")
-    response = submit(client, process)
-    assert response.status_code == 302, response.status_code
-    confirmation = client.get(response.headers["Location"])
-    assert confirmation.status_code == 200
-    return client, confirmation.get_data(as_text=True)
 
 
 def _case(app, slug: str) -> Case:
@@ -107,7 +84,7 @@ def test_a_towns_override_of_the_policy_is_checked(app):
 
 
 def test_a_fee_due_before_processing_leads_from_the_confirmation_to_the_payment(app):
-    client, confirmation = _apply(app, "usingen", PREPAID)
+    client, confirmation = apply_online(app, "usingen", PREPAID)
     text = _text(confirmation)
     assert "Nächster Schritt: Gebühr bezahlen" in text
     assert "Ihr Antrag wird bearbeitet, sobald die Gebühr von 10,00 € bezahlt ist." in text
@@ -145,7 +122,7 @@ def test_a_fee_due_before_processing_leads_from_the_confirmation_to_the_payment(
 
 
 def test_the_confirmations_pay_step_in_english(app):
-    _, confirmation = _apply(app, "usingen", PREPAID, locale="en")
+    _, confirmation = apply_online(app, "usingen", PREPAID, locale="en")
     text = _text(confirmation)
     assert "Next step: pay the fee" in text
     assert "Your application will be processed once the fee of €10.00 has been paid." in text
@@ -157,7 +134,7 @@ def test_the_confirmations_pay_step_in_english(app):
 
 def test_an_optional_fee_is_offered_but_the_case_goes_to_the_queue(app):
     _set_policy(app, "usingen", PREPAID, "optional")
-    _, confirmation = _apply(app, "usingen", PREPAID)
+    _, confirmation = apply_online(app, "usingen", PREPAID)
     text = _text(confirmation)
     assert ("Sie können die Gebühr von 10,00 € jetzt online bezahlen oder später über den Link zu Ihrem "
             "Antrag.") in text
@@ -168,7 +145,7 @@ def test_an_optional_fee_is_offered_but_the_case_goes_to_the_queue(app):
 @pytest.mark.parametrize("policy", ["none", "after_decision"])
 def test_without_payment_at_submission_the_confirmation_has_no_pay_step(app, policy):
     _set_policy(app, "usingen", PREPAID, policy)
-    _, confirmation = _apply(app, "usingen", PREPAID)
+    _, confirmation = apply_online(app, "usingen", PREPAID)
     assert "Gebühr bezahlen" not in _text(confirmation) and "Jetzt bezahlen" not in confirmation
     case = _case(app, "usingen")
     assert (case.status, case.fee_cents, case.payment_requested_at) == ("submitted", 1000, None)
@@ -176,7 +153,7 @@ def test_without_payment_at_submission_the_confirmation_has_no_pay_step(app, pol
 
 def test_with_policy_none_a_clerks_payment_request_starts_no_payment(app):
     _set_policy(app, "usingen", PREPAID, "none")
-    _apply(app, "usingen", PREPAID)
+    apply_online(app, "usingen", PREPAID)
     reference = _case(app, "usingen").reference
     with in_town(app, "usingen"):
         assert policy_of(db.session.scalars(db.select(Case).filter_by(reference=reference)).one()).online is False
@@ -192,7 +169,7 @@ def test_with_policy_none_a_clerks_payment_request_starts_no_payment(app):
 
 
 def test_another_towns_host_knows_neither_the_pay_step_nor_the_status_check(app):
-    client, confirmation = _apply(app, "usingen", PREPAID)
+    client, confirmation = apply_online(app, "usingen", PREPAID)
     status = re.search(r'id="statuslink" href="(/vorgang/[^"]+)"', confirmation).group(1)
     paid = client.post(f"{status}/bezahlen", data={"csrf_token": csrf_token_of(confirmation)})
     payment = re.search(r"(/zahlung/[^/?#]+)$", paid.headers["Location"]).group(1)

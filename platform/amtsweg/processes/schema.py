@@ -124,7 +124,13 @@ class Fee(Model):
 # collects it; "optional" — online right after submitting if they like, the case goes on anyway;
 # "before_processing" — the case waits as "Zahlung ausstehend" until the fee is booked;
 # "after_decision" — when a clerk requests it ("Zahlung anfordern").
-PAYMENT_POLICIES = ("none", "optional", "before_processing", "after_decision")
+PAYMENT_POLICY_LABELS: dict[str, LazyString] = {
+    "none": lazy_gettext("keine Online-Zahlung (die Kommune zieht die Gebühr selbst ein)"),
+    "optional": lazy_gettext("freiwillig online direkt nach dem Absenden"),
+    "before_processing": lazy_gettext("vor der Bearbeitung, direkt nach dem Absenden"),
+    "after_decision": lazy_gettext("mit der Entscheidung, wenn die Sachbearbeitung sie anfordert"),
+}
+PAYMENT_POLICIES = tuple(PAYMENT_POLICY_LABELS)
 DEFAULT_PAYMENT_POLICY = "after_decision"
 PaymentPolicyName = Annotated[str, AfterValidator(_one_of(PAYMENT_POLICIES, "payment policy"))]
 # The transition a booked fee performs out of awaiting_payment (payments/requests.py).

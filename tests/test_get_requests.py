@@ -82,3 +82,33 @@ def test_a_clerks_gets_write_only_the_access_log(app):
              f"/sachbearbeitung/erfassen/{SLUG}", "/sachbearbeitung/protokoll"]
     writes = [statement for path in paths for statement in _writes_of_get(clerk, path)]
     assert writes and all(re.match(r"\s*INSERT INTO audit_event", statement) for statement in writes)
+
+
+def test_the_payment_pages_gets_write_nothing_even_when_the_provider_has_the_money(app, payment_provider,
+                                                                                  monkeypatch):
+    from payments.payment_support import connect, in_town, make_case, payments_of, return_path, start
+
+    connect(app, "usingen", payment_provider, monkeypatch)
+    reference = make_case(app, "usingen")
+    url, token = start(app, "usingen", reference)
+    paid_return = return_path(payment_provider.choose(url, "bezahlen"))
+    transfer_reference = make_case(app, "usingen", number=2)
+    _, transfer_token = start(app, "usingen", transfer_reference, "ueberweisung")
+    client = town_client(app, "usingen")
+    paths = [paid_return, f"/zahlung/{token}", f"/zahlung/{token}?status=PAYED", f"/zahlung/{transfer_token}"]
+    writes = {path: _writes_of_get(client, path) for path in paths}
+    assert writes == {path: [] for path in paths}
+    assert "Zahlungsstatus prüfen" in client.get(paid_return).get_data(as_text=True)
+    with in_town(app, "usingen"):
+        assert payments_of(reference)[0].status == "open"  # booked only by a POST or reconciliation
+
+
+def test_the_confirmation_and_status_page_of_a_fee_due_before_processing_write_nothing(app):
+    from payments.payment_support import PREPAID, apply_online
+
+    client, confirmation = apply_online(app, "usingen", PREPAID)
+    assert "Jetzt bezahlen" in confirmation
+    status = re.search(r'id="statuslink" href="(/vorgang/[^"]+)"', confirmation).group(1)
+    paths = [f"/antrag/{PREPAID}/eingang", status]
+    writes = {path: _writes_of_get(client, path) for path in paths}
+    assert writes == {path: [] for path in paths}

@@ -28,6 +28,7 @@ LIMITED_ENDPOINTS = {
     "status.document": "token-lookups",
     "status.pay": "token-lookups",
     "payment.show": "token-lookups",
+    "payment.check": "token-lookups",
     "payment.retry": "token-lookups",
     "application.resume": "token-lookups",
     "contracts.calendar_feed": "token-lookups",

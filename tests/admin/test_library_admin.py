@@ -117,3 +117,17 @@ def test_admin_pages_are_404_on_every_town_host_even_for_a_town_admin(client_for
     client = client_for(town)
     login_as(client, "tenant_admin")
     assert client.get(path).status_code == 404
+
+
+def test_editor_shows_the_payment_policy_and_names_the_line_of_an_unknown_one(admin):
+    page = admin.get("/bibliothek/melderegisterauskunft-einfach/bearbeiten").get_data(as_text=True)
+    source = html_lib.unescape(re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", page, re.S).group(1))
+    preview = admin.post("/bibliothek/melderegisterauskunft-einfach/bearbeiten",
+                         data={"csrf_token": csrf_token_of(page), "source": source, "aktion": "pruefen"})
+    assert "Zahlung der Gebühr: vor der Bearbeitung, direkt nach dem Absenden" in preview.get_data(as_text=True)
+    broken = source.replace("payment: before_processing", "payment: vorab")
+    text = admin.post("/bibliothek/melderegisterauskunft-einfach/bearbeiten",
+                      data={"csrf_token": csrf_token_of(page), "source": broken, "aktion": "pruefen"}
+                      ).get_data(as_text=True)
+    line = next(number for number, row in enumerate(broken.splitlines(), 1) if row.startswith("payment:"))
+    assert f'>Zeile {line}</a>, <code>payment</code>: unknown payment policy &#39;vorab&#39;' in text

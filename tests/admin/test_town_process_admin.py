@@ -157,3 +157,19 @@ def test_a_trust_level_that_does_not_exist_is_refused_and_nothing_is_stored(app,
     assert "Bitte korrigieren Sie Ihre Angaben" in html and "Keine gültige Auswahl." in html
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         assert queries.enabled_process("hundesteuer-anmelden").trust_level is None
+
+
+def test_a_town_chooses_when_the_fee_is_paid_and_an_unknown_choice_changes_nothing(app, admin_usingen):
+    page = admin_usingen.get("/verwaltung/leistungen/melderegisterauskunft-einfach").get_data(as_text=True)
+    assert "Zahlung der Gebühr" in page
+    assert "wie in der Bibliothek: vor der Bearbeitung, direkt nach dem Absenden" in page
+    refused = admin_usingen.post("/verwaltung/leistungen/melderegisterauskunft-einfach",
+                                 data={"csrf_token": csrf_token_of(page), "payment": "sofort"})
+    assert refused.status_code == 200 and "Bitte korrigieren Sie Ihre Angaben" in refused.get_data(as_text=True)
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        assert queries.enabled_process("melderegisterauskunft-einfach").payment_policy == "before_processing"
+    saved = admin_usingen.post("/verwaltung/leistungen/melderegisterauskunft-einfach",
+                               data={"csrf_token": csrf_token_of(page), "payment": "optional"})
+    assert saved.status_code == 302
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        assert queries.enabled_process("melderegisterauskunft-einfach").payment_policy == "optional"

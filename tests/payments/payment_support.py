@@ -11,15 +11,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from amtsweg.cases import drafts
 from amtsweg.cases.models import Case
 from amtsweg.extensions import db
 from amtsweg.payments.models import Payment
 from amtsweg.payments.xbezahldienste.auth import sessions, variable
 from amtsweg.processes.models import Process
+from amtsweg.processes.queries import enabled_process
+from amtsweg.processes.sample_answers import valid_answers
 from amtsweg.tenancy import TenantInfo, tenant_context
 from amtsweg.tenancy.models import Tenant
 from amtsweg.tenancy.resolution import directory
-from conftest import tenant_info
+from cases.applying import submit
+from conftest import tenant_info, town_client
 from flask import Flask
 from support.xbezahldienste import XBezahldiensteSimulator
 
@@ -29,6 +33,8 @@ FEES = [
     {"id": "auskunft", "label": {"de": "Auskunft Gewerberegister", "en": "Trade register extract"}, "cents": 1234},
 ]
 TOTAL = 2550 + 1234
+# Offered by Usingen, payment: before_processing, 10 €, a form without uploads.
+PREPAID = "melderegisterauskunft-einfach"
 
 
 @contextmanager
@@ -122,3 +128,39 @@ def return_path(simulator_response: Any) -> str:
     match = re.match(r"^https?://[^/]+(/.*)$", location)
     assert match, location
     return match.group(1)
+
+
+def come_back(client: Any, path: str, checks: int = 1) -> Any:
+    """The citizen lands on the return address (a page that only reads) and presses "Zahlungsstatus
+    prüfen" ``checks`` times (when the page offers it); the page they see last."""
+    from support.logins import csrf_token_of
+
+    page = client.get(path)
+    for _ in range(checks):
+        if "Zahlungsstatus prüfen" not in page.text:
+            break
+        token_path = path.split("?")[0]
+        response = client.post(f"{token_path}/pruefen", data={"csrf_token": csrf_token_of(page.text)})
+        assert response.status_code == 303, response.status_code
+        page = client.get(response.headers["Location"])
+    return page
+
+
+def apply_online(app: Flask, slug: str, process: str, locale: str = "de") -> tuple[Any, str]:
+    """A citizen fills the form of ``process`` (valid answers stored in their draft) and submits:
+    their client and the confirmation page."""
+    client = town_client(app, slug)
+    with in_town(app, slug):
+        offered = enabled_process(process)
+        draft, token = drafts.start_draft(offered)
+        drafts.save_step(draft, offered, valid_answers(offered.definition), len(offered.definition.form.steps))
+        db.session.commit()
+    with client.session_transaction(base_url=f"http://{client.host}/") as session:
+        session["antraege"] = {process: token}
+    if locale == "en":
+        client.get("/sprache/en")
+    response = submit(client, process)
+    assert response.status_code == 302, response.status_code
+    confirmation = client.get(response.headers["Location"])
+    assert confirmation.status_code == 200
+    return client, confirmation.get_data(as_text=True)

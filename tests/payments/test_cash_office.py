@@ -14,7 +14,18 @@ from amtsweg.audit.models import AuditEvent
 from amtsweg.clock import TOWN_TIME, as_utc, today_in_germany
 from amtsweg.extensions import db
 from amtsweg.payments import services
-from payment_support import FEES, TOTAL, case_of, connect, in_town, make_case, payments_of, return_path, start
+from payment_support import (
+    FEES,
+    TOTAL,
+    case_of,
+    come_back,
+    connect,
+    in_town,
+    make_case,
+    payments_of,
+    return_path,
+    start,
+)
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
 
@@ -45,7 +56,7 @@ def test_the_cash_office_lists_the_towns_payments_with_totals(app, client_for, p
     connect(app, "usingen", payment_provider, monkeypatch)
     reference = make_case(app, "usingen")
     url, _ = start(app, "usingen", reference)
-    client_for("usingen").get(return_path(payment_provider.choose(url)))
+    come_back(client_for("usingen"), return_path(payment_provider.choose(url)))
     open_id = _transfer(app, "usingen", 2)
     _transfer(app, "schmitten", 1)
     client = _cashier(client_for)

@@ -1,7 +1,7 @@
 """In a real browser: a citizen whose online payment was cancelled tries again, pays on the
-simulator's own payment page and comes back to "Zahlung eingegangen"; the town's cash office lists
-the payment, another town's cash office does not know its id. Every page is axe-clean (WCAG 2.1
-AA) on a desktop and a 390 px wide phone, also without JavaScript."""
+simulator's own payment page, comes back and, asking for the status, sees "Zahlung eingegangen";
+the town's cash office lists the payment, another town's cash office does not know its id. Every
+page is axe-clean (WCAG 2.1 AA) on a desktop and a 390 px wide phone, also without JavaScript."""
 
 from __future__ import annotations
 
@@ -51,6 +51,11 @@ def test_a_citizen_retries_pays_on_the_providers_page_and_the_cash_office_lists_
 
     page = browser_context.new_page()
     page.goto(live.town_url("usingen", f"/zahlung/{token}"))
+    # The return address only shows what is booked; the citizen asks for the provider's word.
+    assert page.locator("h1").inner_text() == "Zahlung wird geprüft"
+    _check(page, shots, "zahlung-wird-geprueft", javascript)
+    page.get_by_role("button", name="Zahlungsstatus prüfen").click()
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Zahlung abgebrochen"
     assert "Es wurde nichts abgebucht" in page.locator("main").inner_text()
     _check(page, shots, "zahlung-abgebrochen", javascript)
@@ -60,6 +65,8 @@ def test_a_citizen_retries_pays_on_the_providers_page_and_the_cash_office_lists_
     page.screenshot(path=str(shots / "bezahlseite-simulator.png"), full_page=True)
     page.get_by_role("button", name="Jetzt bezahlen").click()
     page.wait_for_url(live.town_url("usingen", "/zahlung/**"))
+    page.get_by_role("button", name="Zahlungsstatus prüfen").click()
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Zahlung eingegangen"
     assert "Ihre Zahlung von 37,84\u00a0€ ist eingegangen" in page.locator("main").inner_text()
     _check(page, shots, "zahlung-eingegangen", javascript)

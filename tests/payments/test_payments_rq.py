@@ -1,5 +1,6 @@
-"""With a real Redis and the app's own RQ worker: the return books through a queued job, and the
-scheduler's reconciliation job settles the payment of a citizen who never came back."""
+"""With a real Redis and the app's own RQ worker: the return (a GET) books nothing and queues
+nothing, the citizen's status check books, and the scheduler's reconciliation job settles the
+payment of a citizen who never came back."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from amtsweg.jobs import schedule
 from flask import Flask
-from payment_support import connect, in_town, make_case, payments_of, return_path, start
+from payment_support import come_back, connect, in_town, make_case, payments_of, return_path, start
 from support.app_worker import APP_WORKER_COMMAND, service_settings, worker_environment
 
 pytestmark = pytest.mark.redis
@@ -53,15 +54,19 @@ def _wait_for(app: Flask, reference: str, status: str, timeout: float = 30) -> N
         time.sleep(0.2)
 
 
-def test_the_return_books_through_a_job_in_the_worker(app, worker, payment_provider, redis_server, client_for):
+def test_the_return_books_nothing_and_queues_nothing_the_status_check_books(app, worker, payment_provider,
+                                                                           client_for):
     reference = make_case(app, "usingen")
     url, _ = start(app, "usingen", reference)
     path = return_path(payment_provider.choose(url))
-    page = client_for("usingen").get(path)
-    assert "ist eingegangen" in page.text
+    client = client_for("usingen")
+    assert "noch nicht bestätigt" in client.get(path).text
+    worker()  # a job queued by the return would book now
+    time.sleep(1)
     with in_town(app, "usingen"):
-        assert [p.status for p in payments_of(reference)] == ["open"]  # the request itself booked nothing
-    worker()
+        assert [p.status for p in payments_of(reference)] == ["open"]  # the return itself booked nothing
+    page = come_back(client, path)
+    assert "ist eingegangen" in page.text
     _wait_for(app, reference, "paid")
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 from amtsweg.payments import services
 from amtsweg.settings import REPOSITORY_ROOT
-from payment_support import case_of, in_town, make_case, payments_of, return_path
+from payment_support import case_of, come_back, in_town, make_case, payments_of, return_path
 
 ORIGINATOR, ENDPOINT = "amtsweg-test", "06434011"
 
@@ -118,7 +118,7 @@ def test_in_development_every_town_pays_through_the_simulator_without_credential
         assert demand.methods[0] == "xbezahldienste"
         started = services.start_payment(case_of(reference), None, "payment.show")
     assert started.redirect_url.startswith(xbezahldienste_demo.url)
-    page = client_for("glashuetten").get(return_path(xbezahldienste_demo.choose(started.redirect_url)))
+    page = come_back(client_for("glashuetten"), return_path(xbezahldienste_demo.choose(started.redirect_url)))
     assert "ist eingegangen" in page.text
     with in_town(app, "glashuetten"):
         assert [p.status for p in payments_of(reference)] == ["paid"]

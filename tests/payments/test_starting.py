@@ -17,7 +17,18 @@ from amtsweg.payments.providers.xbezahldienste import XBezahldiensteProvider
 from amtsweg.payments.xbezahldienste.auth import variable
 from amtsweg.payments.xbezahldienste.client import FUNCTIONAL_OUTCOMES
 from amtsweg.tenancy import current_tenant
-from payment_support import TOTAL, case_of, connect, in_town, make_case, payments_of, return_path, set_payments, start
+from payment_support import (
+    TOTAL,
+    case_of,
+    come_back,
+    connect,
+    in_town,
+    make_case,
+    payments_of,
+    return_path,
+    set_payments,
+    start,
+)
 
 
 def _provider() -> XBezahldiensteProvider:
@@ -33,7 +44,7 @@ def test_each_authentication_profile_pays_against_the_simulator(app, payment_pro
     connect(app, "schmitten", payment_provider, monkeypatch, profile=profile)
     reference = make_case(app, "schmitten")
     url, _ = start(app, "schmitten", reference)
-    page = client_for("schmitten").get(return_path(payment_provider.choose(url, "bezahlen")))
+    page = come_back(client_for("schmitten"), return_path(payment_provider.choose(url, "bezahlen")))
     assert "ist eingegangen" in page.text
     with in_town(app, "schmitten"):
         assert [p.status for p in payments_of(reference)] == ["paid"]

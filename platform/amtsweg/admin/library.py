@@ -14,7 +14,7 @@ from amtsweg.admin.process_forms import EditorForm, ToggleForm
 from amtsweg.auth.access import platform_admin_required
 from amtsweg.forms.inputs import page_previews
 from amtsweg.processes import queries, services
-from amtsweg.processes.schema import AREAS
+from amtsweg.processes.schema import AREAS, PAYMENT_POLICY_LABELS
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import tenant_context
 from amtsweg.tenancy.queries import town_count, town_page
@@ -117,7 +117,7 @@ def editor(slug: str) -> Any:
             preview = loaded.definition if loaded is not None and not errors else None
     pages = page_previews(preview.form) if preview is not None and preview.form is not None else []
     return render_template("library/editor.html", process=process, form=form, errors=errors, preview=preview,
-                           pages=pages)
+                           pages=pages, payment_policy_labels=PAYMENT_POLICY_LABELS)
 
 
 @blueprint.route("/freischaltung")

@@ -12,7 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from amtsweg.auth.trust import LEVELS, trust_level
 from amtsweg.formatting import format_amount, format_cents
-from amtsweg.processes.schema import ProcessDefinition
+from amtsweg.processes.schema import PAYMENT_POLICY_LABELS, ProcessDefinition
 
 _EUROS = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:€)?\s*$")
 # The largest fee a town can set: a typo with three zeros too many is refused, not charged.
@@ -110,6 +110,8 @@ class OverridesForm(FlaskForm):
     )
     # Choices per definition (:func:`overrides_form`): only levels above the library's.
     trust_level = SelectField(_l("Nötige Anmeldung (Vertrauensniveau)"), choices=[])
+    # Choices per definition (:func:`overrides_form`): the library's policy first.
+    payment = SelectField(_l("Zahlung der Gebühr"), choices=[])
 
     fee_fields: list[tuple[str, str]]
 
@@ -124,6 +126,8 @@ class OverridesForm(FlaskForm):
             data["processing_days"] = self.processing_days.data
         if self.trust_level.data:
             data["trust_level"] = int(self.trust_level.data)
+        if self.payment.data:
+            data["payment"] = self.payment.data
         fees = {fee_id: self[name].data for name, fee_id in self.fee_fields if self[name].data is not None}
         if fees:
             data["fees"] = fees
@@ -151,10 +155,14 @@ def overrides_form(definition: ProcessDefinition, current: dict[str, Any], **kwa
             **{k: current.get(k) for k in ("department", "contact", "intro_de", "intro_en", "processing_days")},
             **{name: current.get("fees", {}).get(fee_id) for name, fee_id in fee_fields},
             "trust_level": str(current.get("trust_level") or ""),
+            "payment": current.get("payment") or "",
         },
         **kwargs,
     )
     form.trust_level.choices = _trust_level_choices(definition)
+    form.payment.choices = [
+        ("", str(_l("wie in der Bibliothek: %(policy)s", policy=PAYMENT_POLICY_LABELS[definition.payment])))
+    ] + [(name, str(label)) for name, label in PAYMENT_POLICY_LABELS.items() if name != definition.payment]
     return form
 
 

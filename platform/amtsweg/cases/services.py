@@ -170,7 +170,7 @@ def _create_case(
         identity_level=identification.level if identification else None,
         identity_source=identification.source if identification else None,
     )
-    settle_on_submission(case, assessment.fees)
+    settle_on_submission(case, assessment.fees, offered.payment_policy)
     db.session.add(case)
     db.session.flush()
     issue_case_token(case.id, "submission", token)

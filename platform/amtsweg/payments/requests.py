@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from amtsweg.cases.models import Case
+from amtsweg.cases.payment import policy_of
 from amtsweg.cases.workflow import (
     Actor,
     IllegalTransition,
@@ -44,13 +45,11 @@ from amtsweg.payments.services import (
     return_url,
     start_payment,
 )
-from amtsweg.processes.schema import PAYMENT_MAIL, Action
+from amtsweg.processes.schema import PAYMENT_MAIL, PAYMENT_RECEIVED, Action
 from amtsweg.tenancy import current_tenant
 from amtsweg.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
-# The transition a booked payment performs (see the workflow "fee"): the case continues.
-PAYMENT_RECEIVED = "payment_received"
 # The date the mail asks the citizen to pay by.
 DAYS_TO_PAY = 14
 
@@ -60,6 +59,8 @@ class ProviderPayment(RequestPayment):
     """``request_payment`` with the town's payment methods."""
 
     def check(self, step: Step, spec: Action) -> None:
+        if not policy_of(step.case).online:
+            return
         try:
             request_payment(step.case, fee_lines_of(step.case))
         except NothingToPay as exc:
@@ -69,6 +70,9 @@ class ProviderPayment(RequestPayment):
 
     def start_payment(self, step: Step) -> None:
         case = step.case
+        if not policy_of(case).online:
+            super().start_payment(step)
+            return
         try:
             demand = request_payment(case, fee_lines_of(case))
         except MethodNotOffered:
@@ -138,11 +142,15 @@ def mail_pay_link(case: Case, started: Started, key: str) -> None:
 @on_status_change
 def continue_paid_case(payment: Payment, old: str, new: str) -> None:
     """A paid fee lets its case leave "awaiting_payment" by the definition's ``payment_received``
-    transition, in the transaction that books the payment (return, reconciliation, cash office)."""
+    transition, in the transaction that books the payment (return check, reconciliation, cash
+    office); a fee paid while the case goes on (policy "optional") is no longer outstanding."""
     if new != PAID or payment.case_id is None:
         return
     case = db.session.get(Case, payment.case_id)
-    if case is None or case.status != "awaiting_payment":
+    if case is None:
+        return
+    if case.status != "awaiting_payment":
+        case.payment_requested_at = None
         return
     _, definition = definition_of(case)
     transition = next((t for t in definition.workflow.transitions if t.id == PAYMENT_RECEIVED

@@ -10,7 +10,8 @@ For the case flow (round two of the payment work):
 * :func:`request_payment` — what the workflow's ``request_payment`` action and the submission call:
   checks that the town can take the fee and returns what to tell the citizen (writes nothing).
 * :func:`start_payment` — the citizen chose a method: returns where to send them.
-* :func:`handle_return` — the citizen came back from the provider: the provider is asked.
+* :func:`payment_page` — the citizen came back from the provider: what is booked (reads only).
+* :func:`check_payment` — the citizen asks for the status: the provider is asked, its answer booked.
 * :func:`settle` / :func:`reconcile` — ask the provider and book.
 * :func:`on_status_change` — register a listener that runs inside the transaction of every change
   (the case flow moves a case out of "awaiting_payment" there).
@@ -37,7 +38,6 @@ from amtsweg.clock import TOWN_TIME, as_utc, today_in_germany
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents
-from amtsweg.jobs.dispatch import enqueue
 from amtsweg.notifications.mail import town_context
 from amtsweg.payments.base import (
     CANCELLED,
@@ -430,43 +430,31 @@ class Settled:
 
 @dataclass(frozen=True)
 class ReturnOutcome:
-    """What to tell the citizen who came back: the provider's word if it answered, else the booked
-    state (``answered`` False: the provider could not be asked just now)."""
+    """What the payment's page tells the citizen: the booked state, and whether the last question
+    to the provider was answered (``answered`` False: it could not be asked the last time)."""
 
     payment: Payment
     status: str
     answered: bool
 
 
-def handle_return(token: str) -> ReturnOutcome | None:
-    """The citizen came back from the provider's page with ``token`` (None: no such payment here).
-
-    Nothing in the return address is believed but the token: the provider is asked. This runs on
-    the provider's redirect, a GET, so it books nothing itself: a job (:func:`settle` via
-    ``payments.tasks.settle_payment``) does, once the request is over — once, however often the
-    citizen reloads."""
+def payment_page(token: str) -> ReturnOutcome | None:
+    """The payment behind ``token`` as booked (None: no such payment here). Reads only: this is the
+    provider's return, a GET, and the return proves nothing; the provider's status is asked by
+    :func:`check_payment` (the citizen's button), the provider's notification or reconciliation."""
     payment = payment_by_token(token)
     if payment is None:
         return None
-    if payment.status in FINAL_STATUSES or not _online(payment):
-        return ReturnOutcome(payment, payment.status, True)
-    try:
-        provider = provider_of(payment)
-    except ProviderError:
-        return ReturnOutcome(payment, payment.status, False)
-    order, booked = order_of(payment), payment.status
-    db.session.commit()  # ends the read: no transaction is held while the provider is called
-    try:
-        remote = provider.handle_return(order)
-    except ProviderError as exc:
-        log.warning("payment %s: status query on return failed: %s", order.request_id, exc)
-        remote = None
-    if remote is None or remote.status != booked:
-        # Book it (or note the problem) in a job, outside any transaction so that it is sent when
-        # the request ends; its id keeps a queued one from being added twice.
-        enqueue("amtsweg.payments.tasks.settle_payment", order.payment_id, tenant_id=current_tenant().id,
-                job_id=f"payment-settle-{order.payment_id}")
-    return ReturnOutcome(payment, remote.status if remote else booked, remote is not None)
+    return ReturnOutcome(payment, payment.status, not (_online(payment) and payment.error_code))
+
+
+def check_payment(token: str) -> Settled | None:
+    """The citizen asks "Zahlungsstatus prüfen": the provider is asked and its answer booked (once,
+    however often it is asked). None: no such payment here."""
+    payment = payment_by_token(token)
+    if payment is None:
+        return None
+    return settle(payment, source="return")
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,11 @@ import logging
 
 from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
-from amtsweg.payments.queries import payment_by_id
-from amtsweg.payments.services import reconcile, settle
+from amtsweg.payments.services import reconcile
 from amtsweg.tenancy.context import tenant_context
 from amtsweg.tenancy.queries import active_towns
 
 log = logging.getLogger(__name__)
-
-
-def settle_payment(payment_id: int) -> None:
-    """Book what the provider says about one payment (after a citizen's return)."""
-    payment = payment_by_id(payment_id)
-    if payment is not None:
-        settle(payment, source="return")
 
 
 @periodic("payments.reconcile", "*/10 * * * *")

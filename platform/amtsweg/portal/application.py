@@ -298,7 +298,12 @@ def submit(slug: str) -> Response | tuple[str, int]:
     if submission.status_token is not None:
         session[SESSION_RECEIPT] = {"slug": slug, "reference": submission.case.reference,
                                     "token": submission.status_token,
-                                    "mailed": bool(submission.case.applicant_email)}
+                                    "mailed": bool(submission.case.applicant_email),
+                                    # The pay step right after submitting (payment policy optional or
+                                    # before_processing): the amount, and whether the case waits for it.
+                                    "fee_due_cents": submission.case.fee_cents
+                                    if submission.case.payment_requested_at else 0,
+                                    "waits_for_payment": submission.case.status == "awaiting_payment"}
     _forget(slug)
     return redirect(url_for("application.confirmation", slug=slug))
 
@@ -311,4 +316,5 @@ def confirmation(slug: str) -> str:
         abort(404)
     return render_template("application/confirmation.html", definition=offered.definition,
                            reference=receipt["reference"], token=receipt["token"],
-                           mailed=receipt.get("mailed", False))
+                           mailed=receipt.get("mailed", False), fee_due_cents=receipt.get("fee_due_cents", 0),
+                           waits_for_payment=receipt.get("waits_for_payment", False))

@@ -1,6 +1,7 @@
 """The page of one payment behind the secret token of its return address: where the provider sends
-the citizen back, what a transfer or town-hall payment needs, and trying again after a cancelled or
-failed payment. Only the token counts; whatever else the return address carries is ignored."""
+the citizen back (it only reads: the return proves nothing), asking the provider for the status
+(a POST), what a transfer or town-hall payment needs, and trying again after a cancelled or failed
+payment. Only the token counts; whatever else the return address carries is ignored."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ restrict_to(blueprint, "tenant")
 
 @blueprint.get("/<token>")
 def show(token: str) -> Any:
-    outcome = services.handle_return(token)
+    outcome = services.payment_page(token)
     if outcome is None:
         abort(404)
     return render_template(
@@ -27,6 +28,14 @@ def show(token: str) -> Any:
         answered=outcome.answered, how=services.how_to_pay(outcome.payment), money=amount,
         method_label=method_label, status_label=status_label, status_tone=status_tone, locale=str(get_locale()),
     )
+
+
+@blueprint.post("/<token>/pruefen")
+def check(token: str) -> Any:
+    """"Zahlungsstatus prüfen": the provider is asked and its answer booked, then the page shows it."""
+    if services.check_payment(token) is None:
+        abort(404)
+    return redirect(url_for("payment.show", token=token), 303)
 
 
 @blueprint.post("/<token>/erneut")

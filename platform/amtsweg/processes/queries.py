@@ -63,6 +63,11 @@ class EnabledProcess:
         return self.overrides.get("processing_days", self.definition.processing_days)
 
     @property
+    def payment_policy(self) -> str:
+        """When the fee is paid here: the town's override, else the library's (schema.PAYMENT_POLICIES)."""
+        return payment_policy(self.definition, self.overrides)
+
+    @property
     def department(self) -> str | None:
         return self.overrides.get("department")
 
@@ -80,6 +85,11 @@ class EnabledProcess:
         """The town's own introduction in ``locale``; none when the town wrote it only in another
         language (an English page then shows the library's English summary, not German text)."""
         return self.overrides.get(f"intro_{locale}") or None
+
+
+def payment_policy(definition: ProcessDefinition, overrides: dict[str, Any]) -> str:
+    """When a process's fee is paid in a town: its override, else the library's."""
+    return str(overrides.get("payment", definition.payment))
 
 
 def enabled_process(slug: str) -> EnabledProcess | None:

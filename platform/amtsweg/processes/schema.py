@@ -121,6 +121,23 @@ class Fee(Model):
         return self
 
 
+# When the citizen pays a process's fee (see cases/payment.py): "none" — never online, the town
+# collects it; "optional" — online right after submitting if they like, the case goes on anyway;
+# "before_processing" — the case waits as "Zahlung ausstehend" until the fee is booked;
+# "after_decision" — when a clerk requests it ("Zahlung anfordern").
+PAYMENT_POLICY_LABELS: dict[str, LazyString] = {
+    "none": lazy_gettext("keine Online-Zahlung (die Kommune zieht die Gebühr selbst ein)"),
+    "optional": lazy_gettext("freiwillig online direkt nach dem Absenden"),
+    "before_processing": lazy_gettext("vor der Bearbeitung, direkt nach dem Absenden"),
+    "after_decision": lazy_gettext("mit der Entscheidung, wenn die Sachbearbeitung sie anfordert"),
+}
+PAYMENT_POLICIES = tuple(PAYMENT_POLICY_LABELS)
+DEFAULT_PAYMENT_POLICY = "after_decision"
+PaymentPolicyName = Annotated[str, AfterValidator(_one_of(PAYMENT_POLICIES, "payment policy"))]
+# The transition a booked fee performs out of awaiting_payment (payments/requests.py).
+PAYMENT_RECEIVED = "payment_received"
+
+
 # --------------------------------------------------------------------------- workflow
 
 
@@ -196,6 +213,7 @@ class ProcessDefinition(Model):
     # The login the citizen needs before the form opens; none = the form is open to everyone.
     trust_level: TrustLevelNumber | None = None
     fees: list[Fee] = []
+    payment: PaymentPolicyName = DEFAULT_PAYMENT_POLICY
     form: Form | None = None
     workflow: Workflow | None = None
     retention: Retention | None = None
@@ -245,6 +263,7 @@ def semantic_issues(definition: ProcessDefinition, context: ValidationContext) -
     if definition.form is not None:
         issues += _form_issues(definition.form)
     issues += _fee_issues(definition)
+    issues += _payment_issues(definition)
     if definition.workflow is not None:
         issues += workflow_issues(definition.workflow, "workflow")
         if context.template_exists is not None:
@@ -329,6 +348,17 @@ def _fee_issues(definition: ProcessDefinition) -> list[Issue]:
             if rule is not None:
                 issues += logic_issues(rule, f"fees[{i}].{key}", scope)
     return issues
+
+
+def _payment_issues(definition: ProcessDefinition) -> list[Issue]:
+    """A fee paid before processing needs the step a booked payment takes out of awaiting_payment."""
+    if definition.payment != "before_processing" or definition.kind != "digital":
+        return []
+    transitions = definition.workflow.transitions if definition.workflow else []
+    if not any(t.id == PAYMENT_RECEIVED and "awaiting_payment" in t.from_ for t in transitions):
+        return [Issue("payment", f"payment 'before_processing' needs a workflow with a '{PAYMENT_RECEIVED}' "
+                                 "transition from awaiting_payment (e.g. workflow: fee)")]
+    return []
 
 
 def workflow_issues(workflow: Workflow, prefix: str) -> list[Issue]:

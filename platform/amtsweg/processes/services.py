@@ -36,14 +36,14 @@ from amtsweg.processes.loader import (
     to_storable,
 )
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
-from amtsweg.processes.schema import TRUST_LEVEL_NUMBERS, ProcessDefinition
+from amtsweg.processes.schema import PAYMENT_POLICIES, TRUST_LEVEL_NUMBERS, ProcessDefinition
 from amtsweg.tenancy import aktenplan
 from amtsweg.tenancy.aktenplan import TownPlan
 from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
 from amtsweg.tenancy.models import Tenant
 
 OVERRIDE_TEXT_KEYS = ("department", "contact", "intro_de", "intro_en")
-OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days", "trust_level")
+OVERRIDE_KEYS = ("fees", *OVERRIDE_TEXT_KEYS, "processing_days", "trust_level", "payment")
 SYNC_AUTHOR = "flask processes sync"
 
 
@@ -89,6 +89,9 @@ def override_problems(definition: ProcessDefinition, overrides: Mapping[str, Any
             elif value < (definition.trust_level or 0):
                 # A town may ask more of the login than the library, never less.
                 problems.append((key, f"must not be below the process's trust level {definition.trust_level}"))
+        elif key == "payment":
+            if value not in PAYMENT_POLICIES:
+                problems.append((key, f"unknown payment policy '{value}' (allowed: {', '.join(PAYMENT_POLICIES)})"))
         elif not isinstance(value, str) or not value.strip():
             problems.append((key, "must be a non-empty text"))
     return problems

@@ -3,11 +3,12 @@ clerks' queue (filtered, sorted, keyset-paginated, with counts per status) and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, any_, bindparam, func, or_, select
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.deadlines import start_of_local_day
@@ -250,6 +251,14 @@ def constants(values: tuple[str, ...]) -> BindParameter[Any]:
     return bindparam("constants", list(values), expanding=True, literal_execute=True, unique=True)
 
 
+# The orders of _ordered for the few rows of a page in Python (cases without a due date last).
+SORT_KEYS: dict[str, Callable[[Case], Any]] = {
+    NEWEST: lambda case: -case.id,
+    OLDEST: lambda case: case.id,
+    DUE: lambda case: (case.due_date is None, case.due_date or date.min, case.id),
+}
+
+
 def _after_in_due_order(after_id: int) -> ColumnElement[bool]:
     """Cases after ``after_id`` by due date (cases without one last), then id."""
     cursor_due = db.session.scalar(select(Case.due_date).where(Case.id == after_id))
@@ -279,14 +288,17 @@ def case_page(
     """Up to ``limit`` of the current town's cases in the filter's order (the ORM adds the town
     filter), and the id to continue after when there are more."""
     query = _ordered(_filtered(selected, today or date.today()), selected.sort, selected.before_id)
-    # The page's ids first, then their rows: asked for whole rows in id order, PostgreSQL walks the
+    # The page's ids, then their rows: asked for whole rows in id order, PostgreSQL walks the
     # primary key (id alone) through every newer case of the other towns; asked for ids, it reads
     # one of the town's indexes alone ((tenant_id, id), the due dates, the unfinished cases).
-    ids = list(db.session.scalars(query.with_only_columns(Case.id).limit(limit + 1)))
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    found = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
-    return [found[case_id] for case_id in ids], ids[-1] if has_more else None
+    ids = query.with_only_columns(Case.id).limit(limit + 1).scalar_subquery()
+    # On PostgreSQL the ids as an array, computed once: the rows are then fetched by primary key.
+    chosen = Case.id == any_(func.array(ids)) if db.session.get_bind().dialect.name == "postgresql" else \
+        Case.id.in_(ids)
+    rows = sorted(db.session.scalars(select(Case).where(chosen)), key=SORT_KEYS[selected.sort])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if has_more else None
 
 
 def queue_page(selected: QueueFilter, today: date | None = None) -> QueuePage:

@@ -67,13 +67,15 @@ class Measurement:
     # Statements of background jobs (the RQ worker's role) per request, where a scenario causes jobs.
     job_statements_per_request: float = 0.0
     notes: str = ""
+    # The machine's 1-minute load average right after the measurement (other work shares the cores).
+    load_average: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "section": self.section, "name": self.name, "target": self.target, "floor": self.floor,
             **self.result.as_dict(), "statements_per_request": round(self.statements_per_request, 1),
             "job_statements_per_request": round(self.job_statements_per_request, 1),
-            "worker_rss_mb": self.worker_rss_mb, "notes": self.notes,
+            "worker_rss_mb": self.worker_rss_mb, "notes": self.notes, "load_average": self.load_average,
         }
 
 
@@ -134,7 +136,8 @@ class Run:
         statements = (self.statements() - before) / max(result.requests, 1)
         jobs = (self.statements(WORKER_ROLE) - jobs_before) / max(result.requests, 1)
         measurement = Measurement(section, name, f"{host}{path}", floor, result, statements,
-                                  max(self.server.worker_rss_mb(), default=0.0), jobs, notes)
+                                  max(self.server.worker_rss_mb(), default=0.0), jobs, notes,
+                                  round(os.getloadavg()[0], 1))
         self.measurements.append(measurement)
         print(f"  {name:44} {result.per_second:8.1f}/s  p95 {result.p95_ms:8.1f} ms  errors {result.errors:5d}"
               f"  SQL/req {statements:5.1f}", flush=True)
@@ -243,6 +246,7 @@ def _facts(stack: Stack, options: Options) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "cpu": _cpu_model(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
         "python": platform.python_version(),
@@ -513,6 +517,7 @@ def _run(run: Run) -> None:
     print("Floor again …", flush=True)
     run.measure_floors()
     _tenant_scale(run, start_platform)
+    run.facts["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     output = ROOT / run.options.output
     report.write(output, run)
     print(f"Results: {output / 'latest.md'}", flush=True)

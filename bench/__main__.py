@@ -29,12 +29,20 @@ def main() -> None:
     parser.add_argument("--only", default="",
                         help="comma-separated scenario or section names, e.g. 'clerks,catalogue' (default: all)")
     parser.add_argument("--output", default="bench/results", help="folder for latest.md and latest.json")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the working folder and the seeded database for --reuse (needs --towns 0: "
+                             "the kept data set has the five towns only)")
+    parser.add_argument("--reuse", default="", metavar="FOLDER",
+                        help="start from the seeded database a run with --keep left in FOLDER (migrated to "
+                             "this code first)")
     args = parser.parse_args()
+    if args.keep and args.towns:
+        parser.error("--keep needs --towns 0")
     run(Options(
         scale=args.scale, seconds=args.seconds, warmup=args.warmup, workers=args.workers,
         connections=args.connections, max_requests=args.max_requests, towns=args.towns, clients=args.clients,
         concurrency_seconds=args.concurrency_seconds, only=tuple(filter(None, args.only.split(","))),
-        output=args.output,
+        output=args.output, keep=args.keep, reuse=args.reuse,
     ))
 
 

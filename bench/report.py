@@ -15,6 +15,9 @@ P95_TARGET_MS = {
 }
 
 
+REUSED = " (by an earlier run whose database this one reused, migrated to this commit)"
+
+
 def floor_per_second(run: Any, kind: str) -> float:
     """The median of the floor's measurements (start, middle, end): one disturbed run does not count."""
     results = run.floor_results.get(kind, [])
@@ -49,8 +52,8 @@ def rows(run: Any) -> list[dict[str, Any]]:
 def _table(items: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/req | floor req/s | share of floor "
-        "| kB/resp | worker RSS MB | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| kB/resp | worker RSS MB | load | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in items:
         sql = f"{r['statements_per_request']:.1f}"
@@ -59,7 +62,8 @@ def _table(items: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {r['name']} | {r['per_second']:,.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['errors']} | {sql} | {r['floor_per_second']:,.0f} ({r['floor']}) | {r['share_of_floor']:.0%} "
-            f"| {r['bytes_per_request'] / 1024:.1f} | {r['worker_rss_mb']:.0f} | {r['target']} |"
+            f"| {r['bytes_per_request'] / 1024:.1f} | {r['worker_rss_mb']:.0f} | {r['load_average']:.1f} "
+            f"| {r['target']} |"
         )
     return lines
 
@@ -90,7 +94,12 @@ def write(folder: Path, run: Any) -> None:
         f"worker; `wrk` drives {options['connections']} connections for {options['seconds']:g} s per scenario "
         f"after {options['warmup']:g} s of warm-up, from a separate process on loopback. Data: five towns with "
         f"the whole library, {facts['cases_per_town']:,} cases per town (scale {options['scale']:g}), seeded in "
-        f"{facts['seed_seconds']:,.0f} s. The floor is a minimal Flask app under the same gunicorn settings: "
+        f"{facts['seed_seconds']:,.0f} s"
+        f"{REUSED if facts.get('reused') else ''}"
+        f". Load average (1, 5, 15 min) at the start {facts['load_average_at_start']}, at the end "
+        f"{facts.get('load_average_at_end')}; the `load` column is the 1-minute value after each scenario "
+        "(2 cores: above 2 the scenarios waited for CPU). The floor is a minimal Flask app under the same "
+        "gunicorn settings: "
         "`fortunes` runs one indexed query on the same PostgreSQL server and renders a Jinja template of a "
         "similar size, `hello` answers a fixed text; each is measured at the start, in the middle and at the end "
         "of the run and "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
@@ -9,7 +10,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import requests
 from bench import flows, plans, report
 from bench.load import Load, WrkResult, run_wrk
 from bench.seed import TownData, generated_towns, seed, town_folders
-from bench.sessions import staff_cookie
+from bench.sessions import api_key, staff_cookie
 from bench.stack import (
     APP_DATABASE,
     BASE_DOMAIN,
@@ -31,6 +32,8 @@ from bench.stack import (
 )
 
 MAIN_TOWN = "neu-anspach"
+# The wrk scripts that request the one page of the URL (the others make their own requests).
+PAGE_SCRIPTS = ("page.lua", "citizens.lua")
 WORKER_ROLE = "amtsweg_worker"
 
 
@@ -47,6 +50,9 @@ class Options:
     concurrency_seconds: float = 60
     only: tuple[str, ...] = ()
     output: str = "bench/results"
+    # Keep the working folder and the seeded database after the run; start from such a folder.
+    keep: bool = False
+    reuse: str = ""
 
 
 @dataclass
@@ -61,13 +67,15 @@ class Measurement:
     # Statements of background jobs (the RQ worker's role) per request, where a scenario causes jobs.
     job_statements_per_request: float = 0.0
     notes: str = ""
+    # The machine's 1-minute load average right after the measurement (other work shares the cores).
+    load_average: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "section": self.section, "name": self.name, "target": self.target, "floor": self.floor,
             **self.result.as_dict(), "statements_per_request": round(self.statements_per_request, 1),
             "job_statements_per_request": round(self.job_statements_per_request, 1),
-            "worker_rss_mb": self.worker_rss_mb, "notes": self.notes,
+            "worker_rss_mb": self.worker_rss_mb, "notes": self.notes, "load_average": self.load_average,
         }
 
 
@@ -110,14 +118,14 @@ class Run:
     def measure(
         self, section: str, name: str, host: str, path: str, *, floor: str = "fortunes", cookie: str = "",
         script: str = "page.lua", environment: dict[str, str] | None = None, load: Load | None = None,
-        notes: str = "",
+        notes: str = "", headers: dict[str, str] | None = None,
     ) -> Measurement | None:
         if not self.wanted(name) and not self.wanted(section):
             return None
         assert self.server is not None
-        headers = {"Host": host, **({"Cookie": cookie} if cookie else {})}
+        headers = {"Host": host, **({"Cookie": cookie} if cookie else {}), **(headers or {})}
         load = load or self.load()
-        url = self.server.url + (path if script == "page.lua" else "/")
+        url = self.server.url + (path if script in PAGE_SCRIPTS else "/")
         if self.options.warmup:
             run_wrk(url, Load(self.options.warmup, load.connections, load.threads, load.max_requests),
                     script=script, headers=headers, environment=environment)
@@ -128,7 +136,8 @@ class Run:
         statements = (self.statements() - before) / max(result.requests, 1)
         jobs = (self.statements(WORKER_ROLE) - jobs_before) / max(result.requests, 1)
         measurement = Measurement(section, name, f"{host}{path}", floor, result, statements,
-                                  max(self.server.worker_rss_mb(), default=0.0), jobs, notes)
+                                  max(self.server.worker_rss_mb(), default=0.0), jobs, notes,
+                                  round(os.getloadavg()[0], 1))
         self.measurements.append(measurement)
         print(f"  {name:44} {result.per_second:8.1f}/s  p95 {result.p95_ms:8.1f} ms  errors {result.errors:5d}"
               f"  SQL/req {statements:5.1f}", flush=True)
@@ -237,6 +246,7 @@ def _facts(stack: Stack, options: Options) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "cpu": _cpu_model(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
         "python": platform.python_version(),
@@ -246,7 +256,7 @@ def _facts(stack: Stack, options: Options) -> dict[str, Any]:
         "wrk": wrk.strip(),
         "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                      cwd=ROOT, check=False).stdout.strip(),
-        "options": {k: v for k, v in options.__dict__.items() if k != "only"},
+        "options": {k: v for k, v in options.__dict__.items() if k not in ("only", "keep", "reuse")},
     }
 
 
@@ -271,7 +281,11 @@ def _citizen_scenarios(run: Run) -> None:
     run.measure(section, "catalogue", host, "/leistungen")
     run.measure(section, "catalogue search", host, "/leistungen?suche=hund")
     run.measure(section, "service page", host, "/leistungen/hundesteuer-anmelden")
-    run.measure(section, "status page", host, f"/vorgang/{town.status_tokens[0]}")
+    run.measure(section, "status page", host, f"/vorgang/{town.status_tokens[0]}", script="citizens.lua",
+                notes="each request from another client address (token pages are rate-limited per address)")
+    run.measure(section, "payment return (paid online)", host, f"/zahlung/{town.payment_tokens[0]}",
+                script="citizens.lua", notes="the citizen back from the provider's page after paying (the payment"
+                " is booked, so the provider is not asked); each request from another client address")
     run.measure(section, "member list (base domain)", BASE_DOMAIN, "/")
     run.measure(section, "/healthz", host, "/healthz", floor="hello")
 
@@ -290,10 +304,17 @@ def _clerk_scenarios(run: Run) -> None:
         ("case page", f"/sachbearbeitung/vorgang/{town.plain_case}"),
         ("case page after 10,000 views", f"/sachbearbeitung/vorgang/{town.heavy_case}"),
         ("contract search", "/sachbearbeitung/vertraege/?q=wartung"),
+        ("statistics page", "/verwaltung/statistik"),
+        ("council report", "/verwaltung/statistik/bericht"),
     ):
         if run.wanted(name) or run.wanted(section):
             # A fresh login per scenario: a session idles out after 30 minutes.
             run.measure(section, name, host, path, cookie=staff_cookie(run.app, host))
+    name = "API: case list"
+    if run.wanted(name) or run.wanted(section):
+        key = api_key(run.app, host, ["cases:read"])
+        run.measure(section, name, host, "/api/v1/cases?limit=50", headers={"Authorization": f"Bearer {key}"},
+                    notes="a connected system reads the newest 50 cases with a key of the town")
 
 
 def _query_plans(run: Run) -> None:
@@ -402,20 +423,25 @@ def _tenant_scale(run: Run, restart: Callable[[], None]) -> None:
 
 
 def run(options: Options) -> None:
-    stack = Stack(workers=options.workers)
+    stack = Stack(workers=options.workers, keep=options.keep)
+    if options.reuse:
+        stack.folder = Path(options.reuse)
     current = Run(options, stack)
     try:
         _run(current)
     finally:
         stack.stop()
+        if options.keep:
+            print(f"Kept for --reuse: {stack.folder}", flush=True)
 
 
-def _run(run: Run) -> None:
+STATE_FILE = "state.json"
+
+
+def _fresh(run: Run) -> tuple[list[str], str]:
+    """Migrate, sync, seed; the towns' slugs and the RQ worker's database URL."""
     stack = run.stack
-    print(f"Working folder {stack.folder}", flush=True)
     stack.start_databases()
-    run.facts = _facts(stack, run.options)
-    run.tenants_dir = stack.folder / "tenants"
     run.tenants_dir.mkdir()
     slugs = town_folders(ROOT / "tenants", run.tenants_dir)
     print("Migrating, syncing towns and library …", flush=True)
@@ -432,6 +458,31 @@ def _run(run: Run) -> None:
     run.facts["seed_seconds"] = round(time.perf_counter() - started, 1)
     run.facts["cases_per_town"] = run.towns[0].cases
     _floor_table(stack)
+    if run.options.keep:
+        state = {"postgres": stack.kept_state(), "slugs": slugs, "worker_url": worker_url,
+                 "towns": [asdict(town) for town in run.towns],
+                 "facts": {k: run.facts[k] for k in ("seed_seconds", "cases_per_town")}}
+        (stack.folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+    return slugs, worker_url
+
+
+def _reused(run: Run) -> tuple[list[str], str]:
+    """The seeded database of a kept run, migrated to this code (new migrations apply to it)."""
+    state = json.loads((run.stack.folder / STATE_FILE).read_text(encoding="utf-8"))
+    run.stack.start_databases(state["postgres"])
+    print("Migrating, syncing towns and library (kept database) …", flush=True)
+    _platform_app(run)
+    run.towns = [TownData(**town) for town in state["towns"]]
+    run.facts.update(state["facts"], reused=True)
+    return state["slugs"], state["worker_url"]
+
+
+def _run(run: Run) -> None:
+    stack = run.stack
+    print(f"Working folder {stack.folder}", flush=True)
+    run.tenants_dir = stack.folder / "tenants"
+    slugs, worker_url = _reused(run) if run.options.reuse else _fresh(run)
+    run.facts.update(_facts(stack, run.options))
     run.upload = flows.upload_file(stack.folder)
     run.flow_data = flows.write_lua_data(stack.folder / "flow-data.lua", [town_host(s) for s in slugs],
                                          flows.application_steps(datetime.now(UTC).date()), run.upload)
@@ -466,6 +517,7 @@ def _run(run: Run) -> None:
     print("Floor again …", flush=True)
     run.measure_floors()
     _tenant_scale(run, start_platform)
+    run.facts["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     output = ROOT / run.options.output
     report.write(output, run)
     print(f"Results: {output / 'latest.md'}", flush=True)

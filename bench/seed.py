@@ -3,9 +3,11 @@
 Per town (``--scale`` 1): 200,000 cases of a few years in every state, each with its status link,
 its documents' metadata (the citizen's upload, the decision letter once decided) and its audit
 history (submission, workflow steps, clerks' views), information requests on the waiting ones,
-5,000 contracts with their change history. Rows look like what the services write: valid answers
-of real process definitions, reference numbers per town and year with their counters, contracts
-with their folded search text and cached next deadline. One case gets 10,000 extra views.
+the statistics' fact row of each case, a payment for each case with a fee (paid online, or an open
+transfer while the case awaits payment), 5,000 contracts with their change history. Rows look like
+what the services write: valid answers of real process definitions, reference numbers per town and
+year with their counters, contracts with their folded search text and cached next deadline. One
+case gets 10,000 extra views.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ class TownData:
     heavy_case: str = ""
     # Status-link tokens of a few cases (the database keeps only their hashes).
     status_tokens: list[str] = field(default_factory=list)
+    # Return-address tokens of a few paid online payments (the database keeps only their hashes).
+    payment_tokens: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -184,13 +188,14 @@ def seed(stack: Stack, app: Flask, towns: list[TownData], scale: float, today: d
     clerk_ids = _clerk_ids(conn)
     case_ids, event_ids, document_ids = _ids(conn, "case_file"), _ids(conn, "audit_event"), _ids(conn, "document")
     token_ids, message_ids = _ids(conn, "case_access_token"), _ids(conn, "case_message")
+    payment_ids = _ids(conn, "payment")
     for town in towns:
         _seed_cases(conn, town, cases, forms, clerk_ids.get(town.tenant_id, []), today, rng,
-                    (case_ids, event_ids, document_ids, token_ids, message_ids))
+                    (case_ids, event_ids, document_ids, token_ids, message_ids, payment_ids))
         _seed_contracts(conn, town, contracts, today, rng)
         conn.commit()
-    for table in ("case_file", "audit_event", "document", "case_access_token", "case_message", "contract",
-                  "contract_change"):
+    for table in ("case_file", "audit_event", "document", "case_access_token", "case_message", "payment",
+                  "contract", "contract_change"):
         conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     conn.commit()
     conn.close()
@@ -210,15 +215,18 @@ def _seed_cases(
     conn: Any, town: TownData, count: int, forms: list[Template], clerks: list[int], today: date,
     rng: random.Random, id_sources: tuple[Iterator[int], ...],
 ) -> None:
-    case_ids, event_ids, document_ids, token_ids, message_ids = id_sources
+    case_ids, event_ids, document_ids, token_ids, message_ids, payment_ids = id_sources
     now = datetime.now(UTC)
     span = (now - FIRST_DAY).total_seconds()
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
     counters: dict[int, int] = {}
     from amtsweg.cases.search import terms_of
+    from amtsweg.reports.facts import CaseFigures, fact_values
+    from amtsweg.reports.models import new_key
 
     cases, events, documents, tokens, messages, terms = [], [], [], [], [], []
+    facts, payments = [], []
     keep_tokens = set(rng.sample(range(count), min(20, count)))
     for n in range(count):
         case_id = next(case_ids)
@@ -242,12 +250,23 @@ def _seed_cases(
         decided = status in ("approved", "rejected", "closed", "archived")
         closed_at = submitted_at + timedelta(days=30) if status in ("closed", "archived") else None
         assignee = rng.choice(clerks) if clerks and steps and rng.random() < 0.7 else None
+        # A fee on every case awaiting payment and on a third of the others (paid online).
+        fee = FEE_CENTS if status == "awaiting_payment" or (status in PAYABLE and n % 3 == 0) else 0
         cases.append((
             case_id, town.tenant_id, reference, form.version_id, form.slug, "online", status, json.dumps(answers),
-            f"{given} {family}", email, "de", "[]", 0, secrets.token_hex(16), due, assignee,
+            f"{given} {family}", email, "de", _fee_lines(fee), fee, secrets.token_hex(16), due, assignee,
             submitted_at, closed_at or submitted_at, closed_at,
             closed_at + timedelta(days=30) if status == "archived" else None,
         ))
+        figures = CaseFigures(form.slug, "online", status, submitted_at, due, fee)
+        facts.append((town.tenant_id, new_key(), case_id, *_fact_row(fact_values(figures, closed_at or submitted_at
+                                                                                  + timedelta(days=12), None))))
+        if fee:
+            payment_token = secrets.token_urlsafe(32)
+            if status != "awaiting_payment" and len(town.payment_tokens) < 20:
+                town.payment_tokens.append(payment_token)
+            payments.append(_payment_row(next(payment_ids), town.tenant_id, case_id, reference, form.slug, fee,
+                                         status == "awaiting_payment", payment_token, submitted_at))
         terms += [(town.tenant_id, term, case_id) for term in terms_of(f"{given} {family}", reference)]
         token = secrets.token_urlsafe(32)
         if n in keep_tokens:
@@ -305,6 +324,8 @@ def _seed_cases(
         ("audit_event", ("id", "tenant_id", "occurred_at", "actor", "action", "object_type", "object_id", "host",
                          "details"), events),
         ("case_search_term", ("tenant_id", "term", "case_id"), terms),
+        ("case_fact", ("tenant_id", "key", "case_id", *FACT_COLUMNS), facts),
+        ("payment", PAYMENT_COLUMNS, payments),
     )
     total = sum(len(rows) for _, _, rows in tables)
     with tqdm(total=total, desc=f"{town.slug}: cases", unit=" rows", unit_scale=True) as bar:
@@ -315,6 +336,39 @@ def _seed_cases(
             "INSERT INTO reference_counter (tenant_id, year, last_value) VALUES (%s, %s, %s)",
             (town.tenant_id, year, last),
         )
+
+
+FEE_CENTS = 2_500
+# Cases whose fee was paid (decided or finished ones, and those being worked on after paying).
+PAYABLE = ("in_progress", "approved", "closed", "archived")
+FACT_COLUMNS = ("process_slug", "channel", "submitted_on", "due_on", "fee_cents", "finished_on", "outcome",
+                "processing_days", "within_target")
+PAYMENT_COLUMNS = ("id", "tenant_id", "case_id", "case_reference", "process_slug", "attempt", "request_id",
+                   "method", "status", "amount_cents", "currency", "lines", "kassenzeichen", "return_token_hash",
+                   "transaction_id", "transaction_reference", "provider_status", "paid_with", "error_code",
+                   "error_detail", "refunded_cents", "created_at", "updated_at", "paid_at")
+
+
+def _fee_lines(cents: int, **extra: str) -> str:
+    return json.dumps([{"id": "gebuehr", "label": {"de": "Verwaltungsgebühr", "en": "Administrative fee"},
+                        "cents": cents, **extra}] if cents else [])
+
+
+def _fact_row(values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values[column] for column in FACT_COLUMNS)
+
+
+def _payment_row(payment_id: int, tenant_id: int, case_id: int, reference: str, slug: str, cents: int,
+                 waiting: bool, token: str, created: datetime) -> tuple[Any, ...]:
+    """A paid online payment, or (``waiting``) an open transfer, as the payment services store them."""
+    kassenzeichen = f"KZ-{reference}"
+    paid = None if waiting else created + timedelta(minutes=4)
+    return (payment_id, tenant_id, case_id, reference, slug, 1, f"{reference}-1",
+            "ueberweisung" if waiting else "xbezahldienste", "open" if waiting else "paid", cents, "EUR",
+            _fee_lines(cents, kassenzeichen=kassenzeichen, haushaltsstelle="1.1.1.00.4311", produkt="01.02"),
+            kassenzeichen, hashlib.sha256(token.encode()).hexdigest(), None if waiting else f"T-{reference}",
+            "" if waiting else f"XB-{payment_id}", "" if waiting else "PAYED", "" if waiting else "GIROPAY",
+            "", "", 0, created, paid or created, paid)
 
 
 def _seed_contracts(conn: Any, town: TownData, count: int, today: date, rng: random.Random) -> None:

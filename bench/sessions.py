@@ -1,4 +1,4 @@
-"""Staff sessions for the load generator, made by the app's own login code.
+"""Staff sessions and API keys for the load generator, made by the app's own login and key code.
 
 The production configuration has no development login, and the benchmark does not run an identity
 provider. So the bench signs the account in exactly as the SSO callback does after the provider's
@@ -32,3 +32,16 @@ def staff_cookie(app: Flask, host: str, roles: list[str] | None = None) -> str:
         establish_session(account, "oidc")
         value = app.session_interface.get_signing_serializer(app).dumps(dict(session))  # type: ignore[attr-defined]
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def api_key(app: Flask, host: str, scopes: list[str]) -> str:
+    """A new API key of ``host``'s town with ``scopes``, issued as the town's admin page issues it."""
+    from datetime import timedelta
+
+    from amtsweg.auth import api_tokens
+    from amtsweg.clock import today_in_germany
+
+    with app.test_request_context("/verwaltung/api", base_url=f"https://{host}/"):
+        app.preprocess_request()
+        issued = api_tokens.issue("Last", scopes, ["clerk"], today_in_germany() + timedelta(days=30), "bench")
+    return issued.key

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -47,6 +48,22 @@ POSTGRES_SETTINGS = {
     "shared_buffers": "512MB",
     "max_wal_size": "4GB",
 }
+
+
+class KeptPostgres(PostgresServer):
+    """The cluster of a run kept with ``--keep``, started again (on a new port) for ``--reuse``."""
+
+    def __init__(self, bindir: Path, settings: dict[str, str], root: Path, passwords: dict[str, str]) -> None:
+        super().__init__(bindir, settings)
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root, self.data_dir, self.passwords = root, root / "data", dict(passwords)
+
+    def start(self) -> None:
+        self._start_postmaster()
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
 
 
 class BenchError(RuntimeError):
@@ -113,22 +130,35 @@ class Stack:
     redis: RedisServer | None = None
     servers: list[Gunicorn] = field(default_factory=list)
     rq_worker: ServiceProcess | None = None
+    # Leave the database cluster on disk when stopping (``--keep``).
+    keep: bool = False
 
     # ----------------------------------------------------------------- databases
 
-    def start_databases(self) -> None:
+    def start_databases(self, kept: dict[str, Any] | None = None) -> None:
+        """A new cluster with the two databases, or (``kept``: :meth:`kept_state` of an earlier run)
+        that run's cluster with its data."""
         bindir = find_bindir()
         if bindir is None:
             raise BenchError("PostgreSQL server binaries (initdb, postgres) are not installed")
-        self.postgres = PostgresServer(bindir, POSTGRES_SETTINGS)
-        self.postgres.start()
-        self.postgres.create_database(APP_DATABASE)
-        self.postgres.create_database(FLOOR_DATABASE)
-        with self.postgres.connect(self.postgres.superuser_url(APP_DATABASE), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION pg_stat_statements")
+        if kept:
+            self.postgres = KeptPostgres(bindir, POSTGRES_SETTINGS, Path(kept["root"]), kept["passwords"])
+            self.postgres.start()
+        else:
+            self.postgres = PostgresServer(bindir, POSTGRES_SETTINGS)
+            self.postgres.start()
+            self.postgres.create_database(APP_DATABASE)
+            self.postgres.create_database(FLOOR_DATABASE)
+            with self.postgres.connect(self.postgres.superuser_url(APP_DATABASE), autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION pg_stat_statements")
         redis_binary = _which("redis-server")
         self.redis = RedisServer(redis_binary)
         self.redis.start()
+
+    def kept_state(self) -> dict[str, Any]:
+        """What :meth:`start_databases` needs to start this run's cluster again."""
+        assert self.postgres is not None
+        return {"root": str(self.postgres.root), "passwords": self.postgres.passwords}
 
     def superuser(self, dbname: str = APP_DATABASE) -> psycopg.Connection:
         assert self.postgres is not None
@@ -165,6 +195,10 @@ class Stack:
             # wrk plays nginx: it sends X-Forwarded-Proto: https like the proxy in front of gunicorn.
             "PROXY_COUNT": 1,
             "INSTANCE_DIR": str(self.folder / "instance"),
+            # No clamd runs here: the 1 MB upload is measured without the virus scan.
+            "ALLOW_UNSCANNED_UPLOADS": True,
+            # One key drives the API scenario: the limiter still counts in Redis, it just never refuses.
+            "API_RATE_LIMIT": "1000000 per minute",
             "TENANTS_DIR": str(tenants_dir),
         }
 
@@ -249,7 +283,10 @@ class Stack:
         if self.redis is not None:
             self.redis.stop()
         if self.postgres is not None:
-            self.postgres.stop()
+            if self.keep and self.postgres.service is not None:
+                self.postgres.service.stop()
+            else:
+                self.postgres.stop()
 
 
 def _which(name: str) -> str:

@@ -14,9 +14,10 @@ from amtsweg.documents.models import Document
 from amtsweg.documents.services import store_upload
 from amtsweg.extensions import db
 from amtsweg.notifications.models import OutboxMessage
+from amtsweg.processes.models import Process
 from amtsweg.tenancy import tenant_context
 from api.helpers import api
-from conftest import tenant_info
+from conftest import recorded_statements, tenant_info
 from sqlalchemy import func, select
 from workbench.case_factory import make_case
 
@@ -69,6 +70,25 @@ def test_the_case_list_pages_with_a_cursor_through_every_case_once(app):
     assert seen == list(reversed(references)) and cursor is None
     oldest = client.get("/cases", query_string={"order": "oldest", "limit": 5}).get_json()
     assert [item["reference"] for item in oldest["items"]] == references
+
+
+def test_the_case_list_reads_the_processes_of_its_cases_in_one_statement_however_many_there_are(app):
+    with app.app_context():
+        slugs = db.session.scalars(select(Process.slug).where(Process.current_version_id.is_not(None))
+                                   .order_by(Process.slug).limit(4)).all()
+    make_case(app, "usingen", 1, process=slugs[0])
+    client = api(app, "usingen")
+    client.get("/cases")
+    with recorded_statements(app) as one_process:
+        assert len(client.get("/cases").get_json()["items"]) == 1
+    for number, slug in enumerate(slugs[1:], start=2):
+        make_case(app, "usingen", number, process=slug)
+    # A definition is read once per process (then kept); what is left per call must not grow.
+    client.get("/cases")
+    with recorded_statements(app) as four_processes:
+        items = client.get("/cases").get_json()["items"]
+    assert sorted(item["process"] for item in items) == sorted(slugs)
+    assert len(four_processes) == len(one_process)
 
 
 def test_the_case_list_filters_by_status_process_days_and_assignee(app):

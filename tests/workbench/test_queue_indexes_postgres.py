@@ -133,3 +133,59 @@ def test_the_queue_counts_stop_at_the_limit(busy_town):
     page, _ = _queue_plans(busy_town, QueueFilter())
     assert sum(entry.count for entry in page.counts) <= COUNT_LIMIT * len(STATUS_LABELS)
     assert any(entry.more for entry in page.counts)
+
+
+@pytest.mark.parametrize(("selected", "index"), [
+    (QueueFilter(), "uq_case_file_tenant_id_id"), (QueueFilter(sort=OLDEST), "uq_case_file_tenant_id_id"),
+    (QueueFilter(overdue=True), "ix_case_file_unfinished"),
+], ids=["newest", "oldest", "overdue"])
+def test_a_queue_page_takes_its_ids_from_an_index_of_the_town_not_from_the_primary_key(busy_town, selected, index):
+    # As autovacuum keeps it in production: the visibility map lets an index answer alone.
+    _as_owner(busy_town, "VACUUM ANALYZE case_file")
+    page, plans = _queue_plans(busy_town, selected)
+    assert page.cases
+    [rows] = [plan for sql, plan in plans.items() if "count(" not in sql]
+    # The ids come from the town's index alone; the primary key only fetches their rows (walked in
+    # order, it would pass every newer case of the other towns).
+    assert f"Index Only Scan Backward using {index}" in rows or f"Index Only Scan using {index}" in rows, rows
+    assert "Backward using pk_case_file" not in rows and "Rows Removed by Filter" not in rows, rows
+    assert "Sort" not in rows, rows
+
+
+def test_the_history_of_a_case_opened_many_times_reads_only_the_entries_it_shows(busy_town):
+    from amtsweg.audit.services import record
+    from amtsweg.cases.history import case_history
+
+    with busy_town.app_context(), tenant_context(tenant_info(busy_town, "usingen")):
+        case_id = db.session.scalars(select(Case.id).order_by(Case.id).limit(1)).one()
+        record("Sachbearbeitung", "case.note_added", "case", case_id)
+        for number in range(2_000):
+            record(f"Sachbearbeitung {number}", "case.viewed", "case", case_id)
+        db.session.commit()
+    _as_owner(busy_town, "ANALYZE audit_event")
+    captured = []
+
+    def grab(conn, cursor, sql, parameters, context, executemany):
+        captured.append((sql, parameters))
+
+    with busy_town.app_context(), tenant_context(tenant_info(busy_town, "usingen")):
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            page = case_history(db.session.get(Case, case_id))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        [(sql, parameters)] = [(sql, p) for sql, p in captured if "FROM audit_event" in sql]
+        plan = "\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters).scalars())
+    assert page.entries
+    assert "ix_audit_event_case_history" in plan, plan
+    assert "pk_audit_event" not in plan, plan
+    # Staff's 2,000 reads are not in the index, so none is read and dropped.
+    assert "Rows Removed by Filter" not in plan, plan
+
+
+def _as_owner(app, statement: str) -> None:
+    """Maintenance the tables' owner may run (the app's role may not)."""
+    owner = create_engine(app.config["MIGRATION_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(statement))
+    owner.dispose()

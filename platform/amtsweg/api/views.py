@@ -58,7 +58,7 @@ from amtsweg.clock import as_utc
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.errors import DomainError
-from amtsweg.processes.queries import catalogue, definition_of_version
+from amtsweg.processes.queries import catalogue, definitions_of_versions
 from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.web import attachment
 
@@ -85,10 +85,7 @@ def _localized(text: Any) -> str:
 
 def _summaries(cases: list[Case]) -> list[CaseSummary]:
     names = account_names({case.assignee_id for case in cases if case.assignee_id is not None})
-    definitions: dict[int, ProcessDefinition] = {}
-    for case in cases:
-        if case.process_version_id not in definitions:
-            definitions[case.process_version_id] = definition_of_version(case.process_version_id)
+    definitions = definitions_of_versions({case.process_version_id for case in cases})
     return [CaseSummary(**_summary_fields(case, definitions[case.process_version_id], names)) for case in cases]
 
 

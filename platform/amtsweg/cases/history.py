@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.models import Case
-from amtsweg.cases.queries import ACCESS_ACTIONS
+from amtsweg.cases.queries import ACCESS_ACTIONS, constants
 from amtsweg.cases.states import CITIZEN, channel_label, status_label
 from amtsweg.extensions import db
 
@@ -100,7 +100,7 @@ def case_history(case: Case, before_id: int | None = None) -> HistoryPage:
     """The case's events without mere reads, newest first, :data:`HISTORY_PAGE_SIZE` at a time."""
     query: Any = select(AuditEvent).where(
         AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id),
-        AuditEvent.action.not_in(ACCESS_ACTIONS),
+        AuditEvent.action.not_in(constants(ACCESS_ACTIONS)),
     )
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)

@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amtsweg.audit.models import AuditEvent
 from amtsweg.clock import utcnow
 from amtsweg.extensions import Model
 from amtsweg.tenancy.scoping import TenantOwned
@@ -16,6 +29,13 @@ SUBMITTED = "submitted"
 WITHDRAWN = "withdrawn"
 # States in which the citizen may still withdraw the application.
 WITHDRAWABLE = ("submitted", "awaiting_payment", "in_progress", "waiting_for_citizen")
+# Statuses after which a case no longer appears as work to do.
+FINISHED_STATUSES = ("approved", "rejected", "closed", "archived", "withdrawn", "deleted")
+# Staff reading a case or its files: kept in the audit log, but nothing that happened to the case.
+ACCESS_ACTIONS = ("case.viewed", "document.downloaded", "case.receipt_printed")
+# Partial indexes (migration 0022) whose condition the queries repeat, so that the planner may use them.
+UNFINISHED = column("status").not_in(FINISHED_STATUSES)
+NOT_ACCESS = column("action").not_in(ACCESS_ACTIONS)
 
 
 class Case(TenantOwned, Model):
@@ -32,6 +52,9 @@ class Case(TenantOwned, Model):
         Index("ix_case_file_queue", "tenant_id", "status", "assignee_id"),
         # The queue sorted by due date (cases without one last: ascending btree order puts NULLs last).
         Index("ix_case_file_tenant_due_date", "tenant_id", "due_date", "id"),
+        # The unfinished cases newest first, with their due date (the overdue filter reads only this).
+        Index("ix_case_file_unfinished", "tenant_id", "id", "due_date", postgresql_where=UNFINISHED,
+              sqlite_where=UNFINISHED),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -162,3 +185,9 @@ class CaseNote(TenantOwned, Model):
     author: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# A case's history newest first without staff's reads: however often a case was opened, a page of
+# its history reads only the entries it shows.
+Index("ix_audit_event_case_history", AuditEvent.tenant_id, AuditEvent.object_type, AuditEvent.object_id,
+      AuditEvent.id, postgresql_where=NOT_ACCESS, sqlite_where=NOT_ACCESS)

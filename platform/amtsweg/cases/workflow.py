@@ -26,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from amtsweg.audit.services import record
 from amtsweg.cases.deadlines import add_working_days, initial_due_date, is_overdue, working_days_between
 from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
-from amtsweg.cases.models import Case, CaseMessage
+from amtsweg.cases.models import FINISHED_STATUSES, Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.documents.models import Document
@@ -53,8 +53,6 @@ log = logging.getLogger(__name__)
 PAUSED_STATUSES = frozenset({"waiting_for_citizen", "awaiting_payment"})
 # Letters are written in German, the official language (Amtssprache), whatever the page's language.
 LETTER_LOCALE = "de"
-# Statuses after which a case no longer appears as work to do.
-FINISHED_STATUSES = frozenset({"approved", "rejected", "closed", "archived", "withdrawn", "deleted"})
 
 
 # How a step's button looks on the case page; other steps are secondary buttons.

@@ -290,13 +290,22 @@ def enabled_towns(process: Process, town_ids: list[int]) -> dict[int, bool]:
 def definition_of_version(version_id: int) -> ProcessDefinition:
     """The parsed definition of a stored version; its stored JSON is only read the first time a
     process needs that version (one small statement otherwise)."""
-    version = db.session.execute(select(ProcessVersion.version).where(ProcessVersion.id == version_id)).scalar_one()
-    return stored_definition(
-        version,
-        lambda: db.session.execute(
-            select(ProcessVersion.definition).where(ProcessVersion.id == version_id)
-        ).scalar_one(),
-    )
+    return definitions_of_versions({version_id})[version_id]
+
+
+def definitions_of_versions(version_ids: set[int]) -> dict[int, ProcessDefinition]:
+    """Version id → parsed definition for stored versions (one small statement for all of them;
+    a version's stored JSON is only read the first time a process needs it)."""
+    if not version_ids:
+        return {}
+    versions = db.session.execute(
+        select(ProcessVersion.id, ProcessVersion.version).where(ProcessVersion.id.in_(version_ids))
+    ).all()
+    return {
+        version_id: stored_definition(version, lambda version_id=version_id: db.session.execute(
+            select(ProcessVersion.definition).where(ProcessVersion.id == version_id)).scalar_one())
+        for version_id, version in versions
+    }
 
 
 def process_by_slug(slug: str) -> Process | None:

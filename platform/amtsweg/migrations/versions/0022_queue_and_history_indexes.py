@@ -1,7 +1,7 @@
 """partial indexes for the queue's unfinished cases and a case's history without staff's reads
 
 Revision ID: 0022
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-04 14:10:00
 
 Measured with 200,000 cases in a town (``make bench``): the overdue filter walked the primary key
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -167,7 +167,7 @@ def case_page(reference: str) -> str:
         "workbench/case.html",
         case=case,
         definition=definition,
-        sections=answer_sections(definition, case.answers, str(get_locale())),
+        sections=answer_sections(definition, case.answers, str(get_locale()), case.identity_answers),
         documents=documents_of_case(case),
         messages=messages_of_case(case),
         history=case_history(case, small_int(request.args.get("verlauf_vor", ""))),

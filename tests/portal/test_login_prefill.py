@@ -25,7 +25,7 @@ from support.saml_idp import answer_at_idp
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared_processes"
 CLUB = "vereinsfoerderung"
-LOCKED_NOTE = "Aus Ihrem BundID-Konto, bestätigt mit Online-Ausweis (eID). Diese Angabe können Sie hier nicht ändern."
+LOCKED_NOTE = "Aus Ihrem BundID-Konto, bestätigt mit Online-Ausweis (eID) – nicht änderbar."
 TAKEN_NOTE = "Aus Ihrem BundID-Konto übernommen. Sie können die Angabe ändern."
 HOSTILE = {**PERSON, "vorname": "Mallory", "nachname": "Falsch", "geburtsdatum": "01.01.1990",
            "anschrift.street": "Fremdweg", "anschrift.house_number": "9"}
@@ -158,7 +158,7 @@ def test_the_notes_are_in_english_too(registered):
     start(client)
     page = client.get(f"/antrag/{SLUG}/schritt/1").get_data(as_text=True)
     assert _hint(page, "feld-geburtsdatum") == \
-        "From your BundID account, confirmed with online ID card (eID). You cannot change this here."
+        "From your BundID account, confirmed with online ID card (eID) – cannot be changed."
     assert _hint(page, "feld-email") == "Taken from your BundID account. You can change it."
     assert 'value="12.08.1964"' in _input(page, "feld-geburtsdatum")
 
@@ -239,8 +239,8 @@ def test_an_organisation_login_fills_the_clubs_name_and_address_locked(club_fund
     assert "Ihre Anmeldung erfüllt das." in page
     assert client.post(f"/antrag/{CLUB}/starten", data={"csrf_token": csrf_of(page)}).status_code == 302
     step = client.get(f"/antrag/{CLUB}/schritt/1").get_data(as_text=True)
-    note = "Aus Ihrem Unternehmenskonto, bestätigt mit ELSTER-Organisationszertifikat (Mein Unternehmenskonto). " \
-           "Diese Angabe können Sie hier nicht ändern."
+    note = "Aus Ihrem Unternehmenskonto, bestätigt mit ELSTER-Organisationszertifikat (Mein Unternehmenskonto) " \
+           "– nicht änderbar."
     name = _input(step, "feld-vereinsname")
     assert 'value="Beispiel Bau GmbH"' in name and "readonly" in name and _hint(step, "feld-vereinsname") == note
     assert 'value="Industriestraße 5, 61273 Wehrheim"' in _input(step, "feld-vereinsanschrift")

@@ -28,6 +28,7 @@ from amtsweg.cleaning import strip_controls
 from amtsweg.clock import utcnow
 from amtsweg.extensions import db
 from amtsweg.forms.fields.address import AddressField
+from amtsweg.forms.prefill import address_answer
 from amtsweg.processes.schema import ProcessDefinition
 from amtsweg.tenancy.context import current_tenant_or_none
 from amtsweg.tenancy.resolution import normalise_host
@@ -173,33 +174,21 @@ _PERSON_TOKENS = {"given-name": "given_name", "family-name": "family_name", "nam
 _ADDRESS_TOKENS = {"street-address": "street_address", "postal-code": "postal_code", "address-level2": "locality"}
 
 
-def _split_street(street_address: str) -> tuple[str, str]:
-    """"Marktplatz 1a" -> ("Marktplatz", "1a"); without a trailing house number all is the street."""
-    first_line = street_address.splitlines()[0] if street_address else ""
-    street, _, number = first_line.rpartition(" ")
-    if street and number[:1].isdigit():
-        return street, number
-    return first_line, ""
-
-
 def prefill_answers(definition: ProcessDefinition, account: CitizenAccount) -> dict[str, Any]:
     """Answers for a new draft from the account: fields whose autocomplete token names the person or
     their address, and the first address field that is always shown. Empty claims fill nothing."""
     if definition.form is None:
         return {}
     address = account.address or {}
-    street, number = _split_street(address.get("street_address", ""))
     answers: dict[str, Any] = {}
     address_filled = False
     for step in definition.form.steps:
         for fld in step.fields:
             if isinstance(fld, AddressField):
-                if address_filled or fld.show_if is not None or not address:
-                    continue
-                parts = {"street": street, "house_number": number, "postal_code": address.get("postal_code", ""),
-                         "city": address.get("locality", "")}
-                answers[fld.id] = {part: parts.get(part, "") for part in fld.parts}
-                address_filled = True
+                filled = None if address_filled or fld.show_if is not None else address_answer(address, fld.parts)
+                if filled is not None:
+                    answers[fld.id] = filled
+                    address_filled = True
                 continue
             token = (getattr(fld, "autocomplete", None) or "").split(" ")[-1]
             if token in _PERSON_TOKENS:

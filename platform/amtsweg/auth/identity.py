@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import g, redirect, request
+from flask import g, redirect, render_template, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -29,6 +29,8 @@ from amtsweg.auth.models import CitizenAccount
 from amtsweg.auth.saml.idps import IDENTITY_PROVIDERS, IdentityProvider
 from amtsweg.auth.saml.queries import active_login
 from amtsweg.auth.trust import IdentitySource, TrustLevel, identity_source, trust_level
+from amtsweg.forms.form import Form
+from amtsweg.forms.prefill import Prefilled, prefilled_fields
 from amtsweg.web import render_error
 
 
@@ -77,11 +79,20 @@ def _account_attributes(account: CitizenAccount) -> dict[str, str]:
     return {key: str(value) for key, value in values.items() if value}
 
 
+def login_prefill(form: Form | None) -> dict[str, Prefilled]:
+    """The fields of ``form`` the current SAML login fills in (their ``prefill`` keys), locked where the
+    login's data come from a register; nothing without such a login."""
+    identity = current_identity()
+    if identity is None or identity.idp is None:
+        return {}
+    return prefilled_fields(form, dict(identity.attributes), identity.source.verified_data, identity.organisation)
+
+
 def require_level(minimum_level: int, next_path: str | None = None, organisation: bool = False) -> Any:
     """None when the current login meets ``minimum_level`` (1, 3 or 4; as an organisation if asked);
     otherwise the response to send: a redirect to this town's login asking for at least that level,
-    coming back to ``next_path`` (default: this page), or a page explaining that this town offers no
-    login that can."""
+    coming back to ``next_path`` (default: this page), a page refusing a person's login where only
+    organisations may apply, or a page explaining that this town offers no login that can."""
     identity = current_identity()
     if identity is not None and identity.meets(minimum_level, organisation):
         return None
@@ -91,6 +102,8 @@ def require_level(minimum_level: int, next_path: str | None = None, organisation
             if provider else None
     except oidc.LoginRefused as refusal:
         return render_error(refusal.status, refusal.message)
+    if organisation and identity is not None and not identity.organisation:
+        return _person_refused(url)
     if url is None:
         return render_error(403, gettext(
             "Für diese Leistung ist eine Anmeldung mit dem Vertrauensniveau „%(level)s“ nötig. Diese Anmeldung "
@@ -98,3 +111,17 @@ def require_level(minimum_level: int, next_path: str | None = None, organisation
             level=trust_level(minimum_level).name))
     response: Response = redirect(url)
     return response
+
+
+def _person_refused(organisation_login_url: str | None) -> tuple[str, int]:
+    """A person's own login where only organisations may apply: say so and offer the business login."""
+    message = gettext(
+        "Diese Leistung können nur Unternehmen, Vereine und andere Organisationen beantragen. Sie sind mit einem "
+        "persönlichen Nutzerkonto angemeldet; bitte melden Sie sich mit Mein Unternehmenskonto für Ihre "
+        "Organisation an.")
+    if organisation_login_url is None:
+        message += " " + gettext("Diese Anmeldung bietet die Kommune online noch nicht an; bitte wenden Sie sich "
+                                 "an die Verwaltung.")
+    page = render_template("login_refused.html", message=message, back_url=organisation_login_url,
+                           back_label=gettext("Mit Mein Unternehmenskonto anmelden"))
+    return page, 403

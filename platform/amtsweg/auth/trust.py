@@ -81,6 +81,13 @@ class IdentitySource:
     proved_by: tuple[str, ...] = ()
     # Person data read from an ID document: shown as verified, never editable.
     from_id_document: bool = False
+    # Organisation data from the tax administration's registration (ELSTER): likewise.
+    from_organisation_register: bool = False
+
+    @property
+    def verified_data(self) -> bool:
+        """Whether the login's data come from a register, so that a form locks them."""
+        return self.from_id_document or self.from_organisation_register
 
 
 SOURCES = (
@@ -89,7 +96,8 @@ SOURCES = (
     IdentitySource("eidas", lazy_gettext("EU-Identität (eIDAS)"), ("eIDAS",), from_id_document=True),
     IdentitySource("elster", lazy_gettext("ELSTER-Zertifikat"), ("Elster", "ELSTER")),
     IdentitySource("username", lazy_gettext("Benutzername und Passwort"), ("Benutzername",)),
-    IdentitySource("organisation", lazy_gettext("ELSTER-Organisationszertifikat (Mein Unternehmenskonto)")),
+    IdentitySource("organisation", lazy_gettext("ELSTER-Organisationszertifikat (Mein Unternehmenskonto)"),
+                   from_organisation_register=True),
     IdentitySource("account", lazy_gettext("Nutzerkonto")),
     IdentitySource("unknown", lazy_gettext("nicht angegeben")),
 )

@@ -88,6 +88,8 @@ class Case(TenantOwned, Model):
     # identity source, keys of amtsweg.auth.trust); None without a login that names a level.
     identity_level: Mapped[int | None] = mapped_column(Integer)
     identity_source: Mapped[str | None] = mapped_column(String(40))
+    # The answers taken from that login ({field id: "verified" (locked) or "taken_over"}).
+    identity_answers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow

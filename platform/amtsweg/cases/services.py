@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from flask_babel import lazy_gettext
@@ -64,10 +64,12 @@ class AnswersIncomplete(DomainError):
 
 @dataclass(frozen=True)
 class Identification:
-    """How well the applicant's login identified them: trust level (1, 3, 4) and identity source key."""
+    """How well the applicant's login identified them: trust level (1, 3, 4) and identity source key,
+    and which answers came from it (marks of amtsweg.forms.prefill by field id)."""
 
     level: int
     source: str
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def _create_case(
         citizen_account_id=citizen_account_id,
         identity_level=identification.level if identification else None,
         identity_source=identification.source if identification else None,
+        identity_answers=identification.answers or None if identification else None,
     )
     settle_on_submission(case, assessment.fees, offered.payment_policy)
     db.session.add(case)

@@ -29,21 +29,27 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
 
 from flask_babel import get_locale, gettext
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainValidator,
     SerializeAsAny,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from werkzeug.datastructures import MultiDict
+
+from amtsweg.forms.prefill import IDENTITY_ATTRIBUTES, check_prefill_key
 
 ID_PATTERN = r"^[a-z0-9_]+$"
 TEMPLATE_FOLDER = Path(__file__).resolve().parent / "templates"
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Logic = dict[str, Any]
+# What a field takes from a login (amtsweg.forms.prefill): one value, a whole address, nothing.
+PrefillShape = Literal["value", "address"] | None
 # The JSON type of an answer as JSON Logic sees it.
 LogicType = Literal["string", "number", "boolean", "object", "array"]
 # Errors of one field: the path below the field ("" for the field itself, "postal_code" for a part
@@ -197,6 +203,20 @@ class InputField(FieldDefinition):
     required: bool = False
     required_if: Logic | None = None
     autocomplete: Annotated[str, Field(pattern=r"^[a-z0-9 -]+$")] | None = None
+    # The identity attribute of the applicant's login that fills the field (amtsweg.forms.prefill).
+    prefill: Annotated[str, AfterValidator(check_prefill_key)] | None = None
+
+    # What a login can fill in: one value, a whole address, or nothing (None, the default).
+    prefill_shape: ClassVar[PrefillShape] = None
+
+    @model_validator(mode="after")
+    def _prefill_fits(self) -> InputField:
+        if self.prefill is not None:
+            shape = "address" if IDENTITY_ATTRIBUTES[self.prefill].address else "value"
+            if shape != self.prefill_shape:
+                raise ValueError(f"a field of type '{self.type_name()}' cannot be filled from '{self.prefill}'"
+                                 + (" (only address fields take 'address')" if shape == "address" else ""))
+        return self
 
     @property
     def required_condition(self) -> Logic | None:

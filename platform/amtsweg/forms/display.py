@@ -10,6 +10,7 @@ from typing import Any
 from amtsweg.forms.base import FieldDefinition, localized
 from amtsweg.forms.conditions import prune_hidden
 from amtsweg.forms.form import FormOwner
+from amtsweg.forms.prefill import ORIGIN_LABELS
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Row:
     text: str
     # Items of a group, each with its own rows.
     items: list[Item] = field(default_factory=list)
+    # Where the answer came from when not typed by the applicant (the login's identity provider).
+    origin: str = ""
 
 
 @dataclass
@@ -35,7 +38,8 @@ class Section:
     rows: list[Row]
 
 
-def _rows(fields: Iterable[FieldDefinition], answers: dict[str, Any], locale: str) -> list[Row]:
+def _rows(fields: Iterable[FieldDefinition], answers: dict[str, Any], locale: str,
+          origins: dict[str, str] | None = None) -> list[Row]:
     rows = []
     for fld in fields:
         if not fld.takes_input or fld.id not in answers:
@@ -45,18 +49,21 @@ def _rows(fields: Iterable[FieldDefinition], answers: dict[str, Any], locale: st
             Item(fld.item_title(number, locale), _rows(fld.item_fields, item, locale))
             for number, item in enumerate(value, 1) if isinstance(item, dict)
         ] if fld.item_fields and isinstance(value, list) else []
-        rows.append(Row(fld.field_label(locale), fld.answer_text(value, locale), items))
+        origin = ORIGIN_LABELS.get((origins or {}).get(fld.id, ""))
+        rows.append(Row(fld.field_label(locale), fld.answer_text(value, locale), items, str(origin or "")))
     return rows
 
 
-def answer_sections(definition: FormOwner, answers: dict[str, Any], locale: str) -> list[Section]:
-    """The shown answers per step of the definition's form (hidden ones left out), in form order."""
+def answer_sections(definition: FormOwner, answers: dict[str, Any], locale: str,
+                    origins: dict[str, str] | None = None) -> list[Section]:
+    """The shown answers per step of the definition's form (hidden ones left out), in form order;
+    ``origins`` marks the answers taken from the applicant's login (marks of amtsweg.forms.prefill)."""
     form = definition.form
     if form is None:
         return []
     kept = prune_hidden(form, answers)
     return [
-        Section(number, localized(step.title, locale), _rows(step.fields, kept, locale))
+        Section(number, localized(step.title, locale), _rows(step.fields, kept, locale, origins))
         for number, step in enumerate(form.steps, 1)
     ]
 

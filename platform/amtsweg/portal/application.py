@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizens import citizen_provider, current_citizen, prefill_answers
-from amtsweg.auth.identity import current_identity, require_level
+from amtsweg.auth.identity import current_identity, login_prefill, require_level
 from amtsweg.auth.trust import trust_level
 from amtsweg.cases import drafts
 from amtsweg.cases.assessment import applicant_of, assess
@@ -29,6 +29,7 @@ from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.fields.email import is_email
 from amtsweg.forms.form import Step
+from amtsweg.forms.prefill import Prefilled, origins, with_locked
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.sites import restrict_to
@@ -73,11 +74,16 @@ def _restart(error: _Restart) -> Response:
 def _login_needed(offered: EnabledProcess) -> Response | None:
     """The way to a login when the service asks for a trust level this login does not reach (or no login);
     the login comes back to the page asked for, or after a form sent to the start page."""
-    if offered.trust_level is None:
+    if offered.trust_level is None and not offered.organisation_account:
         return None
     back = None if request.method == "GET" else url_for("application.start", slug=offered.process.slug)
-    response: Response | None = require_level(offered.trust_level, next_path=back)
+    response: Response | None = require_level(offered.trust_level or 1, next_path=back,
+                                              organisation=offered.organisation_account)
     return response
+
+
+def _prefilled(offered: EnabledProcess) -> dict[str, Prefilled]:
+    return login_prefill(offered.definition.form)
 
 
 def _draft_for(offered: EnabledProcess) -> Draft:
@@ -110,13 +116,15 @@ def start(slug: str) -> str:
     offered = digital_process_or_404(slug)
     draft = _session_draft(slug)
     identity = current_identity()
-    level = trust_level(offered.trust_level) if offered.trust_level else None
+    level = trust_level(offered.trust_level or 1) if offered.trust_level or offered.organisation_account else None
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
         fees=offered.fees(), citizen=current_citizen(),
         citizen_login=citizen_provider() is not None, required_level=level,
-        level_reached=level is None or (identity is not None and identity.meets(level.number)),
+        level_reached=level is None or (identity is not None and identity.meets(level.number,
+                                                                                offered.organisation_account)),
+        prefilled=_prefilled(offered),
     )
 
 
@@ -137,7 +145,9 @@ def begin(slug: str) -> Response:
     if (login := _login_needed(offered)) is not None:
         return login
     citizen = current_citizen()
-    _, token = drafts.start_draft(offered, prefill_answers(offered.definition, citizen) if citizen else None)
+    answers = prefill_answers(offered.definition, citizen) if citizen else {}
+    answers.update({field_id: prefilled.value for field_id, prefilled in _prefilled(offered).items()})
+    _, token = drafts.start_draft(offered, answers or None)
     _remember(slug, token)
     return redirect(url_for("application.step", slug=slug, number=1))
 
@@ -158,10 +168,13 @@ def _render_step(offered: EnabledProcess, draft: Draft, number: int, answers: di
                  errors: dict[str, str], status: int = 200) -> tuple[str, int]:
     assert offered.definition.form is not None
     step = _steps(offered)[number - 1]
+    prefilled = _prefilled(offered)
+    answers = with_locked(answers, prefilled)
     states = {s.path: s for s in field_states(offered.definition.form, answers)}
     return render_template(
         "application/step.html", offered=offered, definition=offered.definition, step=step,
         number=number, total=len(_steps(offered)), answers=answers, errors=errors, states=states,
+        prefilled=prefilled, identity=current_identity(),
         draft=draft, conditions=page_conditions(offered.definition.form, step.fields, answers),
     ), status
 
@@ -191,7 +204,8 @@ def step(slug: str, number: int) -> Response | tuple[str, int]:
         return _render_step(offered, draft, number, inputs.with_initial_answers(current, answers), {})
 
     kept = {k: v for k, v in draft.answers.items() if k not in inputs.step_field_ids(current)}
-    answers = {**kept, **inputs.parse_step(current, request.form, draft.answers)}
+    # What the page sent for a locked field does not count: the login's value stands.
+    answers = with_locked({**kept, **inputs.parse_step(current, request.form, draft.answers)}, _prefilled(offered))
     assert offered.definition.form is not None
     stored, upload_errors = store_uploads(offered.definition.form, current, answers, request.files, draft_id=draft.id)
     action = request.form.get("aktion", "weiter")
@@ -242,9 +256,10 @@ def save_for_later(slug: str) -> Response | str:
 
 
 def _review_context(offered: EnabledProcess, draft: Draft) -> dict[str, Any]:
-    assessment = assess(offered, draft.answers)
+    answers = with_locked(draft.answers, _prefilled(offered))
+    assessment = assess(offered, answers)
     return {"definition": offered.definition,
-            "sections": answer_sections(offered.definition, draft.answers, page_locale()),
+            "sections": answer_sections(offered.definition, answers, page_locale()),
             "fees": assessment.fees, "fee_unknown": bool(assessment.fee_problem), "draft": draft}
 
 
@@ -279,7 +294,8 @@ def submit(slug: str) -> Response | tuple[str, int]:
     if not drafts.is_current(draft, offered):
         # Step 1 says why and moves the draft onto the new version when it is sent.
         return redirect(url_for("application.step", slug=slug, number=1))
-    assessment = assess(offered, draft.answers)
+    prefilled = _prefilled(offered)
+    assessment = assess(offered, with_locked(draft.answers, prefilled))
     if assessment.errors:
         first = next(iter(assessment.errors)).split(".", 1)[0]
         number = next(i for i, s in enumerate(_steps(offered), 1) if first in inputs.step_field_ids(s))
@@ -288,7 +304,8 @@ def submit(slug: str) -> Response | tuple[str, int]:
         return redirect(url_for("application.step", slug=slug, number=number))
     citizen = current_citizen()
     identity = current_identity()
-    identification = Identification(identity.level.number, identity.source.key) \
+    identification = Identification(identity.level.number, identity.source.key,
+                                    origins(assessment.answers, prefilled)) \
         if identity is not None and identity.level is not None else None
     try:
         submission = drafts.submit_draft(draft, assessment, page_locale(), citizen.id if citizen else None,

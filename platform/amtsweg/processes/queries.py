@@ -81,6 +81,11 @@ class EnabledProcess:
         levels = [level for level in (self.definition.trust_level, self.overrides.get("trust_level")) if level]
         return max(levels) if levels else None
 
+    @property
+    def organisation_account(self) -> bool:
+        """Whether only an organisation's login (Mein Unternehmenskonto) may apply."""
+        return self.definition.organisation_account
+
     def intro(self, locale: str) -> str | None:
         """The town's own introduction in ``locale``; none when the town wrote it only in another
         language (an English page then shows the library's English summary, not German text)."""

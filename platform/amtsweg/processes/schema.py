@@ -212,6 +212,9 @@ class ProcessDefinition(Model):
     required_documents: list[Text] = []
     # The login the citizen needs before the form opens; none = the form is open to everyone.
     trust_level: TrustLevelNumber | None = None
+    # Only for organisations: the applicant logs in with an organisation account (Mein
+    # Unternehmenskonto) at ``trust_level`` or at least a registered one; a person's login is refused.
+    organisation_account: bool = False
     fees: list[Fee] = []
     payment: PaymentPolicyName = DEFAULT_PAYMENT_POLICY
     form: Form | None = None
@@ -289,6 +292,8 @@ def _kind_issues(definition: ProcessDefinition) -> list[Issue]:
         for key in ("external_url", "provider"):
             if getattr(definition, key) is None:
                 issues.append(Issue(key, "required for kind 'external'"))
+        if definition.organisation_account:
+            issues.append(Issue("organisation_account", "not allowed for kind 'external' (no form to log in to)"))
         for key in ("form", "workflow", "retention", "aktenplan"):
             if getattr(definition, key) is not None:
                 issues.append(Issue(key, "not allowed for kind 'external' (the service runs elsewhere)"))

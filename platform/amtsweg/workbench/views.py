@@ -170,7 +170,7 @@ def case_page(reference: str) -> str:
         "workbench/case.html",
         case=case,
         definition=definition,
-        sections=answer_sections(definition, case.answers, str(get_locale())),
+        sections=answer_sections(definition, case.answers, str(get_locale()), case.identity_answers),
         documents=documents_of_case(case),
         vorgang=vorgang_of_case(case.id),
         messages=messages_of_case(case),

@@ -32,6 +32,8 @@ class SamlAttribute:
 class IdentityProvider:
     key: SamlIdpKey
     name: str
+    # The person's account there, as a form names where a prefilled answer comes from.
+    account_name: LazyString
     attributes: tuple[SamlAttribute, ...]
     # Asked for by default, and refused when missing.
     required: frozenset[str]
@@ -78,6 +80,7 @@ class IdentityProvider:
 BUNDID = IdentityProvider(
     key="bundid",
     name="BundID",
+    account_name=lazy_gettext("BundID-Konto"),
     attributes=(
         SamlAttribute("bpk2", "urn:oid:1.3.6.1.4.1.25484.494450.3", lazy_gettext("Pseudonym Ihres BundID-Kontos")),
         SamlAttribute("given_name", "urn:oid:2.5.4.42", lazy_gettext("Vorname")),
@@ -109,6 +112,7 @@ BUNDID = IdentityProvider(
 MUK = IdentityProvider(
     key="muk",
     name="Mein Unternehmenskonto",
+    account_name=lazy_gettext("Unternehmenskonto"),
     attributes=(
         SamlAttribute("organisation_name", "urn:muk:organisation:name", lazy_gettext("Name der Organisation")),
         SamlAttribute("legal_form", "urn:muk:organisation:legal-form", lazy_gettext("Rechtsform")),

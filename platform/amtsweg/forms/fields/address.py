@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from amtsweg.forms.base import FieldErrors, InputField, LogicType, field_type, page_locale
+from amtsweg.forms.base import FieldErrors, InputField, LogicType, PrefillShape, field_type, page_locale
 from amtsweg.forms.countries import HOME, country_code, country_name, country_options
 
 PARTS = ("street", "house_number", "postal_code", "city", "country")
@@ -40,6 +40,7 @@ class AddressField(InputField):
     country: bool = False
 
     logic_type: ClassVar[LogicType] = "object"
+    prefill_shape: ClassVar[PrefillShape] = "address"
 
     @property
     def parts(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from flask_babel import gettext
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
-from amtsweg.forms.base import FieldErrors, InputField, field_type
+from amtsweg.forms.base import FieldErrors, InputField, PrefillShape, field_type
 
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _RELATIVE_DATE = re.compile(r"^today(?:([+-])(\d{1,5}))?$")
@@ -68,6 +68,9 @@ DateBound = Annotated[str, BeforeValidator(lambda v: v.isoformat() if isinstance
 @field_type
 class DateField(InputField):
     type: Literal["date"]
+
+    prefill_shape: ClassVar[PrefillShape] = "value"
+
     min: DateBound | None = None
     max: DateBound | None = None
     past_only: bool = False

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 from flask_babel import gettext
 
-from amtsweg.forms.base import FieldErrors, InputField, field_type
+from amtsweg.forms.base import FieldErrors, InputField, PrefillShape, field_type
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
@@ -21,6 +21,8 @@ def is_email(value: object) -> bool:
 @field_type
 class EmailField(InputField):
     type: Literal["email"]
+
+    prefill_shape: ClassVar[PrefillShape] = "value"
 
     def check(self, value: object, today: dt.date) -> FieldErrors:
         if not is_email(value):

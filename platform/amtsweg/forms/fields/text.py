@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 from flask_babel import gettext
 from pydantic import Field, field_validator, model_validator
 
-from amtsweg.forms.base import FieldErrors, InputField, Text, field_type, localized
+from amtsweg.forms.base import FieldErrors, InputField, PrefillShape, Text, field_type, localized
 from amtsweg.forms.patterns import example_for_pattern
 
 
@@ -20,6 +20,7 @@ class _TextField(InputField):
     pattern_message: Text | None = None
 
     default_max_length: ClassVar[int]
+    prefill_shape: ClassVar[PrefillShape] = "value"
 
     @field_validator("pattern")
     @classmethod

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from amtsweg.i18n import select_locale
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.assets import logo_file
@@ -51,9 +52,14 @@ def _markdown_page(path: Path, modified: float) -> Markup:
 
 @blueprint.route("/<any(impressum, datenschutz, barrierefreiheit):page>")
 def legal_page(page: str) -> str:
-    path = _tenant_folder() / "pages" / f"{page}.md"
+    """The town's text in the page's language (``<page>.<language>.md``) where the town gives one; the
+    German text, marked as German, where it gives none (it is the binding one)."""
+    folder = _tenant_folder() / "pages"
+    translated = folder / f"{page}.{select_locale()}.md"
+    path = translated if translated.is_file() else folder / f"{page}.md"
     body = _markdown_page(path, path.stat().st_mtime)
-    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body)
+    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body,
+                           body_language=None if path == translated else "de")
 
 
 @blueprint.route("/design.css")

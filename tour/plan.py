@@ -808,9 +808,9 @@ def statistics_pages() -> list[Item]:
 
     return [
         Visit("town-statistics", "town_statistics.index", base, admin, subset=True),
-        Visit("town-statistics-csv", "town_statistics.export", link_on(admin, TOWN, base, "main a[href$='.csv']"),
+        Visit("town-statistics-csv", "town_statistics.export", link_on(admin, TOWN, base, "main a[href*='.csv']"),
               admin, kind="file"),
-        Visit("town-statistics-xlsx", "town_statistics.export", link_on(admin, TOWN, base, "main a[href$='.xlsx']"),
+        Visit("town-statistics-xlsx", "town_statistics.export", link_on(admin, TOWN, base, "main a[href*='.xlsx']"),
               admin, kind="file"),
         Visit("council-report", "town_statistics.report_page", f"{base}/bericht", admin, subset=True),
         Visit("council-report-pdf", "town_statistics.report_pdf", f"{base}/bericht.pdf", admin, kind="pdf"),
@@ -923,7 +923,7 @@ def platform_admin_pages() -> list[Item]:
         Visit("library-diff", "library.diff",
               link_on(admin, host, f"/bibliothek/{slug}", "main a[href*='/unterschied']"), admin, host),
         Visit("statistics", "statistics.index", "/statistik", admin, host, subset=True),
-        Visit("statistics-csv", "statistics.export", link_on(admin, host, "/statistik", "main a[href$='.csv']"),
+        Visit("statistics-csv", "statistics.export", link_on(admin, host, "/statistik", "main a[href*='.csv']"),
               admin, host, kind="file"),
         Visit("operations", "admin_operations.overview", "/betrieb", admin, host),
         Visit("platform-accounts", "platform_accounts.platform_index", "/benutzer", admin, host),

@@ -11,7 +11,9 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from amtsweg.cases.queries import MOST_USED_LIMIT, most_used_services
 from amtsweg.i18n import select_locale
+from amtsweg.processes import queries
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.assets import logo_file
@@ -40,7 +42,11 @@ def index() -> str | Response | WerkzeugResponse:
         towns = town_page(search, small_int(request.args.get("seite", "")) or 1)
         port = request.host.partition(":")[2]
         return render_template("portal/member_towns.html", towns=towns, search=search, port=port)
-    return render_template("portal/start.html")
+    # The most used services that the town still offers, in order of use; the areas to browse.
+    catalogue = queries.catalogue(locale=select_locale())
+    offered = {entry.slug: entry for entry in catalogue.entries}
+    most_used = [offered[slug] for slug in most_used_services(limit=MOST_USED_LIMIT * 2) if slug in offered]
+    return render_template("portal/start.html", most_used=most_used[:MOST_USED_LIMIT], areas=catalogue.areas)
 
 
 @lru_cache(maxsize=64)

@@ -371,6 +371,9 @@ def transition(role: str, key: str, step: str, message: str = "") -> Callable[[T
             send(page, f"{action}/bestaetigen", values)
             values = None
         send(page, action, values)
+        refused = page.locator("main .kern-alert--danger, main .kern-alert--error").all_inner_texts()
+        if refused:
+            raise VisitFailed(f"step {step} refused: {refused[0].strip()}")
 
     return do
 
@@ -386,11 +389,14 @@ class Flow:
     key: str
     role: str = "citizen"
     full: bool = False  # also saving for later, resuming and the review's errors
+    # Answers instead of the sample ones, where the state the tour needs depends on them.
+    answers: tuple[tuple[str, Any], ...] = ()
 
 
 FLOWS = (
     Flow("hundesteuer-anmelden", "hund", full=True),
-    Flow("hallenbelegung", "halle"),
+    # A private user pays the usage fee: the clerk can request a payment (a club pays none).
+    Flow("hallenbelegung", "halle", answers=(("nutzer_art", "privat"),)),
     Flow("wohnsitz-anmelden", "wohnsitz"),
     Flow("vereinsfoerderung", "verein"),
     Flow("briefwahl", "briefwahl", role="citizen-account"),
@@ -406,7 +412,11 @@ def answer_step(flow: Flow, number: int) -> Callable[[Tour], None]:
         form = definition(tour, flow.slug).form
         path = f"/antrag/{flow.slug}/schritt/{number}"
         page = tour.goto(flow.role, TOWN, path)
-        values, files = step_inputs(definition(tour, flow.slug), form.steps[number - 1])
+        from amtsweg.processes.sample_answers import valid_answers
+
+        offered = definition(tour, flow.slug)
+        answers = {**valid_answers(offered), **dict(flow.answers)} if flow.answers else None
+        values, files = step_inputs(offered, form.steps[number - 1], answers)
         send(page, path, values, files=files, button=("aktion", "weiter"))
         expect_path(page, rf"/antrag/{flow.slug}/(schritt/{number + 1}|pruefen)$", f"step {number} refused")
 

@@ -92,6 +92,19 @@ def test_legal_pages_are_the_towns_own(client_for):
     assert "Magistrat der Stadt Neu-Anspach" not in usingen
 
 
+def test_an_english_legal_page_says_the_german_text_is_binding_and_marks_it_german(client_for):
+    client = client_for("usingen")
+    client.get("/sprache/en?weiter=/impressum")
+    main = client.get("/impressum").get_data(as_text=True).split("<main")[1].split("</main>")[0]
+    assert "This text is available in German only; the German version is binding." in main
+    assert '<div class="legal-text" lang="de">' in main and "Magistrat der Stadt Usingen" in main
+
+
+def test_a_german_legal_page_has_no_note_about_its_language(client_for):
+    main = client_for("usingen").get("/datenschutz").get_data(as_text=True).split("<main")[1].split("</main>")[0]
+    assert "verbindlich" not in main.split('<div class="legal-text"')[0]
+
+
 def test_design_tokens_carry_the_towns_colours(client_for):
     usingen = client_for("usingen").get("/design.css")
     schmitten = client_for("schmitten").get("/design.css")

@@ -146,3 +146,12 @@ def test_delivering_a_delivered_row_again_sends_nothing(app: Flask) -> None:
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         assert tasks.deliver(row.id) == "skipped"
     assert len(eml_files(app)) == 1
+
+
+def test_an_html_mail_shows_the_towns_logo_by_its_absolute_address_with_alt_text(app: Flask) -> None:
+    from amtsweg.notifications.mail import render
+
+    with app.test_request_context(), tenant_context(tenant_info(app, "usingen")):
+        mail = render(tenant_info(app, "usingen"), "test_mail", {}, "de")
+    html = mail.html or ""
+    assert '<img src="http' in html and '/logo.svg" alt="Logo Usingen"' in html

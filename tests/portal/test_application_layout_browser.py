@@ -109,3 +109,22 @@ def test_the_language_switch_on_a_step_keeps_what_was_typed(live, page, width):
     assert page.locator("footer").get_by_role("link", name="Staff login").count() == 1
     page.screenshot(path=f"/tmp/shot-step-en-{width}.png", full_page=True)
     _fits_the_screen(page, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_step_indicator_fits_the_screen_and_marks_the_current_step(live, page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
+    page.get_by_role("button", name="Antrag starten").click()
+    for selector, value in PERSON.items():
+        page.fill(selector, value)
+    _next(page)
+    steps = page.get_by_role("navigation", name="Schritt 2 von 3").get_by_role("listitem")
+    assert steps.all_inner_texts() == ["Angaben zur Halterin oder zum Halter", "Angaben zu den Hunden",
+                                       "Hinweise und Bestätigung", "Prüfen und absenden"]
+    assert page.locator("[aria-current=step]").inner_text() == "Angaben zu den Hunden"
+    _fits_the_screen(page, width)
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator("[aria-current=step]").inner_text() == "Your dogs"
+    _fits_the_screen(page, width)

@@ -9,7 +9,7 @@ import re
 from amtsweg.cases.models import Draft
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
-from cases.applying import DOG, PERSON, SLUG, send_step, start, submit
+from cases.applying import DOG, PERSON, SLUG, fill_all_steps, send_step, start, submit
 from conftest import tenant_info, town_client
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -126,3 +126,35 @@ def test_group_items_are_titled_by_the_item_label_on_the_review_page_and_in_the_
     pdf = client.get(status_link + "/eingangsbestaetigung.pdf").data
     text = "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf)).pages)
     assert "Hund 1" in text and "Hund 2" in text and "Luna" in text and "Eintrag" not in text
+
+
+def _step_indicator(html: str) -> list[tuple[bool, str]]:
+    """(current, title) of each entry of the step indicator, in order."""
+    box = html[html.index('class="application-steps"'):]
+    box = box[:box.index("</ol>")]
+    items = re.findall(r"<li ([^>]*)>(.*?)</li>", box, re.S)
+    return [('aria-current="step"' in attributes, re.sub(r"<[^>]+>", "", text).strip()) for attributes, text in items]
+
+
+def test_each_step_shows_all_step_titles_in_order_with_the_current_one_marked(app):
+    client = town_client(app, "usingen")
+    start(client)
+    send_step(client, 1, PERSON)
+    page = client.get(f"/antrag/{SLUG}/schritt/2").get_data(as_text=True)
+    assert "Schritt 2 von 3" in page
+    assert _step_indicator(page) == [(False, "Angaben zur Halterin oder zum Halter"), (True, "Angaben zu den Hunden"),
+                                     (False, "Hinweise und Bestätigung"), (False, "Prüfen und absenden")]
+    # The steps before are links back; the ones after are not yet.
+    assert f'href="/antrag/{SLUG}/schritt/1"' in page.split('class="application-steps"')[1].split("</ol>")[0]
+    assert f'href="/antrag/{SLUG}/schritt/3"' not in page.split('class="application-steps"')[1].split("</ol>")[0]
+
+
+def test_the_step_indicator_is_english_on_an_english_page_and_marks_the_review(app):
+    client = town_client(app, "usingen")
+    start(client)
+    fill_all_steps(client)
+    client.get(f"/sprache/en?weiter=/antrag/{SLUG}/pruefen")
+    page = client.get(f"/antrag/{SLUG}/pruefen").get_data(as_text=True)
+    assert "Last step: check your answers" in page
+    assert _step_indicator(page) == [(False, "Dog owner"), (False, "Your dogs"), (False, "Notes and confirmation"),
+                                     (True, "Check and send")]

@@ -365,3 +365,21 @@ def audit_page(selected: AuditFilter) -> AuditPage:
         for case_id, reference in db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
     } if case_ids else {}
     return AuditPage(events, references, events[-1].id if has_more else None)
+
+
+# How far back and how many services the town's start page counts as "most used".
+MOST_USED_DAYS = 90
+MOST_USED_LIMIT = 6
+
+
+def most_used_services(limit: int = MOST_USED_LIMIT, days: int = MOST_USED_DAYS) -> list[str]:
+    """The slugs of the current town's services with the most cases submitted in the last ``days``,
+    most first (ties by slug). One grouped statement over the recent cases, ``limit`` rows."""
+    count = func.count(Case.id)
+    return list(db.session.scalars(
+        select(Case.process_slug)
+        .where(Case.submitted_at >= utcnow() - timedelta(days=days))
+        .group_by(Case.process_slug)
+        .order_by(count.desc(), Case.process_slug)
+        .limit(limit)
+    ))

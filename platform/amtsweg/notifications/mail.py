@@ -26,6 +26,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
+from amtsweg.tenancy.assets import logo_file
 from amtsweg.tenancy.links import external_url
 from amtsweg.tenancy.models import TenantInfo
 from amtsweg.text import with_dative_article
@@ -92,6 +93,8 @@ def town_context(tenant: TenantInfo) -> dict[str, Any]:
             "branding": tenant.branding,
         },
         "town_url": external_url(tenant, "portal.index"),
+        # Absolute, as a mail client fetches it from the town's site; empty when the town has no logo.
+        "town_logo_url": external_url(tenant, "portal.logo") if logo_file(tenant) else "",
     }
 
 

@@ -11,6 +11,9 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from amtsweg.cases.queries import MOST_USED_LIMIT, most_used_services
+from amtsweg.i18n import select_locale
+from amtsweg.processes import queries
 from amtsweg.sites import restrict_to
 from amtsweg.tenancy import current_tenant
 from amtsweg.tenancy.assets import logo_file
@@ -39,7 +42,11 @@ def index() -> str | Response | WerkzeugResponse:
         towns = town_page(search, small_int(request.args.get("seite", "")) or 1)
         port = request.host.partition(":")[2]
         return render_template("portal/member_towns.html", towns=towns, search=search, port=port)
-    return render_template("portal/start.html")
+    # The most used services that the town still offers, in order of use; the areas to browse.
+    catalogue = queries.catalogue(locale=select_locale())
+    offered = {entry.slug: entry for entry in catalogue.entries}
+    most_used = [offered[slug] for slug in most_used_services(limit=MOST_USED_LIMIT * 2) if slug in offered]
+    return render_template("portal/start.html", most_used=most_used[:MOST_USED_LIMIT], areas=catalogue.areas)
 
 
 @lru_cache(maxsize=64)
@@ -51,9 +58,14 @@ def _markdown_page(path: Path, modified: float) -> Markup:
 
 @blueprint.route("/<any(impressum, datenschutz, barrierefreiheit):page>")
 def legal_page(page: str) -> str:
-    path = _tenant_folder() / "pages" / f"{page}.md"
+    """The town's text in the page's language (``<page>.<language>.md``) where the town gives one; the
+    German text, marked as German, where it gives none (it is the binding one)."""
+    folder = _tenant_folder() / "pages"
+    translated = folder / f"{page}.{select_locale()}.md"
+    path = translated if translated.is_file() else folder / f"{page}.md"
     body = _markdown_page(path, path.stat().st_mtime)
-    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body)
+    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body,
+                           body_language=None if path == translated else "de")
 
 
 @blueprint.route("/design.css")

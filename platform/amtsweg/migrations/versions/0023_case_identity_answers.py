@@ -1,15 +1,15 @@
 """which answers of a case came from the applicant's login (identity provider)
 
-Revision ID: 0022
-Revises: 0012
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-04 14:20:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0012"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

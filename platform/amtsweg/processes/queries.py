@@ -6,6 +6,7 @@ import difflib
 import json
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from cachetools import LRUCache
@@ -306,11 +307,12 @@ def definitions_of_versions(version_ids: set[int]) -> dict[int, ProcessDefinitio
     versions = db.session.execute(
         select(ProcessVersion.id, ProcessVersion.version).where(ProcessVersion.id.in_(version_ids))
     ).all()
-    return {
-        version_id: stored_definition(version, lambda version_id=version_id: db.session.execute(
-            select(ProcessVersion.definition).where(ProcessVersion.id == version_id)).scalar_one())
-        for version_id, version in versions
-    }
+    return {version_id: stored_definition(version, partial(_stored_json, version_id))
+            for version_id, version in versions}
+
+
+def _stored_json(version_id: int) -> dict[str, Any]:
+    return db.session.execute(select(ProcessVersion.definition).where(ProcessVersion.id == version_id)).scalar_one()
 
 
 def process_by_slug(slug: str) -> Process | None:

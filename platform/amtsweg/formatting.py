@@ -16,6 +16,7 @@ from flask import Flask, has_request_context
 from flask_babel import get_locale
 
 from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.text import with_dative_article
 
 DEFAULT_LOCALE = "de"
 # The English pages are read in Germany: British conventions (day before month, 24-hour clock,
@@ -83,6 +84,12 @@ def format_percent(share: float | Decimal, locale: str | None = None) -> str:
     return _spaced(numbers.format_percent(round(float(share), 3), locale=_cldr(locale), decimal_quantization=False))
 
 
+def in_dative(name: str, locale: str | None = None) -> str:
+    """An authority's name where a German sentence needs the dative ("bei der Stadt Usingen"); other
+    languages do not decline it and get the name as it is."""
+    return with_dative_article(name) if _cldr(locale).startswith("de") else name
+
+
 def init_app(app: Flask) -> None:
     """Make the formats available to templates as filters."""
     app.add_template_filter(format_date, "date")
@@ -90,3 +97,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_cents, "money")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_percent, "percent")
+    app.add_template_filter(in_dative, "dative")

@@ -16,6 +16,7 @@ from flask import Flask, has_request_context
 from flask_babel import get_locale
 
 from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.text import with_dative_article
 
 DEFAULT_LOCALE = "de"
 # The English pages are read in Germany: British conventions (day before month, 24-hour clock,
@@ -92,6 +93,12 @@ def format_file_size(size: int, locale: str | None = None) -> str:
     return f"{numbers.format_decimal(round(size / factor, 1), '#,##0.#', locale=_cldr(locale))}\u00a0{unit}"
 
 
+def in_dative(name: str, locale: str | None = None) -> str:
+    """An authority's name where a German sentence needs the dative ("bei der Stadt Usingen"); other
+    languages do not decline it and get the name as it is."""
+    return with_dative_article(name) if _cldr(locale).startswith("de") else name
+
+
 def init_app(app: Flask) -> None:
     """Make the formats available to templates as filters."""
     app.add_template_filter(format_date, "date")
@@ -100,3 +107,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_percent, "percent")
     app.add_template_filter(format_file_size, "file_size")
+    app.add_template_filter(in_dative, "dative")

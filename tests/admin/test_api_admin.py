@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from amtsweg.auth import api_tokens
@@ -22,6 +20,7 @@ from api.helpers import api, issue_key
 from conftest import tenant_info
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
+from support.webhook_receiver import WebhookReceiver, webhook_receiver
 from workbench.case_factory import make_case
 
 
@@ -31,28 +30,10 @@ def app_overrides():
 
 
 @pytest.fixture
-def receiver() -> Iterator[dict]:
+def receiver() -> Iterator[WebhookReceiver]:
     """A town's system on loopback that answers 204 and keeps what it was sent."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"headers": dict(self.headers), "body": body})
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{server.server_address[1]}/amtsweg", "received": received}
-    finally:
-        server.shutdown()
-        server.server_close()
+    with webhook_receiver() as running:
+        yield running
 
 
 def _subscribe(app, town: str, url: str) -> tuple[str, str]:
@@ -62,11 +43,11 @@ def _subscribe(app, town: str, url: str) -> tuple[str, str]:
 
 
 def test_a_workflow_step_reaches_the_receiver_signed_with_the_subscriptions_secret(app, receiver):
-    _, secret = _subscribe(app, "usingen", receiver["url"])
+    _, secret = _subscribe(app, "usingen", receiver.url)
     reference = make_case(app, "usingen", 1)
     assert api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"}).status_code == 200
-    [call] = receiver["received"]
-    headers, body = call["headers"], call["body"]
+    [call] = receiver.calls
+    headers, body = call.headers, call.body
     expected = hmac.new(secret.encode(), headers["callback-timestamp"].encode() + b"." + body, hashlib.sha256)
     assert headers["callback-authentication"] == expected.hexdigest()
     event = json.loads(body)
@@ -76,7 +57,7 @@ def test_a_workflow_step_reaches_the_receiver_signed_with_the_subscriptions_secr
 
 
 def test_another_towns_administrator_neither_sees_nor_reaches_this_towns_keys_and_webhooks(app, client_for, receiver):
-    subscription_id, _ = _subscribe(app, "usingen", receiver["url"])
+    subscription_id, _ = _subscribe(app, "usingen", receiver.url)
     issue_key(app, "usingen", name="Usingen Fachverfahren")
     reference = make_case(app, "usingen", 1)
     api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"})
@@ -101,11 +82,11 @@ def test_another_towns_administrator_neither_sees_nor_reaches_this_towns_keys_an
         token = db.session.scalars(select(ApiToken).where(ApiToken.id == token_id)).one()
         subscription = db.session.scalars(select(WebhookSubscription).where(WebhookSubscription.id == subscription_id))
         assert api_tokens.is_active(token) and subscription.one().active
-    assert len(receiver["received"]) == 1
+    assert len(receiver.calls) == 1
 
 
 def test_this_towns_administrator_sees_the_delivery_and_can_send_it_again(app, client_for, receiver):
-    subscription_id, _ = _subscribe(app, "usingen", receiver["url"])
+    subscription_id, _ = _subscribe(app, "usingen", receiver.url)
     reference = make_case(app, "usingen", 1)
     api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"})
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
@@ -118,5 +99,5 @@ def test_this_towns_administrator_sees_the_delivery_and_can_send_it_again(app, c
     again = admin.post(f"/verwaltung/api/webhooks/{subscription_id}/zustellungen/{delivery_id}/erneut-senden",
                        data={"csrf_token": csrf_token_of(page.get_data(as_text=True))})
     assert again.status_code == 303
-    first, second = receiver["received"]
-    assert first["body"] == second["body"]
+    first, second = receiver.calls
+    assert first.body == second.body

@@ -89,7 +89,8 @@ def test_the_report_is_built_from_live_data_like_a_vorlage(app, neu_anspach):
     assert "Die Stadtverordnetenversammlung nimmt den Bericht" in html
     assert "Im Berichtszeitraum gingen 2 Anträge ein, 1 davon online (50 %)." in html
     assert "Im Berichtszeitraum wurde 1 Antrag entschieden." in html
-    assert "bot Stadt Neu-Anspach 88 Leistungen online an: 67 als eigene digitale Verfahren" in html
+    assert "waren bei der Stadt Neu-Anspach 88 Leistungen online verfügbar: 67 als eigene digitale Verfahren" in html
+    assert "Dieser Bericht zeigt den Stand bei der Stadt Neu-Anspach im Berichtszeitraum" in html
     assert 'alt="Logo: Stadt Neu-Anspach"' in html and 'src="data:image/svg+xml;base64,' in html
     assert "Für diesen Zeitraum wurde noch kein Ausblick geschrieben." in html
 
@@ -106,3 +107,19 @@ def test_a_period_without_data_still_gives_a_report_that_says_so(neu_anspach):
     html = neu_anspach.get("/verwaltung/statistik/bericht?von=2001-01-01&bis=2001-12-31").get_data(as_text=True)
     assert "Im Berichtszeitraum sind keine Anträge eingegangen." in html
     assert "Am letzten Tag des Zeitraums wurden keine Leistungen online angeboten." in html
+
+
+def test_a_single_application_is_reported_in_the_singular_in_german_and_english(app, neu_anspach):
+    start = date.today().replace(month=1, day=1)
+    add_case(app, "neu-anspach", 1, start, channel="online")
+
+    german = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+    assert "Im Berichtszeitraum ging 1 Antrag ein, 1 davon online (100 %)." in german
+    assert "1 Antrag von Januar" in german and "1 Anträge" not in german
+
+    neu_anspach.get("/sprache/en")
+    english = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+    assert "In the reporting period, 1 application was received, 1 of them online (100%)." in english
+    assert "1 application from January" in english and "1 applications" not in english
+    assert ", Stadt Neu-Anspach offered 88 services online: 67 as its own digital processes" in english
+    assert "how far Stadt Neu-Anspach got in the reporting period" in english

@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, ngettext
 
 from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.formatting import format_month, format_number, format_percent
@@ -146,11 +146,12 @@ def town_charts(stats: TownStatistics) -> dict[str, Chart]:
     if stats.areas:
         charts["leistungen-bereiche"] = horizontal_bars(
             "chart-leistungen-bereiche", str(lazy_gettext("Online angebotene Leistungen nach Bereich")),
-            str(lazy_gettext("%(total)d Leistungen in %(areas)d Bereichen, davon %(digital)d eigene digitale "
-                             "Verfahren und %(external)d verlinkte Dienste.",
-                             total=sum(r.total for r in stats.areas), areas=len(stats.areas),
-                             digital=sum(r.digital for r in stats.areas),
-                             external=sum(r.external for r in stats.areas))),
+            ngettext("%(num)d Leistung in %(areas)d Bereichen, davon %(digital)d eigene digitale Verfahren und "
+                     "%(external)d verlinkte Dienste.",
+                     "%(num)d Leistungen in %(areas)d Bereichen, davon %(digital)d eigene digitale Verfahren und "
+                     "%(external)d verlinkte Dienste.",
+                     sum(r.total for r in stats.areas), areas=len(stats.areas),
+                     digital=sum(r.digital for r in stats.areas), external=sum(r.external for r in stats.areas)),
             [r.label for r in stats.areas],
             [Series(str(lazy_gettext("Eigene digitale Verfahren")), [r.digital for r in stats.areas]),
              Series(str(lazy_gettext("Verlinkte Dienste")), [r.external for r in stats.areas])],
@@ -161,11 +162,12 @@ def town_charts(stats: TownStatistics) -> dict[str, Chart]:
         online = sum(r.by_channel.get(ONLINE, 0) for r in stats.months)
         charts["antraege-monat"] = stacked_columns(
             "chart-antraege-monat", str(lazy_gettext("Eingegangene Anträge je Monat und Zugangsweg")),
-            str(lazy_gettext("%(total)s Anträge von %(first)s bis %(last)s, davon %(online)s online (%(share)s).",
-                             total=format_number(total), online=format_number(online),
-                             share=format_percent(online / total),
-                             first=format_month(stats.months[0].year, stats.months[0].month),
-                             last=format_month(stats.months[-1].year, stats.months[-1].month))),
+            ngettext("%(count)s Antrag von %(first)s bis %(last)s, davon %(online)s online (%(share)s).",
+                     "%(count)s Anträge von %(first)s bis %(last)s, davon %(online)s online (%(share)s).",
+                     total, count=format_number(total), online=format_number(online),
+                     share=format_percent(online / total),
+                     first=format_month(stats.months[0].year, stats.months[0].month),
+                     last=format_month(stats.months[-1].year, stats.months[-1].month)),
             [format_month(r.year, r.month, short=True) for r in stats.months],
             [Series(str(CHANNEL_LABELS.get(c, c)), [r.by_channel[c] for r in stats.months]) for c in channels],
         )
@@ -173,9 +175,10 @@ def town_charts(stats: TownStatistics) -> dict[str, Chart]:
     if open_total:
         charts["offene-vorgaenge"] = horizontal_bars(
             "chart-offene-vorgaenge", str(lazy_gettext("Offene Vorgänge nach Alter")),
-            str(lazy_gettext("%(total)s offene Vorgänge, davon %(old)s seit mehr als %(days)d Tagen.",
-                             total=format_number(open_total), old=format_number(stats.ages[-1].count),
-                             days=stats.ages[-1].low - 1)),
+            ngettext("%(count)s offener Vorgang, davon %(old)s seit mehr als %(days)d Tagen.",
+                     "%(count)s offene Vorgänge, davon %(old)s seit mehr als %(days)d Tagen.",
+                     open_total, count=format_number(open_total), old=format_number(stats.ages[-1].count),
+                     days=stats.ages[-1].low - 1),
             [age_label(r) for r in stats.ages], [Series("", [r.count for r in stats.ages])],
         )
     rated = [r for r in stats.levels if r.count or (r.level is not None and r.level <= HIGHEST_DERIVED)]
@@ -198,9 +201,10 @@ def comparison_charts(rows: Sequence[TownRow], names: dict[int, str]) -> dict[st
     return {
         "kommunen": horizontal_bars(
             "chart-kommunen", str(lazy_gettext("Anträge je Kommune nach Zugangsweg")),
-            str(lazy_gettext("%(total)s Anträge in %(towns)d Kommunen, davon %(online)s online.",
-                             total=format_number(sum(r.cases for r in rows)), towns=len(rows),
-                             online=format_number(sum(r.online for r in rows)))),
+            ngettext("%(count)s Antrag in %(towns)d Kommunen, davon %(online)s online.",
+                     "%(count)s Anträge in %(towns)d Kommunen, davon %(online)s online.",
+                     sum(r.cases for r in rows), count=format_number(sum(r.cases for r in rows)), towns=len(rows),
+                     online=format_number(sum(r.online for r in rows))),
             [names[r.town_id] for r in rows],
             [Series(str(CHANNEL_LABELS[ONLINE]), [r.online for r in rows]),
              Series(str(lazy_gettext("Telefon, Post, vor Ort")), [r.cases - r.online for r in rows])],

@@ -39,6 +39,8 @@ KNOWN: list[Known] = [
     # 4: English pages show German texts
     Known("library*", "language", 4, "process titles and the preview's labels are German only", language="en"),
     Known("town-service-edit*", "language", 4, "the library's fee labels are German only", language="en"),
+    Known("cash-office*", "language", 4, "the cash office shows service titles and fee labels in German (payments)",
+          language="en"),
     # 11: the history shows raw event data
     Known("audit-log*", "language", 11, "the log's details are raw event keys (from: …; to: …; transition: …)"),
     Known("audit-log", "python-repr", 11, "the log's details print None and [] from the raw event data"),

@@ -28,6 +28,7 @@ DEFINITION = {
     "slug": SLUG,
     "kind": "digital",
     "category": "sicherheit-ordnung",
+    "aktenplan": "1.5.2",
     "title": {"de": "Fahrzeug melden", "en": "Report a vehicle"},
     "summary": {"de": "Ein abgestelltes Fahrzeug melden.", "en": "Report a parked vehicle."},
     "legal_basis": [{"title": "§ 1 Probegesetz"}],

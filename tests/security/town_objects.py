@@ -64,6 +64,7 @@ class TownObjects:
             "document_id": [self.document_id],
             "user_id": [self.user_id] if endpoint.startswith("town_accounts.") else [],
             "transition_id": [self.transition_id],
+            "number": [1] if endpoint.startswith("workbench.eakte.") else [],
         }
         return values.get(argument, [])
 

@@ -164,6 +164,7 @@ SKIPPED = {
     # cancelled or failed one); the demo's towns have no payment provider running. tests/payments
     # runs both against the XBezahldienste simulator.
     "payment.retry": "only after a cancelled or failed online payment; the demo runs no payment provider",
+    "payment.check": "only for an online payment (asks the provider); the demo runs no payment provider",
     "workbench.payments.check": "only for an online payment; the demo runs no payment provider",
     # The clerk's eAkte: tests/workbench/test_eakte_view.py sends every one of them (and from another
     # town's host), test_eakte_browser.py checks its pages with axe-core at 1280 and 390 px. Adding

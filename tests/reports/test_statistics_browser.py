@@ -26,7 +26,8 @@ def _login(page, live, host: str, username: str, role_label: str) -> None:
     page.goto(live.url(host, "/anmelden/entwicklung"))
     page.get_by_label("Benutzername").fill(username)
     page.get_by_label(role_label).check()
-    page.get_by_role("button", name="Anmelden").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -36,7 +37,9 @@ def test_a_towns_statistics_and_report_have_no_axe_violations(live, page, cases,
     page.goto(live.town_url("usingen", "/anmelden/entwicklung"))
     page.get_by_label("Benutzername").fill("admin-usingen")
     page.locator("input[value='tenant_admin']").check()
-    page.get_by_role("button", name="Anmelden").click()
+    # The login starts a new session: switch the language only once it has answered.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
     page.goto(live.town_url("usingen", f"/sprache/{language}?weiter=/verwaltung/statistik"))
     for path in TOWN_PAGES:
         page.goto(live.town_url("usingen", path))

@@ -125,10 +125,11 @@ class XBezahldiensteSimulator:
         self.folder = folder
         self.tls = tls
         self.port = free_port()
+        # One argument with "=": a token may start with "-", which argparse would read as an option.
         self.control_token = secrets.token_urlsafe(16)
         self.pki = make_pki(folder / "pki") if tls else None
         argv = [sys.executable, "-m", "simulators.xbezahldienste", "--port", str(self.port),
-                "--control-token", self.control_token, "--token-seconds", str(token_seconds)]
+                f"--control-token={self.control_token}", "--token-seconds", str(token_seconds)]
         if self.pki is not None:
             argv += ["--cert", str(self.pki.server_cert), "--key", str(self.pki.server_key),
                      "--client-ca", str(self.pki.ca)]

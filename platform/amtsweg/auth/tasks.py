@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from amtsweg.auth.saml.services import delete_expired_logins
-from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
-from amtsweg.tenancy.context import all_tenants_context, tenant_context
-from amtsweg.tenancy.models import Tenant
+from amtsweg.tenancy.queries import in_each_town
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +17,5 @@ log = logging.getLogger(__name__)
 @periodic("citizen_logins.cleanup", "15 3 * * *")
 def cleanup() -> None:
     """Delete expired SAML logins of every town; safe to run twice."""
-    with all_tenants_context():
-        towns = [town.info() for town in db.session.scalars(select(Tenant))]
-        db.session.rollback()
-    for town in towns:
-        with tenant_context(town):
-            try:
-                delete_expired_logins()
-            except Exception:
-                # One town's problem must not stop the clean-up of the others.
-                db.session.rollback()
-                log.exception("citizen login clean-up failed for %s", town.slug)
+    for town, _ in in_each_town(delete_expired_logins, "citizen login clean-up"):
+        log.info("expired citizen logins of %s deleted", town.slug)

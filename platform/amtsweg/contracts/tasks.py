@@ -9,10 +9,8 @@ from flask import current_app
 
 from amtsweg.clock import today_in_germany
 from amtsweg.contracts.services import refresh_all_deadlines, send_due_reminders
-from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
-from amtsweg.tenancy.context import tenant_context
-from amtsweg.tenancy.queries import active_towns
+from amtsweg.tenancy.queries import in_each_town
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +26,5 @@ def run_for_town(today: date) -> int:
 def daily() -> None:
     """Every town's contract deadlines and reminders; safe to run twice (reminders are unique)."""
     today = today_in_germany()
-    for town in active_towns():
-        with tenant_context(town):
-            try:
-                queued = run_for_town(today)
-            except Exception:
-                # One town's broken data must not stop the reminders of the others.
-                db.session.rollback()
-                log.exception("contract reminders failed for %s", town.slug)
-                continue
+    for town, queued in in_each_town(lambda: run_for_town(today), "contract reminders"):
         log.info("contract reminders for %s: %d queued", town.slug, queued)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from amtsweg.extensions import db
 from amtsweg.jobs.schedule import periodic
 from amtsweg.payments.services import reconcile
-from amtsweg.tenancy.context import tenant_context
-from amtsweg.tenancy.queries import active_towns
+from amtsweg.tenancy.queries import in_each_town
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +15,7 @@ log = logging.getLogger(__name__)
 @periodic("payments.reconcile", "*/10 * * * *")
 def reconcile_all() -> None:
     """Safe to run twice at once: each payment's change is booked by exactly one run."""
-    for town in active_towns():
-        with tenant_context(town):
-            try:
-                result = reconcile()
-            except Exception:
-                # One town's broken settings or provider must not stop the others.
-                db.session.rollback()
-                log.exception("payment reconciliation failed for %s", town.slug)
-                continue
+    for town, result in in_each_town(reconcile, "payment reconciliation"):
         if result.checked or result.abandoned:
             log.info("payments of %s: %d checked, %d changed, %d checks failed, %d starts abandoned", town.slug,
                      result.checked, result.changed, result.failed_checks, result.abandoned)

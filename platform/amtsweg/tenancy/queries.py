@@ -3,13 +3,15 @@ at a time for the member list and the cross-town administration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, or_, select
 
 from amtsweg.extensions import db
-from amtsweg.tenancy.context import all_tenants_context
+from amtsweg.tenancy.context import all_tenants_context, tenant_context
 from amtsweg.tenancy.models import Tenant, TenantInfo
 
 
@@ -20,6 +22,25 @@ def active_towns() -> list[TenantInfo]:
         # End the cross-town read so each town's work starts a transaction with its own setting.
         db.session.rollback()
     return towns
+
+
+Result = TypeVar("Result")
+log = logging.getLogger(__name__)
+
+
+def in_each_town(work: Callable[[], Result], what: str) -> Iterator[tuple[TenantInfo, Result]]:
+    """Run ``work`` in each active town's context and yield the town with its result. A town whose
+    work fails is rolled back, logged as ``what`` and skipped: one town's broken data, settings or
+    provider must not stop the others."""
+    for town in active_towns():
+        with tenant_context(town):
+            try:
+                result = work()
+            except Exception:
+                db.session.rollback()
+                log.exception("%s failed for %s", what, town.slug)
+                continue
+        yield town, result
 
 
 PER_PAGE = 50

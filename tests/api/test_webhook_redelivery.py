@@ -22,7 +22,7 @@ from flask import Flask
 from rq import Queue
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
-from support.app_worker import APP_WORKER_COMMAND, worker_environment
+from support.app_worker import app_workers, worker_environment
 from support.logins import csrf_token_of, login_as
 from support.webhook_receiver import WebhookReceiver, webhook_receiver
 from workbench.case_factory import make_case
@@ -127,17 +127,8 @@ class TestThroughTheRqWorker:
     def start_worker(self, app: Flask, redis_server: Any, tmp_path: Path) -> Iterator[Callable[[], Any]]:
         """The app's own worker command on the webhooks' queue, with the test's database."""
         env = {**worker_environment(app.config, tmp_path), "AMTSWEG_WEBHOOK_ALLOW_LOOPBACK": "true"}
-        workers = []
-
-        def start() -> Any:
-            worker = redis_server.start_rq_worker(env, ["default"], command=APP_WORKER_COMMAND)
-            worker.wait_until_listening()
-            workers.append(worker)
-            return worker
-
-        yield start
-        for worker in workers:
-            worker.kill()
+        with app_workers(redis_server, env, ["default"]) as start:
+            yield start
 
     @staticmethod
     def idle(queue: Queue) -> bool:

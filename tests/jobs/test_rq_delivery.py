@@ -18,7 +18,7 @@ from rq import Queue
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select, update
-from support.app_worker import APP_WORKER_COMMAND, service_settings, worker_environment
+from support.app_worker import app_workers, service_settings, worker_environment
 from support.process import free_port
 
 CONTEXT = {
@@ -38,18 +38,8 @@ def app_overrides(redis_server: Any, smtp_server: Any) -> dict[str, Any]:
 @pytest.fixture
 def start_worker(app: Flask, redis_server: Any, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     """Start the app's own worker command on the mail queue, with the test's database."""
-    env = worker_environment(app.config, tmp_path)
-    workers = []
-
-    def start() -> Any:
-        worker = redis_server.start_rq_worker(env, ["mail"], command=APP_WORKER_COMMAND)
-        worker.wait_until_listening()
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.kill()
+    with app_workers(redis_server, worker_environment(app.config, tmp_path), ["mail"]) as start:
+        yield start
 
 
 def queue_mail_and_commit(app: Flask, slug: str = "neu-anspach") -> int:

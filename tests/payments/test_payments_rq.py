@@ -14,7 +14,7 @@ import pytest
 from amtsweg.jobs import schedule
 from flask import Flask
 from payment_support import come_back, connect, in_town, make_case, payments_of, return_path, start
-from support.app_worker import APP_WORKER_COMMAND, service_settings, worker_environment
+from support.app_worker import app_workers, service_settings, worker_environment
 
 pytestmark = pytest.mark.redis
 
@@ -29,18 +29,8 @@ def worker(app: Flask, redis_server: Any, tmp_path: Path, payment_provider, monk
     """Connect Usingen to the simulator (secrets in the environment the worker inherits), then start
     the app's worker on the default queue."""
     connect(app, "usingen", payment_provider, monkeypatch)
-    started = []
-
-    def start_worker() -> Any:
-        process = redis_server.start_rq_worker(worker_environment(app.config, tmp_path), ["default"],
-                                               command=APP_WORKER_COMMAND)
-        process.wait_until_listening()
-        started.append(process)
-        return process
-
-    yield start_worker
-    for process in started:
-        process.kill()
+    with app_workers(redis_server, worker_environment(app.config, tmp_path), ["default"]) as start:
+        yield start
 
 
 def _wait_for(app: Flask, reference: str, status: str, timeout: float = 30) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .redis_server import RedisServer
+from .redis_server import RedisServer, RqWorker
 from .smtp_server import SmtpServer
 
 # ``{name}`` lets :meth:`RqWorker.wait_until_listening` find the worker in Redis.
@@ -43,3 +44,23 @@ def worker_environment(config: Mapping[str, Any], instance_dir: Path) -> dict[st
         "AMTSWEG_MAIL_SMTP_PORT": str(config["MAIL_SMTP_PORT"]),
         "AMTSWEG_MAIL_SMTP_SECURITY": config["MAIL_SMTP_SECURITY"],
     }
+
+
+@contextmanager
+def app_workers(redis_server: RedisServer, env: Mapping[str, str],
+                queues: Sequence[str]) -> Iterator[Callable[[], RqWorker]]:
+    """A starter of the app's own worker command on ``queues``: each call starts one more and waits
+    until it listens; all of them are killed when the block ends."""
+    started: list[RqWorker] = []
+
+    def start() -> RqWorker:
+        worker = redis_server.start_rq_worker(env, queues, command=APP_WORKER_COMMAND)
+        worker.wait_until_listening()
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.kill()

@@ -29,7 +29,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from defusedxml import ElementTree
-from support.saml_idp import answer_at_idp, only_form
+from support.html_forms import only_form
+from support.saml_idp import answer_at_idp
 
 SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"

@@ -15,13 +15,13 @@ import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from .html_forms import only_form
 from .process import ServiceProcess, ServiceStartError
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
@@ -189,30 +189,6 @@ class OidcProvider:
             return False
 
 
-class _FormParser(HTMLParser):
-    """Collects the forms of a page: action and hidden/default input values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.forms.append((values.get("action") or "", {}))
-        elif tag == "input" and self.forms and values.get("name"):
-            self.forms[-1][1][values["name"] or ""] = values.get("value") or ""
-
-
-def _only_form(response: requests.Response) -> tuple[str, dict[str, str]]:
-    parser = _FormParser()
-    parser.feed(response.text)
-    if len(parser.forms) != 1:
-        raise AssertionError(f"expected one form at {response.url}, got:\n{response.text[:2000]}")
-    action, fields = parser.forms[0]
-    return urljoin(response.url, action), fields
-
-
 def _request_until_away(
     session: requests.Session, url: str, form: dict[str, str] | None = None
 ) -> str | requests.Response:
@@ -255,7 +231,7 @@ def oidc_login(
     result = _request_until_away(session, authorize_url)
     if isinstance(result, str):
         return result
-    action, fields = _only_form(result)
+    action, fields = only_form(result)
     result = _request_until_away(session, action, {**fields, "login": username, "password": password})
     if isinstance(result, str):
         return result
@@ -267,7 +243,7 @@ def oidc_logout(session: requests.Session, end_session_url: str) -> str:
     result = _request_until_away(session, end_session_url)
     if isinstance(result, str):
         return result
-    action, fields = _only_form(result)
+    action, fields = only_form(result)
     result = _request_until_away(session, action, {**fields, "logout": "yes"})
     if isinstance(result, str):
         return result

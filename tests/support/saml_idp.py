@@ -12,10 +12,8 @@ import re
 import shutil
 import sys
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import requests
 from amtsweg.auth.saml.keys import certificate_fingerprint, create_missing_keys
@@ -23,6 +21,7 @@ from amtsweg.settings import SAML_IDP_SETTINGS
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from .html_forms import only_form
 from .process import ServiceProcess
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -83,32 +82,6 @@ def create_town_keys(folder: Path, slugs: list[str]) -> Path:
     for slug in slugs:
         create_missing_keys(folder / slug, slug)
     return folder
-
-
-class _Forms(HTMLParser):
-    """The forms of a page: action and the values of their inputs (checked radios, selected options)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.forms.append((values.get("action") or "", {}))
-        elif tag == "input" and self.forms and values.get("name") and (
-            values.get("type") != "radio" or "checked" in values
-        ):
-            self.forms[-1][1][values["name"] or ""] = values.get("value") or ""
-
-
-def only_form(response: requests.Response) -> tuple[str, dict[str, str]]:
-    parser = _Forms()
-    parser.feed(response.text)
-    if len(parser.forms) != 1:
-        raise AssertionError(f"expected one form at {response.url} ({response.status_code}):\n{response.text[:2000]}")
-    action, fields = parser.forms[0]
-    return urljoin(response.url, action), fields
 
 
 def answer_at_idp(idp_url: str, person: str, behaviour: str = "") -> tuple[str, dict[str, str]]:

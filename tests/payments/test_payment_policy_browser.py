@@ -6,25 +6,9 @@ from __future__ import annotations
 
 import pytest
 from payment_support import PREPAID, apply_online
-from support.browser import axe_violations, describe_violations
+from support.browser import DESKTOP, check_at_both_widths, visible_text
 
 pytestmark = pytest.mark.browser
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def _text(locator) -> str:
-    return " ".join(locator.inner_text().replace("\u00a0", " ").split())
-
-
-def _check(page, shots, name: str) -> None:
-    for size, label in ((DESKTOP, "desktop"), (PHONE, "390")):
-        page.set_viewport_size(size)
-        violations = axe_violations(page)
-        assert violations == [], f"{name} {label}: {describe_violations(violations)}"
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name}: overflow"
-        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def _take_over(client, page, live) -> None:
@@ -42,19 +26,19 @@ def test_the_confirmation_leads_to_the_payment_and_the_queue_shows_it_outstandin
     _take_over(client, page, live)
     page.set_viewport_size(DESKTOP)
     page.goto(live.town_url("usingen", f"/antrag/{PREPAID}/eingang"))
-    step = _text(page.locator(".application-pay-step"))
+    step = visible_text(page.locator(".application-pay-step"))
     if locale == "de":
         assert "Nächster Schritt: Gebühr bezahlen" in step
         assert "Ihr Antrag wird bearbeitet, sobald die Gebühr von 10,00 € bezahlt ist." in step
     else:
         assert "Next step: pay the fee" in step
         assert "Your application will be processed once the fee of €10.00 has been paid." in step
-    _check(page, shots, f"eingang-bezahlen-{locale}")
+    check_at_both_widths(page, shots, f"eingang-bezahlen-{locale}")
     page.get_by_role("button", name="Jetzt bezahlen" if locale == "de" else "Pay now").click()
     page.wait_for_url(live.town_url("usingen", "/zahlung/**"))
-    assert ("Bitte überweisen Sie den Betrag" if locale == "de" else "Please transfer the amount") in _text(
+    assert ("Bitte überweisen Sie den Betrag" if locale == "de" else "Please transfer the amount") in visible_text(
         page.locator("main"))
-    _check(page, shots, f"zahlung-nach-eingang-{locale}")
+    check_at_both_widths(page, shots, f"zahlung-nach-eingang-{locale}")
 
     clerk = page.context.browser.new_context(locale="de-DE").new_page()
     clerk.goto(live.town_url("usingen", "/anmelden/entwicklung"))
@@ -62,7 +46,7 @@ def test_the_confirmation_leads_to_the_payment_and_the_queue_shows_it_outstandin
     clerk.get_by_label("Sachbearbeitung").check()
     clerk.get_by_role("button", name="Anmelden").click()
     clerk.goto(live.town_url("usingen", "/sachbearbeitung/?status=awaiting_payment"))
-    row = _text(clerk.locator("tbody tr").first)
+    row = visible_text(clerk.locator("tbody tr").first)
     assert "Wartet auf Zahlung" in row and "Zahlung ausstehend" in row
-    _check(clerk, shots, f"warteschlange-zahlung-ausstehend-{locale}")
+    check_at_both_widths(clerk, shots, f"warteschlange-zahlung-ausstehend-{locale}")
     clerk.context.close()

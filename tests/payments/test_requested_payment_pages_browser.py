@@ -9,29 +9,12 @@ from amtsweg.cases.models import Case
 from amtsweg.cases.tokens import issue_case_token
 from amtsweg.extensions import db
 from payment_support import in_town
-from support.browser import axe_violations, describe_violations
+from support.browser import DESKTOP, check_at_both_widths, visible_text
 from workbench.case_factory import make_case
 
 pytestmark = pytest.mark.browser
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 FEE_PROCESS = "anwohnerparkausweis"  # offered by Usingen, workflow "fee"
 FEES = [{"id": "gebuehr", "label": {"de": "Gebühr Parkausweis", "en": "Parking permit fee"}, "cents": 3000}]
-
-
-def _text(locator) -> str:
-    """What a person reads in ``locator``, with no-break spaces as spaces."""
-    return " ".join(locator.inner_text().replace("\u00a0", " ").split())
-
-
-def _check(page, shots, name: str) -> None:
-    for size, label in ((DESKTOP, "desktop"), (PHONE, "390")):
-        page.set_viewport_size(size)
-        violations = axe_violations(page)
-        assert violations == [], f"{name} {label}: {describe_violations(violations)}"
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name}: overflow"
-        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def test_a_requested_fee_on_the_case_overview_and_the_citizens_pay_button(app, live, page, tmp_path):
@@ -46,9 +29,9 @@ def test_a_requested_fee_on_the_case_overview_and_the_citizens_pay_button(app, l
     page.goto(live.town_url("usingen", f"/sachbearbeitung/vorgang/{reference}"))
     page.get_by_role("button", name="Zahlung anfordern").click()
     page.wait_for_load_state()
-    overview = _text(page.locator("#zahlung"))
+    overview = visible_text(page.locator("#zahlung"))
     assert "Zahlung ausstehend" in overview and "30,00 €" in overview and "Offen" in overview
-    _check(page, shots, "sachbearbeitung-zahlung-ausstehend")
+    check_at_both_widths(page, shots, "sachbearbeitung-zahlung-ausstehend")
 
     with in_town(app, "usingen"):
         case = db.session.scalars(db.select(Case).filter_by(reference=reference)).one()
@@ -56,9 +39,9 @@ def test_a_requested_fee_on_the_case_overview_and_the_citizens_pay_button(app, l
         db.session.commit()
     citizen = page  # the status link needs no login
     citizen.goto(live.town_url("usingen", status))
-    assert "Zahlung ausstehend: 30,00 €" in _text(citizen.locator("main"))
-    _check(citizen, shots, "status-zahlung-ausstehend")
+    assert "Zahlung ausstehend: 30,00 €" in visible_text(citizen.locator("main"))
+    check_at_both_widths(citizen, shots, "status-zahlung-ausstehend")
     citizen.get_by_role("button", name="Jetzt bezahlen").click()
     citizen.wait_for_url(live.town_url("usingen", "/zahlung/**"))
     assert reference in citizen.locator("main").inner_text()
-    _check(citizen, shots, "zahlung-ueberweisung")
+    check_at_both_widths(citizen, shots, "zahlung-ueberweisung")

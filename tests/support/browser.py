@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -79,3 +80,24 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
         targets = [", ".join(node["target"]) for node in violation["nodes"]]
         lines.append(f"{violation['id']}: {violation['help']} — {targets[:5]}")
     return "\n".join(lines)
+
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def visible_text(locator: Any) -> str:
+    """What a person reads in ``locator``, with no-break spaces as spaces and white space folded."""
+    return " ".join(locator.inner_text().replace("\u00a0", " ").split())
+
+
+def check_at_both_widths(page: Any, shots: Path, name: str) -> None:
+    """The page is axe-clean and no wider than the screen on a desktop and a 390 px phone; a
+    screenshot of each lands in ``shots`` as ``<name>-desktop.png`` and ``<name>-390.png``."""
+    for size, label in ((DESKTOP, "desktop"), (PHONE, "390")):
+        page.set_viewport_size(size)
+        violations = axe_violations(page)
+        assert violations == [], f"{name} {label}: {describe_violations(violations)}"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name}: overflow"
+        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)

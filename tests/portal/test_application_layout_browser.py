@@ -23,6 +23,17 @@ def _box(page, selector: str) -> dict:
     return box
 
 
+def _start(live, page, width: int, answers: dict[str, str] | None = None) -> None:
+    """Start the dog-tax application at ``width``; with ``answers``, fill the first step and go on."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
+    page.get_by_role("button", name="Antrag starten").click()
+    if answers:
+        for selector, value in answers.items():
+            page.fill(selector, value)
+        _next(page)
+
+
 def _next(page) -> None:
     with page.expect_navigation():
         page.locator("button.kern-btn--primary[value='weiter']").click()
@@ -36,9 +47,7 @@ def _fits_the_screen(page, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_an_address_error_stands_below_its_legend_and_parts_fit_their_content(live, page, width):
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
-    page.get_by_role("button", name="Antrag starten").click()
+    _start(live, page, width)
     _next(page)
     legend, error = _box(page, "#feld-anschrift > legend"), _box(page, "#feld-anschrift-fehler")
     assert error["y"] >= legend["y"] + legend["height"] - 1
@@ -52,12 +61,7 @@ def test_an_address_error_stands_below_its_legend_and_parts_fit_their_content(li
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_group_items_use_the_whole_width_below_their_title(live, page, width):
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
-    page.get_by_role("button", name="Antrag starten").click()
-    for selector, value in PERSON.items():
-        page.fill(selector, value)
-    _next(page)
+    _start(live, page, width, PERSON)
     group_legend, card = _box(page, "#feld-hunde > legend"), _box(page, "#feld-hunde-0")
     item_legend, name = _box(page, "#feld-hunde-0 > legend"), _box(page, "#feld-hunde-0-name")
     # The card starts below the group's title, at its left edge, not beside it.
@@ -72,12 +76,7 @@ def test_group_items_use_the_whole_width_below_their_title(live, page, width):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_declarations_on_the_review_page_stand_below_their_legend(live, page, width):
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
-    page.get_by_role("button", name="Antrag starten").click()
-    for selector, value in PERSON.items():
-        page.fill(selector, value)
-    _next(page)
+    _start(live, page, width, PERSON)
     for selector, value in DOG.items():
         page.fill(selector, value)
     page.check("#feld-hunde-0-geschlecht")
@@ -98,27 +97,19 @@ def test_the_declarations_on_the_review_page_stand_below_their_legend(live, page
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_language_switch_on_a_step_keeps_what_was_typed(live, page, width):
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
-    page.get_by_role("button", name="Antrag starten").click()
+    _start(live, page, width)
     page.fill("#feld-vorname", "Erika")
     with page.expect_navigation():
         page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.input_value("#feld-vorname") == "Erika"
     assert page.locator("footer").get_by_role("link", name="Staff login").count() == 1
-    page.screenshot(path=f"/tmp/shot-step-en-{width}.png", full_page=True)
     _fits_the_screen(page, width)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_step_indicator_fits_the_screen_and_marks_the_current_step(live, page, width):
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live.town_url("usingen", f"/antrag/{SLUG}/"))
-    page.get_by_role("button", name="Antrag starten").click()
-    for selector, value in PERSON.items():
-        page.fill(selector, value)
-    _next(page)
+    _start(live, page, width, PERSON)
     steps = page.get_by_role("navigation", name="Schritt 2 von 3").get_by_role("listitem")
     assert steps.all_inner_texts() == ["Angaben zur Halterin oder zum Halter", "Angaben zu den Hunden",
                                        "Hinweise und Bestätigung", "Prüfen und absenden"]

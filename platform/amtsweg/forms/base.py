@@ -23,7 +23,7 @@ everywhere at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
 
@@ -55,6 +55,18 @@ LogicType = Literal["string", "number", "boolean", "object", "array"]
 # Errors of one field: the path below the field ("" for the field itself, "postal_code" for a part
 # of an address) → message.
 FieldErrors = dict[str, str]
+
+
+def one_of(allowed: Iterable[str], what: str) -> Callable[[str], str]:
+    """A validator of a definition's keyword: ``value`` must be one of ``allowed``; the message names them."""
+    allowed = tuple(allowed)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {what} '{value}' (allowed: {', '.join(allowed)})")
+        return value
+
+    return check
 
 
 class Model(BaseModel):

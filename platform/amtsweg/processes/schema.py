@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from amtsweg.errors import Problem as Issue
-from amtsweg.forms.base import FieldDefinition, Id, Logic, Model, Text
+from amtsweg.forms.base import FieldDefinition, Id, Logic, Model, Text, one_of
 from amtsweg.forms.form import Form
 from amtsweg.tenancy.aktenplan import DEFAULT_FILE, UNIT_NUMBER, Aktenplan
 
@@ -73,17 +73,6 @@ TrustLevelNumber = Literal[1, 3, 4]
 TRUST_LEVEL_NUMBERS: tuple[int, ...] = (1, 3, 4)
 
 
-def _one_of(allowed: Iterable[str], what: str) -> Callable[[str], str]:
-    allowed = tuple(allowed)
-
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"unknown {what} '{value}' (allowed: {', '.join(allowed)})")
-        return value
-
-    return check
-
-
 def _https_url(value: str) -> str:
     if not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
         raise ValueError(f"'{value}' is not an https URL")
@@ -98,8 +87,8 @@ def _leika_as_string(value: Any) -> Any:
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-State = Annotated[str, AfterValidator(_one_of(STATES, "state"))]
-Role = Annotated[str, AfterValidator(_one_of(ROLES, "role"))]
+State = Annotated[str, AfterValidator(one_of(STATES, "state"))]
+Role = Annotated[str, AfterValidator(one_of(ROLES, "role"))]
 
 
 # --------------------------------------------------------------------------- fees
@@ -133,7 +122,7 @@ PAYMENT_POLICY_LABELS: dict[str, LazyString] = {
 }
 PAYMENT_POLICIES = tuple(PAYMENT_POLICY_LABELS)
 DEFAULT_PAYMENT_POLICY = "after_decision"
-PaymentPolicyName = Annotated[str, AfterValidator(_one_of(PAYMENT_POLICIES, "payment policy"))]
+PaymentPolicyName = Annotated[str, AfterValidator(one_of(PAYMENT_POLICIES, "payment policy"))]
 # The transition a booked fee performs out of awaiting_payment (payments/requests.py).
 PAYMENT_RECEIVED = "payment_received"
 
@@ -185,7 +174,7 @@ class Retention(Model):
 
     years: Annotated[int, Field(ge=0, le=100)]
     after: Literal["closed"] = "closed"
-    disposal: Annotated[str, AfterValidator(_one_of(("archive", "delete"), "disposal"))]
+    disposal: Annotated[str, AfterValidator(one_of(("archive", "delete"), "disposal"))]
 
     @property
     def archive_hint(self) -> str:
@@ -196,10 +185,10 @@ class ProcessDefinition(Model):
     """A validated process definition; ``workflow`` is always resolved to a :class:`Workflow`."""
 
     slug: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
-    kind: Annotated[str, AfterValidator(_one_of(("digital", "external"), "kind"))]
+    kind: Annotated[str, AfterValidator(one_of(("digital", "external"), "kind"))]
     # The pattern sits on the str branch only: a stored definition carries ``leika: null``.
     leika: Annotated[Annotated[str, Field(pattern=r"^\d{14}$")] | None, BeforeValidator(_leika_as_string)] = None
-    category: Annotated[str, AfterValidator(_one_of(AREAS, "area"))]
+    category: Annotated[str, AfterValidator(one_of(AREAS, "area"))]
     # The unit of the default Aktenplan its cases are filed under (a town may map it elsewhere).
     aktenplan: Annotated[str, Field(pattern=UNIT_NUMBER.pattern)] | None = None
     title: Text

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
 from typing import Annotated, Any, ClassVar, Literal
 
 from flask_babel import gettext
 from pydantic import AfterValidator, Field
 from werkzeug.datastructures import MultiDict
 
-from amtsweg.forms.base import FieldErrors, InputField, LogicType, field_type
+from amtsweg.forms.base import FieldErrors, InputField, LogicType, field_type, one_of
 
 FILE_TYPES = ("pdf", "jpeg", "jpg", "png", "gif", "tiff", "heic", "docx", "odt", "xlsx", "ods", "txt")
 # Some browsers and scanners report JPEG files as .jpg.
 FILE_EXTENSIONS = {"jpeg": ("jpeg", "jpg"), "jpg": ("jpeg", "jpg"), "tiff": ("tiff", "tif")}
 
-
-def _one_of(allowed: Iterable[str], what: str) -> Callable[[str], str]:
-    allowed = tuple(allowed)
-
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"unknown {what} '{value}' (allowed: {', '.join(allowed)})")
-        return value
-
-    return check
-
-
-FileType = Annotated[str, AfterValidator(_one_of(FILE_TYPES, "file type"))]
+FileType = Annotated[str, AfterValidator(one_of(FILE_TYPES, "file type"))]
 
 
 @field_type

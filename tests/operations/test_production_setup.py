@@ -8,75 +8,38 @@ Everything runs as real processes on free loopback ports, configured the way the
 from __future__ import annotations
 
 import configparser
-import http.client
 import json
-import os
 import re
 import runpy
 import secrets
 import shlex
-import shutil
-import signal
-import socket
-import ssl
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from amtsweg.settings import REPOSITORY_ROOT
+from support.deployment import (
+    BASE_DOMAIN,
+    DEPLOY,
+    REPOSITORY_ROOT,
+    USINGEN,
+    VENV_BIN,
+    Gunicorn,
+    Nginx,
+    Response,
+    http_get,
+    prepare_database,
+    production_environment,
+    read,
+    running_gunicorn,
+    running_nginx,
+    venv_executable,
+)
 from support.postgres_server import PostgresServer
-from support.process import ServiceProcess, command_prefix, free_port, is_root, unprivileged_user
 from support.redis_server import RedisServer
-from support.services import require_executable, unavailable
-
-BASE_DOMAIN = "amtsweg.test"
-USINGEN = f"usingen.{BASE_DOMAIN}"
-DEPLOY = REPOSITORY_ROOT / "deploy"
-VENV_BIN = Path(sys.executable).parent
-# The domain the shipped example files use; the README says to replace it.
-EXAMPLE_DOMAIN = "amtsweg.example"
-
-
-def venv_executable(name: str) -> str:
-    """A console script of the environment running the tests (where `pip install .` puts it)."""
-    path = VENV_BIN / name
-    if not path.is_file():
-        unavailable(f"{name} is not installed in {VENV_BIN}")
-    return str(path)
-
-
-@dataclass
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-    def json(self) -> object:
-        return json.loads(self.body)
-
-
-def read(
-    connection: http.client.HTTPConnection, method: str, path: str, headers: dict[str, str], body: str | None = None
-) -> Response:
-    """One request on a fresh connection; redirects are returned, not followed."""
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        answer = connection.getresponse()
-        return Response(answer.status, answer.headers, answer.read().decode("utf-8", errors="replace"))
-    finally:
-        connection.close()
-
-
-def http_get(port: int, path: str, host: str, **headers: str) -> Response:
-    return read(http.client.HTTPConnection("127.0.0.1", port, timeout=10), "GET", path, {"Host": host, **headers})
-
+from support.services import require_executable
 
 # --- gunicorn on PostgreSQL ---------------------------------------------------------------------
 
@@ -89,74 +52,11 @@ def production_env(
     fresh database, prepared with the README's step 4 commands."""
     dbname = postgres_server.create_database(f"amtsweg_production_{uuid.uuid4().hex[:8]}")
     instance = tmp_path_factory.mktemp("production-instance")
-    env = {
-        # Nothing from the developer's environment leaks in but the search path.
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "FLASK_APP": "wsgi.py",
-        "AMTSWEG_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(20),
-        "AMTSWEG_BASE_DOMAIN": BASE_DOMAIN,
-        "AMTSWEG_TRUSTED_HOSTS": f".{BASE_DOMAIN},{BASE_DOMAIN}",
-        "AMTSWEG_PROXY_COUNT": "1",
-        "AMTSWEG_INSTANCE_DIR": str(instance),
-        "DATABASE_URL": postgres_server.app_url(dbname),
-        "AMTSWEG_MIGRATION_DATABASE_URL": postgres_server.owner_url(dbname),
-        "AMTSWEG_OPS_DATABASE_URL": postgres_server.ops_url(dbname),
-        # No clamd in this test deployment: the explicit waiver the README describes.
-        "AMTSWEG_ALLOW_UNSCANNED_UPLOADS": "true",
-        "REDIS_URL": redis_server.url,
-        "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics"),
-    }
+    env = production_environment(postgres_server, dbname, redis_server.url, instance)
     assert len(env["SECRET_KEY"]) == 40
-    flask = venv_executable("flask")
-    for command in (["db", "upgrade", "heads"], ["tenants", "sync"], ["processes", "sync"]):
-        result = subprocess.run(
-            [flask, *command], env=env, cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert result.returncode == 0, f"flask {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    prepare_database(env)
     yield env
     postgres_server.drop_database(dbname)
-
-
-@dataclass
-class Gunicorn:
-    service: ServiceProcess
-    port: int
-
-    def get(self, path: str, host: str = USINGEN, **headers: str) -> Response:
-        return http_get(self.port, path, host, **headers)
-
-    def log_lines(self) -> list[dict[str, object]]:
-        """The JSON objects among the lines gunicorn and the app wrote to stderr."""
-        lines = self.service.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return [json.loads(line) for line in lines if line.startswith("{")]
-
-
-def healthz_answers(port: int) -> bool:
-    try:
-        return http_get(port, "/healthz", BASE_DOMAIN).status == 200
-    except OSError:
-        return False
-
-
-@contextmanager
-def running_gunicorn(env: dict[str, str], log_dir: Path) -> Iterator[Gunicorn]:
-    """`gunicorn -c config/gunicorn.conf.py wsgi:app` as amtsweg-web.service starts it."""
-    port = free_port()
-    service = ServiceProcess(
-        "gunicorn",
-        [venv_executable("gunicorn"), "-c", "config/gunicorn.conf.py", "wsgi:app"],
-        log_dir / "gunicorn.log",
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
-        cwd=REPOSITORY_ROOT,
-    )
-    service.start()
-    try:
-        service.wait_until(lambda: healthz_answers(port), timeout=60)
-        yield Gunicorn(service, port)
-    finally:
-        service.stop(timeout=40)
 
 
 @pytest.fixture(scope="module")
@@ -249,123 +149,10 @@ def test_gunicorn_stops_cleanly_on_sigterm(production_env: dict[str, str], tmp_p
 # --- nginx in front ------------------------------------------------------------------------------
 
 
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for the base domain and every town (like the README's wildcard certificate)."""
-    certificate, key = folder / "fullchain.pem", folder / "privkey.pem"
-    result = subprocess.run(
-        [require_executable("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(certificate), "-subj", f"/CN={BASE_DOMAIN}",
-         "-addext", f"subjectAltName=DNS:{BASE_DOMAIN},DNS:*.{BASE_DOMAIN}"],
-        capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return certificate, key
-
-
-def adapt_site(shipped: str, *, http_port: int, https_port: int, upstream_port: int, root: Path) -> str:
-    """deploy/nginx/amtsweg.conf with the test's ports, certificate, folders and domain.
-
-    Every placeholder must be found: a changed shipped file fails here instead of being tested
-    half-adapted.
-    """
-    # The test binds to 127.0.0.1 only; the loopback may have no IPv6.
-    text, removed = re.subn(r"^\s*listen \[::\]:\d+.*\n", "", shipped, flags=re.MULTILINE)
-    assert removed == 2, "expected an IPv6 listen line in each server block"
-    replacements = [
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-        ("server 127.0.0.1:8000", f"server 127.0.0.1:{upstream_port}"),
-        (f"/etc/letsencrypt/live/{EXAMPLE_DOMAIN}/fullchain.pem", str(root / "fullchain.pem")),
-        (f"/etc/letsencrypt/live/{EXAMPLE_DOMAIN}/privkey.pem", str(root / "privkey.pem")),
-        ("/var/www/letsencrypt", str(root / "acme")),
-        ("/var/log/nginx/amtsweg.access.log", str(root / "amtsweg.access.log")),
-        (EXAMPLE_DOMAIN, BASE_DOMAIN),
-    ]
-    for placeholder, value in replacements:
-        assert placeholder in text, f"deploy/nginx/amtsweg.conf no longer contains {placeholder!r}"
-        text = text.replace(placeholder, value)
-    return text
-
-
-def main_config(root: Path) -> str:
-    """What /etc/nginx/nginx.conf provides around a site, with every path inside ``root``."""
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {root / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return (
-        f"daemon off;\nworker_processes 1;\npid {root / 'nginx.pid'};\nerror_log {root / 'error.log'} notice;\n"
-        "events { worker_connections 64; }\n"
-        f"http {{\n    access_log {root / 'access.log'};\n{temp_paths}\n    include {root / 'amtsweg.conf'};\n}}\n"
-    )
-
-
-@dataclass
-class Nginx:
-    service: ServiceProcess
-    http_port: int
-    https_port: int
-    tls: ssl.SSLContext
-    root: Path
-
-    def https(self, host: str = USINGEN) -> http.client.HTTPSConnection:
-        return LoopbackHTTPSConnection(host, self.https_port, context=self.tls, timeout=10)
-
-    def get(self, path: str, host: str = USINGEN, **headers: str) -> Response:
-        return read(self.https(host), "GET", path, headers)
-
-
-class LoopbackHTTPSConnection(http.client.HTTPSConnection):
-    """TLS (with SNI) and HTTP for ``host``, connected to 127.0.0.1 as if DNS pointed there."""
-
-    def connect(self) -> None:
-        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
 @pytest.fixture(scope="module")
 def nginx(gunicorn: Gunicorn) -> Iterator[Nginx]:
-    executable = shutil.which("nginx") or next(
-        (path for path in ("/usr/sbin/nginx", "/sbin/nginx") if Path(path).is_file()), None
-    )
-    if executable is None:
-        unavailable("nginx is not installed (Debian package 'nginx')")
-    # A folder of its own outside pytest's (root-only) temp tree: workers of nginx started as root
-    # would run as an unprivileged user, so we start the whole server as that user.
-    root = Path(tempfile.mkdtemp(prefix="amtsweg-nginx-"))
-    user = unprivileged_user() if is_root() else None
-    http_port, https_port = free_port(), free_port()
-    certificate, _ = self_signed_certificate(root)
-    (root / "acme").mkdir()
-    shipped = (DEPLOY / "nginx" / "amtsweg.conf").read_text(encoding="utf-8")
-    (root / "amtsweg.conf").write_text(
-        adapt_site(shipped, http_port=http_port, https_port=https_port, upstream_port=gunicorn.port, root=root),
-        encoding="utf-8",
-    )
-    (root / "nginx.conf").write_text(main_config(root), encoding="utf-8")
-    if user is not None:
-        for path in [root, *root.rglob("*")]:
-            os.chown(path, user.pw_uid, user.pw_gid)
-    argv = [executable, "-p", str(root), "-e", str(root / "error.log"), "-c", str(root / "nginx.conf")]
-    service = ServiceProcess("nginx", argv, root / "nginx.out", cwd=root, user=user)
-    try:
-        check = subprocess.run(
-            [*command_prefix(user, signal.SIGTERM), *argv, "-t"], capture_output=True, text=True, cwd=root, check=False
-        )
-        assert check.returncode == 0, f"nginx -t refused deploy/nginx/amtsweg.conf:\n{check.stderr}"
-        service.start()
-        service.wait_until(lambda: port_open(https_port) and port_open(http_port))
-        yield Nginx(service, http_port, https_port, ssl.create_default_context(cafile=str(certificate)), root)
-    finally:
-        service.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
+    with running_nginx([gunicorn.port]) as server:
+        yield server
 
 
 def test_nginx_proxies_the_town_over_https_with_secure_cookies(nginx: Nginx) -> None:

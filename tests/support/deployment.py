@@ -256,7 +256,8 @@ class _ThroughNginx(HTTPAdapter):
         routed.headers["Host"] = host
         routed.headers["X-Request-ID"] = request_id
         self.sent.append((request_id, request.method or "", parts.path))
-        response = super().send(routed, *args, **kwargs)
+        # nginx's own certificate, whatever CA bundle the environment names.
+        response = super().send(routed, *args, **{**kwargs, "verify": str(self.nginx.certificate)})
         # Cookies, redirects and relative links belong to the host the client asked for.
         response.request, response.url = request, request.url or ""
         return response
@@ -267,7 +268,6 @@ class NginxSession(requests.Session):
 
     def __init__(self, nginx: Nginx) -> None:
         super().__init__()
-        self.verify = str(nginx.certificate)
         self.adapter = _ThroughNginx(nginx)
         self.mount("https://", self.adapter)
 

@@ -1,0 +1,214 @@
+"""Stateless app servers: two instances of the platform (separate gunicorn masters with the
+production configuration, each with its own local folder) behind nginx with the shipped site,
+round-robin, sharing PostgreSQL, Redis and the S3 document store.
+
+A citizen's whole application and a clerk's work on the case are driven through nginx with a real
+HTTP client; nginx's access log names the instance that answered each request, and consecutive
+requests must have gone to different instances. Whatever lived in one process's memory or on one
+instance's disk (sessions, CSRF tokens, drafts, uploads, rate-limit counters) would break here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from amtsweg.auth.oidc import secret_variable
+from amtsweg.jobs.queues import QUEUE_NAMES
+from support.app_worker import app_workers
+from support.deployment import (
+    USINGEN,
+    Gunicorn,
+    Nginx,
+    NginxSession,
+    prepare_database,
+    production_environment,
+    running_gunicorn,
+    running_nginx,
+    upstreams_of,
+)
+from support.logins import csrf_token_of
+from support.oidc_provider import OidcProvider, oidc_login
+from support.postgres_server import PostgresServer
+from support.redis_server import RedisServer
+from support.s3_server import S3Server
+from support.smtp_server import SmtpServer
+
+from bench.flows import PROCESS, upload_file
+
+TOWN = f"https://{USINGEN}"
+# Login attempts (SSO start and return) per client address: all requests come from nginx's address,
+# so the budget is the whole test's. A counter per process would allow four times as many.
+LOGIN_LIMIT = 6
+
+
+@dataclass
+class Deployment:
+    nginx: Nginx
+    instances: list[Gunicorn]
+    smtp: SmtpServer
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    postgres_server: PostgresServer, redis_server: RedisServer, s3_server: S3Server, smtp_server: SmtpServer,
+    oidc_provider: OidcProvider, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Deployment]:
+    dbname = postgres_server.create_database(f"amtsweg_scaleout_{uuid.uuid4().hex[:8]}")
+    secret_key = secrets.token_hex(24)
+    shared = {
+        **{f"AMTSWEG_{name}": str(value) for name, value in s3_server.app_settings(s3_server.create_bucket(),
+                                                                                   Path()).items()
+           if name != "DOCUMENTS_STAGING_DIR"},
+        "AMTSWEG_MAIL_SMTP_HOST": smtp_server.host,
+        "AMTSWEG_MAIL_SMTP_PORT": str(smtp_server.port),
+        "AMTSWEG_MAIL_SMTP_SECURITY": "none",
+        "AMTSWEG_LOGIN_LIMIT": f"{LOGIN_LIMIT} per minute",
+        secret_variable("usingen"): "secret-usingen",
+    }
+
+    def environment(name: str) -> dict[str, str]:
+        # Each instance (and the worker) has a local folder of its own, as on separate machines.
+        instance = tmp_path_factory.mktemp(name)
+        return {**production_environment(postgres_server, dbname, redis_server.url, instance, secret_key), **shared}
+
+    setup = environment("setup")
+    prepare_database(setup)
+    # Usingen's clerks sign in at the test's identity provider (the town's SSO setting, as its admin sets it).
+    with postgres_server.connect(postgres_server.superuser_url(dbname), autocommit=True) as connection:
+        connection.execute(
+            "UPDATE tenant SET settings = jsonb_set(settings::jsonb, '{sso,issuer}', to_jsonb(%s::text))::json "
+            "WHERE slug = 'usingen'", (oidc_provider.issuer,))
+    redis_server.client().flushdb()
+    smtp_server.clear()
+    with ExitStack() as stack:
+        instances = [
+            stack.enter_context(running_gunicorn(environment(f"instance-{n}"), tmp_path_factory.mktemp(f"log-{n}")))
+            for n in (1, 2)
+        ]
+        start_worker = stack.enter_context(app_workers(redis_server, environment("worker"), QUEUE_NAMES))
+        start_worker()
+        nginx = stack.enter_context(running_nginx([instance.port for instance in instances]))
+        yield Deployment(nginx, instances, smtp_server)
+    postgres_server.drop_database(dbname)
+
+
+def assert_alternated(deployment: Deployment, client: NginxSession) -> list[str]:
+    """Every request of ``client`` went to the other instance than the one before it."""
+    upstreams = upstreams_of(deployment.nginx, [request_id for request_id, _, _ in client.sent])
+    served = [f"{method} {path} → {upstream}" for (_, method, path), upstream in zip(client.sent, upstreams,
+                                                                                    strict=True)]
+    assert set(upstreams) == {instance.address for instance in deployment.instances}, "\n".join(served)
+    assert all(a != b for a, b in itertools.pairwise(upstreams)), "\n".join(served)
+    return upstreams
+
+
+def post(client: requests.Session, path: str, page: requests.Response, **fields: object) -> requests.Response:
+    """Send the page's form (its CSRF token) to ``path`` on the town, following redirects."""
+    data = {"csrf_token": csrf_token_of(page.text), **fields}
+    files = data.pop("files", None)
+    return client.post(TOWN + path, data=data, files=files, headers={"Referer": page.url}, timeout=30)
+
+
+def link_in_mail(smtp: SmtpServer, recipient: str, path_prefix: str) -> str:
+    for message in smtp.wait_for(1):
+        if recipient in message["To"]:
+            text = message.get_body(("plain",)).get_content()
+            match = re.search(r"https://" + re.escape(USINGEN) + re.escape(path_prefix) + r"\S+", text)
+            if match:
+                return match.group(0)
+    raise AssertionError(f"no mail to {recipient} with a link to {path_prefix}")
+
+
+def test_a_whole_application_and_the_clerks_work_alternate_between_two_instances(
+    deployment: Deployment, oidc_provider: OidcProvider, tmp_path: Path,
+) -> None:
+    nginx = deployment.nginx
+    upload = upload_file(tmp_path)
+    base = f"/antrag/{PROCESS}"
+    email = "erika.mustermann@example.org"
+
+    # The citizen starts on one device: two steps, the second with a 1 MB upload, then saves the draft.
+    first_device = NginxSession(nginx)
+    page = first_device.get(TOWN + f"{base}/", timeout=30)
+    page = post(first_device, f"{base}/starten", page)
+    assert page.url.endswith(f"{base}/schritt/1"), page.text[:2000]
+    page = post(first_device, f"{base}/schritt/1", page, vorname="Erika", nachname="Mustermann", email=email,
+                kassenzeichen="ZWS-4711", aktion="weiter")
+    moved_out = (date.today() - timedelta(days=10)).strftime("%d.%m.%Y")
+    with upload.open("rb") as file:
+        page = post(first_device, f"{base}/schritt/2", page, files={"nachweis": ("nachweis.pdf", file,
+                                                                                 "application/pdf")},
+                    **{"zweitwohnung.street": "Am Marktplatz", "zweitwohnung.house_number": "3",
+                       "zweitwohnung.postal_code": "61250", "zweitwohnung.city": "Usingen",
+                       "grund": "hauptwohnung", "datum": moved_out, "aktion": "weiter"})
+    assert page.url.endswith(f"{base}/schritt/3"), page.text[:3000]
+    page = post(first_device, f"{base}/schritt/3", page, aktion="speichern")
+    assert page.url.endswith(f"{base}/speichern"), page.text[:2000]
+    saved = post(first_device, f"{base}/speichern", page, email=email)
+    assert saved.status_code == 200 and email in saved.text
+    assert_alternated(deployment, first_device)
+
+    # … and resumes on another device (no cookie of the first) with the mailed link.
+    resume_link = link_in_mail(deployment.smtp, email, f"{base}/fortsetzen/")
+    second_device = NginxSession(nginx)
+    page = second_device.get(resume_link, timeout=30)
+    assert page.status_code == 200 and page.url.endswith(f"{base}/schritt/3"), page.text[:2000]
+    page = post(second_device, f"{base}/schritt/3", page, versicherung="richtig", aktion="weiter")
+    assert page.url.endswith(f"{base}/pruefen"), page.text[:2000]
+    assert "Erika" in page.text and "nachweis.pdf" in page.text
+    submission_key = re.search(r'name="einreichung"[^>]*?value="([^"]+)"', page.text)
+    assert submission_key is not None
+    page = post(second_device, f"{base}/absenden", page, einreichung=submission_key[1], datenschutz="1",
+                wahrheit="1")
+    assert page.url.endswith(f"{base}/eingang") and "Ihr Antrag ist eingegangen" in page.text, page.text[:2000]
+    reference = re.search(r'id="aktenzeichen">([^<]+)<', page.text)
+    status_link = re.search(r'id="statuslink" href="([^"]+)"', page.text)
+    assert reference is not None and status_link is not None
+    assert_alternated(deployment, second_device)
+
+    # A clerk signs in with SSO and works on the case.
+    clerk = NginxSession(nginx)
+    start = clerk.get(TOWN + "/anmelden/sso?weiter=/sachbearbeitung/", allow_redirects=False, timeout=30)
+    assert start.status_code == 302, start.text[:2000]
+    callback = oidc_login(requests.Session(), start.headers["Location"], "clerk-usingen")
+    assert urlsplit(callback).hostname == USINGEN
+    queue = clerk.get(callback, timeout=30)
+    assert queue.url == TOWN + "/sachbearbeitung/" and reference[1] in queue.text, queue.text[:2000]
+    case_path = f"/sachbearbeitung/vorgang/{reference[1]}"
+    case_page = clerk.get(TOWN + case_path, timeout=30)
+    assert "nachweis.pdf" in case_page.text
+    document = re.search(re.escape(case_path) + r'/dokument/(\d+)"', case_page.text)
+    assert document is not None
+    # The upload came in through the other instance and is served from the shared store.
+    assert clerk.get(TOWN + f"{case_path}/dokument/{document[1]}", timeout=30).content == upload.read_bytes()
+    case_page = post(clerk, f"{case_path}/uebernehmen", case_page)
+    assert "Sie bearbeiten jetzt diesen Vorgang." in case_page.text
+    case_page = post(clerk, f"{case_path}/schritt/start", case_page)
+    question = "Bitte senden Sie uns die Abmeldebestätigung der Hauptwohnung."
+    case_page = post(clerk, f"{case_path}/schritt/request_information", case_page, nachricht=question)
+    assert "Ausgeführt:" in case_page.text and question in case_page.text, case_page.text[:3000]
+    assert_alternated(deployment, clerk)
+
+    # The citizen sees the question on the status page, whichever instance answers.
+    for _ in range(2):
+        assert question in second_device.get(TOWN + status_link[1], timeout=30).text
+
+
+def test_login_attempts_are_counted_once_for_both_instances(deployment: Deployment) -> None:
+    client = NginxSession(deployment.nginx)
+    answers = [client.get(TOWN + "/anmelden/sso", allow_redirects=False, timeout=30).status_code
+               for _ in range(LOGIN_LIMIT + 1)]
+    # One budget for all processes: the attempt after the limit is refused, whichever instance gets it.
+    assert answers[0] == 302 and answers[-1] == 429, answers
+    assert_alternated(deployment, client)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+import shutil
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -25,8 +28,10 @@ import pytest
 import requests
 from amtsweg.auth.oidc import secret_variable
 from amtsweg.jobs.queues import QUEUE_NAMES
+from amtsweg.tenancy.resolution import CHECK_SECONDS
 from support.app_worker import app_workers
 from support.deployment import (
+    REPOSITORY_ROOT,
     USINGEN,
     Gunicorn,
     Nginx,
@@ -36,6 +41,7 @@ from support.deployment import (
     running_gunicorn,
     running_nginx,
     upstreams_of,
+    venv_executable,
 )
 from support.logins import csrf_token_of
 from support.oidc_provider import OidcProvider, oidc_login
@@ -57,6 +63,17 @@ class Deployment:
     nginx: Nginx
     instances: list[Gunicorn]
     smtp: SmtpServer
+    tenants: Path
+    # The environment of the operator's shell (``flask tenants sync`` and the like).
+    operator: dict[str, str]
+
+
+def edit_town(tenants: Path, old: str, new: str) -> None:
+    """Change Usingen's tenant.toml as its operator would."""
+    path = tenants / "usingen" / "tenant.toml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not in usingen/tenant.toml once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +83,12 @@ def deployment(
 ) -> Iterator[Deployment]:
     dbname = postgres_server.create_database(f"amtsweg_scaleout_{uuid.uuid4().hex[:8]}")
     secret_key = secrets.token_hex(24)
+    # The deployment's town folders, where Usingen's clerks sign in at the test's identity provider.
+    tenants = tmp_path_factory.mktemp("tenants") / "tenants"
+    shutil.copytree(REPOSITORY_ROOT / "tenants", tenants)
+    edit_town(tenants, 'issuer = ""', f'issuer = "{oidc_provider.issuer}"')
     shared = {
+        "AMTSWEG_TENANTS_DIR": str(tenants),
         **{f"AMTSWEG_{name}": str(value) for name, value in s3_server.app_settings(s3_server.create_bucket(),
                                                                                    Path()).items()
            if name != "DOCUMENTS_STAGING_DIR"},
@@ -84,11 +106,6 @@ def deployment(
 
     setup = environment("setup")
     prepare_database(setup)
-    # Usingen's clerks sign in at the test's identity provider (the town's SSO setting, as its admin sets it).
-    with postgres_server.connect(postgres_server.superuser_url(dbname), autocommit=True) as connection:
-        connection.execute(
-            "UPDATE tenant SET settings = jsonb_set(settings::jsonb, '{sso,issuer}', to_jsonb(%s::text))::json "
-            "WHERE slug = 'usingen'", (oidc_provider.issuer,))
     redis_server.client().flushdb()
     smtp_server.clear()
     with ExitStack() as stack:
@@ -99,7 +116,7 @@ def deployment(
         start_worker = stack.enter_context(app_workers(redis_server, environment("worker"), QUEUE_NAMES))
         start_worker()
         nginx = stack.enter_context(running_nginx([instance.port for instance in instances]))
-        yield Deployment(nginx, instances, smtp_server)
+        yield Deployment(nginx, instances, smtp_server, tenants, setup)
     postgres_server.drop_database(dbname)
 
 
@@ -211,4 +228,25 @@ def test_login_attempts_are_counted_once_for_both_instances(deployment: Deployme
                for _ in range(LOGIN_LIMIT + 1)]
     # One budget for all processes: the attempt after the limit is refused, whichever instance gets it.
     assert answers[0] == 302 and answers[-1] == 429, answers
+    assert_alternated(deployment, client)
+
+
+def test_a_synced_change_of_the_town_reaches_every_instance_within_seconds(deployment: Deployment) -> None:
+    old_phone, new_phone = "069 90009-102", "069 90009-199"
+    client = NginxSession(deployment.nginx)
+    # Both instances (and their workers) have the town in their caches.
+    for _ in range(6):
+        assert old_phone in client.get(TOWN + "/", timeout=30).text
+    edit_town(deployment.tenants, f'phone = "{old_phone}"', f'phone = "{new_phone}"')
+    result = subprocess.run([venv_executable("flask"), "tenants", "sync"], env=deployment.operator,
+                            cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    synced = time.monotonic()
+
+    while new_phone not in client.get(TOWN + "/", timeout=30).text:
+        assert time.monotonic() - synced < 2 * CHECK_SECONDS + 3, "an instance still shows the old phone number"
+        time.sleep(0.2)
+    time.sleep(CHECK_SECONDS)
+    pages = [client.get(TOWN + "/", timeout=30).text for _ in range(8)]
+    assert all(new_phone in page and old_phone not in page for page in pages)
     assert_alternated(deployment, client)

@@ -107,7 +107,8 @@ DEFAULTS: dict[str, Any] = {
     "DOCUMENTS_BACKEND": "filesystem",
     # folder of uploaded documents (one sub-folder per town); empty = <INSTANCE_DIR>/documents
     "DOCUMENTS_DIR": "",
-    # s3: local folder for uploads being received and checked; empty = <INSTANCE_DIR>/documents-staging
+    # s3: folder for uploads being received and checked; empty = <INSTANCE_DIR>/documents-staging. With
+    # several app servers a folder they and the workers share (the staging sweep finishes failed moves)
     "DOCUMENTS_STAGING_DIR": "",
     # s3: endpoint URL (MinIO, Ceph RGW, …; empty = AWS), bucket and region
     "DOCUMENTS_S3_ENDPOINT_URL": "",

@@ -11,6 +11,7 @@ instance's disk (sessions, CSRF tokens, drafts, uploads, rate-limit counters) wo
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import secrets
 import shutil
@@ -53,6 +54,7 @@ from support.smtp_server import SmtpServer
 from bench.flows import PROCESS, upload_file
 
 TOWN = f"https://{USINGEN}"
+BASE = f"/antrag/{PROCESS}"
 # Login attempts (SSO start and return) per client address: all requests come from nginx's address,
 # so the budget is the whole test's. A counter per process would allow four times as many.
 LOGIN_LIMIT = 6
@@ -66,6 +68,8 @@ class Deployment:
     tenants: Path
     # The environment of the operator's shell (``flask tenants sync`` and the like).
     operator: dict[str, str]
+    bucket: str
+    staging: Path
 
 
 def edit_town(tenants: Path, old: str, new: str) -> None:
@@ -87,11 +91,13 @@ def deployment(
     tenants = tmp_path_factory.mktemp("tenants") / "tenants"
     shutil.copytree(REPOSITORY_ROOT / "tenants", tenants)
     edit_town(tenants, 'issuer = ""', f'issuer = "{oidc_provider.issuer}"')
+    bucket = s3_server.create_bucket()
+    # Uploads are received into a folder every instance and worker shares (a network mount across
+    # machines): a file whose move into the store failed is finished by a sweep on any machine.
+    staging = tmp_path_factory.mktemp("shared-staging")
     shared = {
         "AMTSWEG_TENANTS_DIR": str(tenants),
-        **{f"AMTSWEG_{name}": str(value) for name, value in s3_server.app_settings(s3_server.create_bucket(),
-                                                                                   Path()).items()
-           if name != "DOCUMENTS_STAGING_DIR"},
+        **{f"AMTSWEG_{name}": str(value) for name, value in s3_server.app_settings(bucket, staging).items()},
         "AMTSWEG_MAIL_SMTP_HOST": smtp_server.host,
         "AMTSWEG_MAIL_SMTP_PORT": str(smtp_server.port),
         "AMTSWEG_MAIL_SMTP_SECURITY": "none",
@@ -116,7 +122,7 @@ def deployment(
         start_worker = stack.enter_context(app_workers(redis_server, environment("worker"), QUEUE_NAMES))
         start_worker()
         nginx = stack.enter_context(running_nginx([instance.port for instance in instances]))
-        yield Deployment(nginx, instances, smtp_server, tenants, setup)
+        yield Deployment(nginx, instances, smtp_server, tenants, setup, bucket, staging)
     postgres_server.drop_database(dbname)
 
 
@@ -137,6 +143,41 @@ def post(client: requests.Session, path: str, page: requests.Response, **fields:
     return client.post(TOWN + path, data=data, files=files, headers={"Referer": page.url}, timeout=30)
 
 
+def start_application(client: NginxSession, email: str) -> requests.Response:
+    """Start an application of :data:`PROCESS` and send its first step; returns step 2."""
+    page = client.get(TOWN + f"{BASE}/", timeout=30)
+    page = post(client, f"{BASE}/starten", page)
+    assert page.url.endswith(f"{BASE}/schritt/1"), page.text[:2000]
+    page = post(client, f"{BASE}/schritt/1", page, vorname="Erika", nachname="Mustermann", email=email,
+                kassenzeichen="ZWS-4711", aktion="weiter")
+    assert page.url.endswith(f"{BASE}/schritt/2"), page.text[:2000]
+    return page
+
+
+def send_step_with_upload(client: NginxSession, page: requests.Response, upload: Path) -> requests.Response:
+    """Send step 2 with the proof as upload; returns step 3."""
+    moved_out = (date.today() - timedelta(days=10)).strftime("%d.%m.%Y")
+    with upload.open("rb") as file:
+        page = post(client, f"{BASE}/schritt/2", page, files={"nachweis": ("nachweis.pdf", file, "application/pdf")},
+                    **{"zweitwohnung.street": "Am Marktplatz", "zweitwohnung.house_number": "3",
+                       "zweitwohnung.postal_code": "61250", "zweitwohnung.city": "Usingen",
+                       "grund": "hauptwohnung", "datum": moved_out, "aktion": "weiter"})
+    assert page.url.endswith(f"{BASE}/schritt/3"), page.text[:3000]
+    return page
+
+
+def finish_application(client: NginxSession, page: requests.Response) -> requests.Response:
+    """Send step 3, check the review and submit; returns the confirmation."""
+    page = post(client, f"{BASE}/schritt/3", page, versicherung="richtig", aktion="weiter")
+    assert page.url.endswith(f"{BASE}/pruefen"), page.text[:2000]
+    assert "Erika" in page.text and "nachweis.pdf" in page.text
+    submission_key = re.search(r'name="einreichung"[^>]*?value="([^"]+)"', page.text)
+    assert submission_key is not None
+    page = post(client, f"{BASE}/absenden", page, einreichung=submission_key[1], datenschutz="1", wahrheit="1")
+    assert page.url.endswith(f"{BASE}/eingang") and "Ihr Antrag ist eingegangen" in page.text, page.text[:2000]
+    return page
+
+
 def link_in_mail(smtp: SmtpServer, recipient: str, path_prefix: str) -> str:
     for message in smtp.wait_for(1):
         if recipient in message["To"]:
@@ -152,43 +193,23 @@ def test_a_whole_application_and_the_clerks_work_alternate_between_two_instances
 ) -> None:
     nginx = deployment.nginx
     upload = upload_file(tmp_path)
-    base = f"/antrag/{PROCESS}"
     email = "erika.mustermann@example.org"
 
     # The citizen starts on one device: two steps, the second with a 1 MB upload, then saves the draft.
     first_device = NginxSession(nginx)
-    page = first_device.get(TOWN + f"{base}/", timeout=30)
-    page = post(first_device, f"{base}/starten", page)
-    assert page.url.endswith(f"{base}/schritt/1"), page.text[:2000]
-    page = post(first_device, f"{base}/schritt/1", page, vorname="Erika", nachname="Mustermann", email=email,
-                kassenzeichen="ZWS-4711", aktion="weiter")
-    moved_out = (date.today() - timedelta(days=10)).strftime("%d.%m.%Y")
-    with upload.open("rb") as file:
-        page = post(first_device, f"{base}/schritt/2", page, files={"nachweis": ("nachweis.pdf", file,
-                                                                                 "application/pdf")},
-                    **{"zweitwohnung.street": "Am Marktplatz", "zweitwohnung.house_number": "3",
-                       "zweitwohnung.postal_code": "61250", "zweitwohnung.city": "Usingen",
-                       "grund": "hauptwohnung", "datum": moved_out, "aktion": "weiter"})
-    assert page.url.endswith(f"{base}/schritt/3"), page.text[:3000]
-    page = post(first_device, f"{base}/schritt/3", page, aktion="speichern")
-    assert page.url.endswith(f"{base}/speichern"), page.text[:2000]
-    saved = post(first_device, f"{base}/speichern", page, email=email)
+    page = send_step_with_upload(first_device, start_application(first_device, email), upload)
+    page = post(first_device, f"{BASE}/schritt/3", page, aktion="speichern")
+    assert page.url.endswith(f"{BASE}/speichern"), page.text[:2000]
+    saved = post(first_device, f"{BASE}/speichern", page, email=email)
     assert saved.status_code == 200 and email in saved.text
     assert_alternated(deployment, first_device)
 
     # … and resumes on another device (no cookie of the first) with the mailed link.
-    resume_link = link_in_mail(deployment.smtp, email, f"{base}/fortsetzen/")
+    resume_link = link_in_mail(deployment.smtp, email, f"{BASE}/fortsetzen/")
     second_device = NginxSession(nginx)
     page = second_device.get(resume_link, timeout=30)
-    assert page.status_code == 200 and page.url.endswith(f"{base}/schritt/3"), page.text[:2000]
-    page = post(second_device, f"{base}/schritt/3", page, versicherung="richtig", aktion="weiter")
-    assert page.url.endswith(f"{base}/pruefen"), page.text[:2000]
-    assert "Erika" in page.text and "nachweis.pdf" in page.text
-    submission_key = re.search(r'name="einreichung"[^>]*?value="([^"]+)"', page.text)
-    assert submission_key is not None
-    page = post(second_device, f"{base}/absenden", page, einreichung=submission_key[1], datenschutz="1",
-                wahrheit="1")
-    assert page.url.endswith(f"{base}/eingang") and "Ihr Antrag ist eingegangen" in page.text, page.text[:2000]
+    assert page.status_code == 200 and page.url.endswith(f"{BASE}/schritt/3"), page.text[:2000]
+    page = finish_application(second_device, page)
     reference = re.search(r'id="aktenzeichen">([^<]+)<', page.text)
     status_link = re.search(r'id="statuslink" href="([^"]+)"', page.text)
     assert reference is not None and status_link is not None
@@ -207,7 +228,7 @@ def test_a_whole_application_and_the_clerks_work_alternate_between_two_instances
     assert "nachweis.pdf" in case_page.text
     document = re.search(re.escape(case_path) + r'/dokument/(\d+)"', case_page.text)
     assert document is not None
-    # The upload came in through the other instance and is served from the shared store.
+    # Whichever instance received the upload, the store they share serves it.
     assert clerk.get(TOWN + f"{case_path}/dokument/{document[1]}", timeout=30).content == upload.read_bytes()
     case_page = post(clerk, f"{case_path}/uebernehmen", case_page)
     assert "Sie bearbeiten jetzt diesen Vorgang." in case_page.text
@@ -220,6 +241,40 @@ def test_a_whole_application_and_the_clerks_work_alternate_between_two_instances
     # The citizen sees the question on the status page, whichever instance answers.
     for _ in range(2):
         assert question in second_device.get(TOWN + status_link[1], timeout=30).text
+
+
+def test_an_upload_while_the_store_is_down_is_stored_later_by_a_sweep_on_another_machine(
+    deployment: Deployment, s3_server: S3Server, tmp_path: Path,
+) -> None:
+    upload = upload_file(tmp_path)
+    client = NginxSession(deployment.nginx)
+    page = start_application(client, "erika@example.org")
+    s3_server.stop()
+    try:
+        # The instance receives and records the upload; only its move into the store fails.
+        page = send_step_with_upload(client, page, upload)
+    finally:
+        s3_server.start()
+        # moto keeps nothing across a restart: the bucket comes back empty.
+        s3_server.create_bucket(name=deployment.bucket)
+    [staged] = [path for path in deployment.staging.iterdir() if path.name.startswith("key-")]
+    an_hour_ago = time.time() - 3601
+    os.utime(staged, (an_hour_ago, an_hour_ago))
+
+    # The operator's sweep runs on a machine with a local folder of its own but the shared staging folder.
+    result = subprocess.run([venv_executable("flask"), "documents", "sweep"], env=deployment.operator,
+                            cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "staging files moved into storage: 1," in result.stdout
+
+    page = finish_application(client, page)
+    status_link = re.search(r'id="statuslink" href="([^"]+)"', page.text)
+    assert status_link is not None
+    status = client.get(TOWN + status_link[1], timeout=30)
+    document = re.search(r'href="([^"]+/dokumente/\d+)">nachweis.pdf<', status.text)
+    assert document is not None, status.text[:3000]
+    assert client.get(TOWN + document[1], timeout=30).content == upload.read_bytes()
+    assert_alternated(deployment, client)
 
 
 def test_login_attempts_are_counted_once_for_both_instances(deployment: Deployment) -> None:

@@ -26,6 +26,7 @@ for source_root in (ROOT / "platform", ROOT / "tests"):
     if str(source_root) not in sys.path:
         sys.path.insert(0, str(source_root))
 
+from support.deployment import GUNICORN_CONFIG, gunicorn_service  # noqa: E402
 from support.postgres_server import PostgresServer, find_bindir  # noqa: E402
 from support.process import ServiceProcess, free_port  # noqa: E402
 from support.redis_server import RedisServer  # noqa: E402
@@ -33,7 +34,6 @@ from support.redis_server import RedisServer  # noqa: E402
 BASE_DOMAIN = "amtsweg.test"
 APP_DATABASE = "amtsweg"
 FLOOR_DATABASE = "floor"
-GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
 FLOOR_GUNICORN_CONFIG = Path(__file__).resolve().parent / "floor_gunicorn.conf.py"
 # pg_stat_statements counts the SQL statements each scenario sends (utility statements such as
 # BEGIN are left out: the app's SQL is what grows when a query goes N+1). Durability is on, as in
@@ -240,15 +240,9 @@ class Stack:
         self, name: str, config: Path, target: str, environment: dict[str, str], host: str, path: str
     ) -> Gunicorn:
         port = free_port()
-        environment = {
-            **environment,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": str(self.workers),
-            "GUNICORN_LOG_LEVEL": "warning",
-        }
-        service = ServiceProcess(
-            f"gunicorn {name}", [sys.executable, "-m", "gunicorn", "-c", str(config), target],
-            self.folder / f"gunicorn-{name}-{port}.log", env=environment, cwd=ROOT,
+        service = gunicorn_service(
+            name, target, {**environment, "GUNICORN_LOG_LEVEL": "warning"}, port, self.workers,
+            self.folder / f"gunicorn-{name}-{port}.log", config=config,
         )
         started = time.perf_counter()
         service.start()

@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -37,6 +38,7 @@ from support.deployment import (
     Gunicorn,
     Nginx,
     NginxSession,
+    nginx_executable,
     prepare_database,
     production_environment,
     running_gunicorn,
@@ -85,6 +87,7 @@ def deployment(
     postgres_server: PostgresServer, redis_server: RedisServer, s3_server: S3Server, smtp_server: SmtpServer,
     oidc_provider: OidcProvider, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Deployment]:
+    nginx_executable()  # skips (fails on CI) before anything is started when nginx is missing
     dbname = postgres_server.create_database(f"amtsweg_scaleout_{uuid.uuid4().hex[:8]}")
     secret_key = secrets.token_hex(24)
     # The deployment's town folders, where Usingen's clerks sign in at the test's identity provider.
@@ -136,10 +139,10 @@ def assert_alternated(deployment: Deployment, client: NginxSession) -> list[str]
     return upstreams
 
 
-def post(client: requests.Session, path: str, page: requests.Response, **fields: object) -> requests.Response:
+def post(client: requests.Session, path: str, page: requests.Response, files: dict[str, Any] | None = None,
+         **fields: str) -> requests.Response:
     """Send the page's form (its CSRF token) to ``path`` on the town, following redirects."""
     data = {"csrf_token": csrf_token_of(page.text), **fields}
-    files = data.pop("files", None)
     return client.post(TOWN + path, data=data, files=files, headers={"Referer": page.url}, timeout=30)
 
 

@@ -281,10 +281,11 @@ def upstreams_of(nginx: Nginx, request_ids: Sequence[str], timeout: float = 5.0)
     """The app instance (``host:port``) that answered each request, from nginx's access log."""
     deadline = time.monotonic() + timeout
     while True:
-        answered = {}
-        for line in nginx.access_log.read_text(encoding="utf-8").splitlines():
-            *_, request_id, upstream = line.split(" ")
-            answered[request_id] = upstream
+        # Each line ends with the request id and the upstreams tried ("a, b" after a retry; b answered).
+        answered = {
+            match[1]: match[2] for match in re.finditer(
+                r" ([0-9a-f]{32}) (?:\S+, )*(\S+)$", nginx.access_log.read_text(encoding="utf-8"), re.MULTILINE)
+        }
         if all(request_id in answered for request_id in request_ids) or time.monotonic() > deadline:
             return [answered.get(request_id, "(not logged)") for request_id in request_ids]
         time.sleep(0.05)

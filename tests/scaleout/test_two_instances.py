@@ -55,6 +55,8 @@ from support.smtp_server import SmtpServer
 
 from bench.flows import PROCESS, upload_file
 
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.oidc, pytest.mark.smtp]
+
 TOWN = f"https://{USINGEN}"
 BASE = f"/antrag/{PROCESS}"
 # Login attempts (SSO start and return) per client address: all requests come from nginx's address,

@@ -102,6 +102,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+# Files that show no town's data and are the same on every host.
+SHARED_ASSET_ENDPOINTS = ("static", "kern_asset")
+
+
 def _resolve_site() -> None:
     if request.blueprint == "operations":
         # Health and metrics answer on any host (load balancers use IPs) and show no town's data.
@@ -111,6 +115,10 @@ def _resolve_site() -> None:
     if allowed and not host_is_trusted(request.host, allowed):
         raise NotFound()
     site = directory.resolve(request.host, g.base_domain)
+    if site is None and request.endpoint in SHARED_ASSET_ENDPOINTS:
+        # The error page of an unknown town links the shared stylesheets on its own host.
+        g.site = None
+        return
     if site is None:
         raise NotFound()
     g.site = site

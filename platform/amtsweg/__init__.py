@@ -180,12 +180,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    # The site first: the form check may end the request (a form over the size limit), and the page
+    # that answers it is the town's.
+    _register_request_hooks(app)
     csrf.init_app(app)
 
     from amtsweg import formatting, forms, i18n, security, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
-    _register_request_hooks(app)
     security.init_app(app)
     web.init_app(app)
     formatting.init_app(app)

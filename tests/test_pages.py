@@ -105,6 +105,8 @@ def test_an_english_legal_page_is_english_with_the_towns_details_and_says_the_ge
     assert "Wilhelmjstraße 1" in main and "61250 Usingen" in main
     assert "Neu-Anspach" not in main and "{{" not in main
     assert "Hinweis" not in main and "Angaben" not in main
+    if page == "impressum":
+        assert "a local authority (a body under public law) in the district\nHochtaunuskreis, Hessen." in main
 
 
 def test_a_towns_own_english_legal_text_wins_over_the_platforms(tmp_path, make_app):

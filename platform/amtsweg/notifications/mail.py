@@ -161,11 +161,13 @@ def build_message(tenant: TenantInfo, to: str, rendered: RenderedMail, message_i
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     if rendered.html:
-        message.add_alternative(rendered.html, subtype="html")
-        html_part = message.get_body(("html",))
+        html = EmailMessage()
+        html.set_content(rendered.html, subtype="html")
+        del html["MIME-Version"]  # a header of the whole mail only
         for content_id, png in rendered.images.items():
-            html_part.add_related(png, "image", "png", cid=f"<{content_id}>", filename="logo.png",
-                                  disposition="inline")
+            html.add_related(png, "image", "png", cid=f"<{content_id}>", filename="logo.png", disposition="inline")
+        message.make_alternative()
+        message.attach(html)
     # After the body: set_content() drops every Content-* header.
     message["Content-Language"] = locale
     return message

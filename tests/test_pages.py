@@ -1,7 +1,9 @@
 """What every page has: security headers, German error pages, language switch, legal pages, health."""
 
+import shutil
+
 import pytest
-from conftest import TOWNS
+from conftest import REPOSITORY_ROOT, TOWNS, town_client
 from flask import request
 
 
@@ -92,12 +94,31 @@ def test_legal_pages_are_the_towns_own(client_for):
     assert "Magistrat der Stadt Neu-Anspach" not in usingen
 
 
-def test_an_english_legal_page_says_the_german_text_is_binding_and_marks_it_german(client_for):
+@pytest.mark.parametrize("page", ["impressum", "datenschutz", "barrierefreiheit"])
+def test_an_english_legal_page_is_english_with_the_towns_details_and_says_the_german_text_is_binding(
+        client_for, page):
     client = client_for("usingen")
+    client.get(f"/sprache/en?weiter=/{page}")
+    main = client.get(f"/{page}").get_data(as_text=True).split("<main")[1].split("</main>")[0]
+    assert "This is an English translation for your information; the German version is binding." in main
+    assert '<div class="legal-text">' in main and "Magistrat der Stadt Usingen" in main
+    assert "Wilhelmjstraße 1" in main and "61250 Usingen" in main
+    assert "Neu-Anspach" not in main and "{{" not in main
+    assert "Hinweis" not in main and "Angaben" not in main
+    if page == "impressum":
+        assert "a local authority (a body under public law) in the district\nHochtaunuskreis, Hessen." in main
+
+
+def test_a_towns_own_english_legal_text_wins_over_the_platforms(tmp_path, make_app):
+    tenants = tmp_path / "tenants"
+    shutil.copytree(REPOSITORY_ROOT / "tenants", tenants)
+    (tenants / "usingen" / "pages" / "impressum.en.md").write_text(
+        "## Publisher\n\nThe town's own English notice.\n", encoding="utf-8")
+    client = town_client(make_app(tmp_path, TENANTS_DIR=str(tenants)), "usingen")
     client.get("/sprache/en?weiter=/impressum")
     main = client.get("/impressum").get_data(as_text=True).split("<main")[1].split("</main>")[0]
-    assert "This text is available in German only; the German version is binding." in main
-    assert '<div class="legal-text" lang="de">' in main and "Magistrat der Stadt Usingen" in main
+    assert "The town's own English notice." in main
+    assert "English translation for your information" not in main
 
 
 def test_a_german_legal_page_has_no_note_about_its_language(client_for):

@@ -12,6 +12,7 @@ import io
 import struct
 import zlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from amtsweg.forms.form import Step
@@ -106,10 +107,10 @@ def fill(form: Any, values: Values, files: Mapping[str, list[str]] | None = None
 
 
 def send(page: Any, action: str | None, values: Values | None = None, *, files: Mapping[str, list[str]] | None = None,
-         button: tuple[str, str] | None = None, upload: dict[str, Any] | None = None) -> None:
+         button: tuple[str, str] | None = None, upload: dict[str, Any] | Path | None = None) -> None:
     """Fill the form whose action is ``action`` (the main content's first form when None) and send it
     with its submit button (the one with ``button`` = (name, value) when given); waits for the page
-    that answers. ``upload`` attaches one given file to the form's first file input."""
+    that answers. ``upload`` attaches one given file (or the file at a path) to the form's first file input."""
     form = form_for(page, action)
     if values or files:
         fill(form, values or {}, files)

@@ -49,11 +49,6 @@ KNOWN: list[Known] = [
     # 21: contracts
     Known("contracts-import-problems", "language", 21, "import problems are German on an English page",
           language="en"),
-    # 7: an oversize upload; on a busy machine the tour cannot attach the 26 MB file within its timeout
-    Known("error-413", "visit", 7, "the oversize reply (26 MB) could not be sent in time on a busy machine"),
-    # 0: polish — every page on a phone
-    Known("error-unknown-town", "browser-error", 0,
-          "the unknown town's 404 page links stylesheets that the unknown host answers with a 404 page"),
 ]
 
 

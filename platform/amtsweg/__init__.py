@@ -102,6 +102,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+# Files that show no town's data and are the same on every host.
+SHARED_ASSET_ENDPOINTS = ("static", "kern_asset")
+
+
 def _resolve_site() -> None:
     if request.blueprint == "operations":
         # Health and metrics answer on any host (load balancers use IPs) and show no town's data.
@@ -111,6 +115,10 @@ def _resolve_site() -> None:
     if allowed and not host_is_trusted(request.host, allowed):
         raise NotFound()
     site = directory.resolve(request.host, g.base_domain)
+    if site is None and request.endpoint in SHARED_ASSET_ENDPOINTS:
+        # The error page of an unknown town links the shared stylesheets on its own host.
+        g.site = None
+        return
     if site is None:
         raise NotFound()
     g.site = site
@@ -172,12 +180,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    # The site first: the form check may end the request (a form over the size limit), and the page
+    # that answers it is the town's.
+    _register_request_hooks(app)
     csrf.init_app(app)
 
     from amtsweg import formatting, forms, i18n, security, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
-    _register_request_hooks(app)
     security.init_app(app)
     web.init_app(app)
     formatting.init_app(app)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, current_app, g, redirect, render_template, request, send_file, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, ServiceUnavailable
@@ -133,6 +133,12 @@ class SessionInterface(SecureCookieSessionInterface):
 def request_limit_mb() -> int:
     """How many megabytes one request (a form with its files) may carry."""
     return int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
+
+
+def too_large_message() -> str:
+    """What a form says when the files sent with it went over the request limit."""
+    return gettext("Die ausgewählten Dateien sind zusammen größer als %(size)d MB und wurden nicht gesendet. "
+                   "Bitte laden Sie sie einzeln nacheinander hoch.", size=request_limit_mb())
 
 
 def choose_language(code: str) -> bool:

@@ -148,10 +148,19 @@ def test_delivering_a_delivered_row_again_sends_nothing(app: Flask) -> None:
     assert len(eml_files(app)) == 1
 
 
-def test_an_html_mail_shows_the_towns_logo_by_its_absolute_address_with_alt_text(app: Flask) -> None:
-    from amtsweg.notifications.mail import render
-
-    with app.test_request_context(), tenant_context(tenant_info(app, "usingen")):
-        mail = render(tenant_info(app, "usingen"), "test_mail", {}, "de")
-    html = mail.html or ""
-    assert '<img src="http' in html and '/logo.svg" alt="Logo Usingen"' in html
+def test_an_html_mail_shows_the_towns_logo_as_a_png_sent_inside_the_mail_with_alt_text(app: Flask) -> None:
+    queue_in_transaction(app, "usingen")
+    [row] = all_rows(app, "usingen")
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        tasks.deliver(row.id)
+    [eml] = eml_files(app)
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    html = message.get_body(("html",)).get_content()
+    assert '<img src="cid:logo-usingen@amtsweg" alt="Logo Usingen"' in html and ".svg" not in html
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image["Content-ID"] == "<logo-usingen@amtsweg>"
+    assert image.get_content_disposition() == "inline"
+    png = image.get_content()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    # 96 × 96 pixels: sharp at the 48 px it is shown at on high-density screens.
+    assert int.from_bytes(png[16:20], "big") == 96 and int.from_bytes(png[20:24], "big") == 96

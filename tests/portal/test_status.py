@@ -170,3 +170,26 @@ def test_an_english_citizen_reads_upload_refusals_and_the_replied_state_in_engli
     client.post(link + "/antworten", data={"csrf_token": csrf_of(page), "nachricht": "Here it is."})
     assert "Your reply has arrived. We will check it and then continue processing." in _text(
         client.get(link).get_data(as_text=True))
+
+
+@pytest.mark.parametrize("app_overrides", [{"MAX_CONTENT_LENGTH": 1024 * 1024}])
+def test_a_reply_over_the_request_limit_shows_the_status_page_with_the_error_at_the_upload_field(app, submitted):
+    client, link = submitted
+    with app.app_context(), tenant_context(tenant_info(app, "schmitten")):
+        db.session.add(CaseMessage(case_id=db.session.scalars(select(Case)).one().id, author="clerk",
+                                   kind="information_request", body="Bitte reichen Sie den Impfpass nach."))
+        db.session.scalars(select(Case)).one().status = "waiting_for_citizen"
+        db.session.commit()
+    page = client.get(link).get_data(as_text=True)
+    response = client.post(link + "/antworten", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(page), "nachricht": "Anbei der Impfpass.",
+        "dokumente": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 2 * 1024 * 1024), "gross.pdf")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    shown = _text(html)
+    assert "Die ausgewählten Dateien sind zusammen größer als 1 MB und wurden nicht gesendet." in shown
+    assert "Bitte reichen Sie den Impfpass nach." in shown and "Antwort senden" in shown
+    assert 'id="dokumente-fehler"' in html or "dokumente-fehler" in html
+    with app.app_context(), tenant_context(tenant_info(app, "schmitten")):
+        assert db.session.scalars(select(CaseMessage)).one().author == "clerk"
+        assert db.session.scalars(select(Document)).all() == []

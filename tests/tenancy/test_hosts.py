@@ -1,5 +1,7 @@
 """Host resolution fails closed: a town's host shows that town, anything unknown is a 404."""
 
+import re
+
 import pytest
 from conftest import TOWNS
 
@@ -130,3 +132,16 @@ def test_the_cross_town_overview_needs_a_platform_admin(app):
     login_as(client, "platform_admin", username="ikz-admin")
     page = client.get("/uebersicht").get_data(as_text=True)
     assert "Gemeinde Glashütten" in page and "Stadt Usingen" in page
+
+
+def test_an_unknown_towns_404_page_loads_the_shared_stylesheets_on_its_own_host(app):
+    client = app.test_client()
+    page = client.get("/", headers={"Host": "nicht-da.localhost"}).get_data(as_text=True)
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert "/static/css/amtsweg.css" in stylesheets
+    for href in stylesheets:
+        response = client.get(href, headers={"Host": "nicht-da.localhost"})
+        assert response.status_code == 200, href
+        assert response.mimetype == "text/css"
+    # Town pages stay a 404 there.
+    assert client.get("/leistungen", headers={"Host": "nicht-da.localhost"}).status_code == 404

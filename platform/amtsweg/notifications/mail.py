@@ -8,7 +8,7 @@ import smtplib
 import ssl
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
@@ -26,7 +26,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from amtsweg.tenancy.assets import logo_file
+from amtsweg.tenancy.assets import logo_png
 from amtsweg.tenancy.links import external_url
 from amtsweg.tenancy.models import TenantInfo
 from amtsweg.text import with_dative_article
@@ -45,6 +45,13 @@ class RenderedMail:
     subject: str
     text: str
     html: str | None
+    # Images the HTML shows by ``cid:<content id>``, sent along in the mail: content id → PNG.
+    images: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def logo_content_id(tenant: TenantInfo) -> str:
+    """The Content-ID the town's logo has inside its mails."""
+    return f"logo-{tenant.slug}@amtsweg"
 
 
 def _environment(tenant_slug: str, sources: Mapping[str, str] | None = None) -> Environment:
@@ -93,8 +100,9 @@ def town_context(tenant: TenantInfo) -> dict[str, Any]:
             "branding": tenant.branding,
         },
         "town_url": external_url(tenant, "portal.index"),
-        # Absolute, as a mail client fetches it from the town's site; empty when the town has no logo.
-        "town_logo_url": external_url(tenant, "portal.logo") if logo_file(tenant) else "",
+        # A PNG sent inside the mail (many mail clients show no SVG and load no remote images);
+        # empty when the town has no logo.
+        "town_logo_url": f"cid:{logo_content_id(tenant)}" if logo_png(tenant) else "",
     }
 
 
@@ -118,7 +126,10 @@ def render(
         text, _, signature = body.partition("\n--\n")
         html = env.get_template(TEXT_AS_HTML).render(variables, subject=subject, lang=text_name.split(".")[-2],
                                                     paragraphs=paragraphs(text), footer=signature.strip())
-    return RenderedMail(subject, body, html)
+    logo = logo_png(tenant)
+    content_id = logo_content_id(tenant)
+    images = {content_id: logo} if logo and f"cid:{content_id}" in html else {}
+    return RenderedMail(subject, body, html, images)
 
 
 def paragraphs(text: str) -> list[list[list[tuple[str, bool]]]]:
@@ -150,7 +161,13 @@ def build_message(tenant: TenantInfo, to: str, rendered: RenderedMail, message_i
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     if rendered.html:
-        message.add_alternative(rendered.html, subtype="html")
+        html = EmailMessage()
+        html.set_content(rendered.html, subtype="html")
+        del html["MIME-Version"]  # a header of the whole mail only
+        for content_id, png in rendered.images.items():
+            html.add_related(png, "image", "png", cid=f"<{content_id}>", filename="logo.png", disposition="inline")
+        message.make_alternative()
+        message.attach(html)
     # After the body: set_content() drops every Content-* header.
     message["Content-Language"] = locale
     return message

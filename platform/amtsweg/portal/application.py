@@ -33,7 +33,7 @@ from amtsweg.forms.prefill import Prefilled, origins, with_locked
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.sites import restrict_to
-from amtsweg.web import choose_language, request_limit_mb
+from amtsweg.web import choose_language, too_large_message
 
 blueprint = Blueprint("application", __name__, url_prefix="/antrag", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -131,8 +131,7 @@ def start(slug: str) -> str:
 @blueprint.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge) -> Response:
     """Files too large for one request: back to the page with a message, not a bare error page."""
-    flash(gettext("Die ausgewählten Dateien sind zusammen größer als %(size)d MB und wurden nicht gesendet. "
-                  "Bitte laden Sie sie einzeln nacheinander hoch.", size=request_limit_mb()), "error")
+    flash(too_large_message(), "error")
     rule = request.url_rule
     if rule is not None and "GET" in (rule.methods or ()):
         return redirect(request.path, 303)

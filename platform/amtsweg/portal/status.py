@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from amtsweg.cases import services
@@ -27,7 +28,7 @@ from amtsweg.documents.storage import get_storage
 from amtsweg.payments import services as payments
 from amtsweg.processes.queries import definition_of_version
 from amtsweg.sites import restrict_to
-from amtsweg.web import attachment
+from amtsweg.web import attachment, too_large_message
 
 blueprint = Blueprint("status", __name__, url_prefix="/vorgang", template_folder="templates")
 restrict_to(blueprint, "tenant")
@@ -86,7 +87,7 @@ def _definition(case: Case) -> Any:
     return definition_of_version(case.process_version_id)
 
 
-def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+def _render(token: str, case: Case, errors: dict[str, str], status: int = 200, reply_text: str = "") -> tuple[str, int]:
     asked = awaits_reply(case)
     shown = "replied" if case.status == "waiting_for_citizen" and not asked else case.status
     return render_template(
@@ -94,13 +95,23 @@ def _render(token: str, case: Case, errors: dict[str, str], status: int = 200) -
         status_text=STATUS_TEXT.get(shown, case.status), timeline=_timeline(case),
         messages=messages_of_case(case), awaits_reply=asked,
         documents=citizen_documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
-        reply_text=request.form.get("nachricht", ""),
+        reply_text=reply_text,
     ), status
 
 
 @blueprint.route("/<token>")
 def show(token: str) -> tuple[str, int]:
     return _render(token, _case(token), {})
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """Files over the request limit: the status page with the error at its upload field; nothing of
+    the request was read, so the reply has to be typed again."""
+    token = (request.view_args or {}).get("token")
+    if token is None:
+        raise error
+    return _render(token, _case(token), {"dokumente": too_large_message()}, 413)
 
 
 @blueprint.route("/<token>/antworten", methods=["POST"])
@@ -115,11 +126,11 @@ def answer(token: str) -> Response | tuple[str, int]:
     uploads = [(f.stream, f.filename or "") for f in request.files.getlist("dokumente")
                if isinstance(f, FileStorage) and f.filename]
     if errors:
-        return _render(token, case, errors)
+        return _render(token, case, errors, reply_text=body)
     try:
         services.reply(case, body, uploads)
     except UploadRejected as exc:
-        return _render(token, case, {"dokumente": str(exc)})
+        return _render(token, case, {"dokumente": str(exc)}, reply_text=body)
     except services.NotAllowed:
         abort(409)
     flash(gettext("Vielen Dank. Ihre Nachricht ist eingegangen."), "success")

@@ -24,6 +24,8 @@ blueprint = Blueprint("portal", __name__, template_folder="templates")
 restrict_to(blueprint, "tenant", exempt=lambda: request.endpoint == "portal.index")
 
 LEGAL_PAGES = {"impressum": "Impressum", "datenschutz": "Datenschutz", "barrierefreiheit": "Barrierefreiheit"}
+# The platform's texts of the legal pages in languages a town gives none in, filled with its details.
+PLATFORM_LEGAL_TEXTS = Path(__file__).parent / "templates" / "portal" / "legal"
 _ALLOWED_TAGS = [*bleach.sanitizer.ALLOWED_TAGS, "p", "h2", "h3", "h4", "ul", "ol", "li", "br", "hr", "table",
                  "thead", "tbody", "tr", "th", "td", "address"]
 
@@ -52,20 +54,31 @@ def index() -> str | Response | WerkzeugResponse:
 @lru_cache(maxsize=64)
 def _markdown_page(path: Path, modified: float) -> Markup:
     """Rendered and sanitised page; ``modified`` is part of the key so an edited file is re-read."""
-    source = path.read_text(encoding="utf-8")
+    return _markdown(path.read_text(encoding="utf-8"))
+
+
+def _markdown(source: str) -> Markup:
     return Markup(bleach.clean(markdown.markdown(source, extensions=["tables"]), tags=_ALLOWED_TAGS))
 
 
 @blueprint.route("/<any(impressum, datenschutz, barrierefreiheit):page>")
 def legal_page(page: str) -> str:
-    """The town's text in the page's language (``<page>.<language>.md``) where the town gives one; the
-    German text, marked as German, where it gives none (it is the binding one)."""
+    """The town's own text in the page's language (``<page>.<language>.md``, ``<page>.md`` in German);
+    where the town gives none in that language, the platform's text filled with the town's details
+    (``templates/portal/legal/<page>.<language>.md``); else the town's German text, marked as German."""
     folder = _tenant_folder() / "pages"
-    translated = folder / f"{page}.{select_locale()}.md"
-    path = translated if translated.is_file() else folder / f"{page}.md"
-    body = _markdown_page(path, path.stat().st_mtime)
-    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body,
-                           body_language=None if path == translated else "de")
+    locale = select_locale()
+    own = next((path for path in (folder / f"{page}.{locale}.md", folder / f"{page}.md")
+                if path.is_file() and (locale == "de" or path.name != f"{page}.md")), None)
+    if own is not None:
+        body, language = _markdown_page(own, own.stat().st_mtime), None
+    elif (PLATFORM_LEGAL_TEXTS / f"{page}.{locale}.md").is_file():
+        text = render_template(f"portal/legal/{page}.{locale}.md", tenant=current_tenant())
+        body, language = _markdown(text), None
+    else:
+        german = folder / f"{page}.md"
+        body, language = _markdown_page(german, german.stat().st_mtime), "de"
+    return render_template("portal/legal_page.html", title=LEGAL_PAGES[page], body=body, body_language=language)
 
 
 @blueprint.route("/design.css")

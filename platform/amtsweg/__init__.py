@@ -102,8 +102,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-# Files that show no town's data and are the same on every host.
-SHARED_ASSET_ENDPOINTS = ("static", "kern_asset")
+# Routes that show no town's data and work the same on every host: the shared files and the
+# language switch (which the error page of an unknown town links to).
+SITE_FREE_ENDPOINTS = ("static", "kern_asset", "switch_language")
 
 
 def _resolve_site() -> None:
@@ -115,8 +116,7 @@ def _resolve_site() -> None:
     if allowed and not host_is_trusted(request.host, allowed):
         raise NotFound()
     site = directory.resolve(request.host, g.base_domain)
-    if site is None and request.endpoint in SHARED_ASSET_ENDPOINTS:
-        # The error page of an unknown town links the shared stylesheets on its own host.
+    if site is None and request.endpoint in SITE_FREE_ENDPOINTS:
         g.site = None
         return
     if site is None:

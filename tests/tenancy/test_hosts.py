@@ -145,3 +145,11 @@ def test_an_unknown_towns_404_page_loads_the_shared_stylesheets_on_its_own_host(
         assert response.mimetype == "text/css"
     # Town pages stay a 404 there.
     assert client.get("/leistungen", headers={"Host": "nicht-da.localhost"}).status_code == 404
+
+
+def test_an_unknown_towns_404_page_switches_to_english(app):
+    client = app.test_client()
+    switch = client.get("/sprache/en?weiter=/", headers={"Host": "nicht-da.localhost"})
+    assert switch.status_code == 302 and switch.headers["Location"] == "/"
+    page = client.get("/", headers={"Host": "nicht-da.localhost"})
+    assert page.status_code == 404 and "Page not found" in page.get_data(as_text=True)

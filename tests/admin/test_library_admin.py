@@ -6,12 +6,12 @@ import html as html_lib
 import re
 
 import pytest
-from lxml import html as lxml_html
 from amtsweg.audit.models import AuditEvent
 from amtsweg.extensions import db
 from amtsweg.processes.models import Process
 from amtsweg.tenancy import tenant_context
 from conftest import TOWNS, host_client, tenant_info
+from lxml import html as lxml_html
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
 

@@ -36,6 +36,9 @@ class Known:
 
 
 KNOWN: list[Known] = [
+    # 4: English pages show German texts
+    Known("library-matrix*", "language", 4, "the matrix's process titles are German only (with localized titles "
+          "the tour found the matrix overflowing at 390 px; cause not found yet)", language="en"),
     # 7: an oversize upload; on a busy machine the tour cannot attach the 26 MB file within its timeout
     Known("error-413", "visit", 7, "the oversize reply (26 MB) could not be sent in time on a busy machine"),
     # 0: polish — every page on a phone

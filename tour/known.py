@@ -37,18 +37,8 @@ class Known:
 
 KNOWN: list[Known] = [
     # 4: English pages show German texts
-    Known("library*", "language", 4, "process titles and the preview's labels are German only", language="en"),
-    Known("town-service-edit*", "language", 4, "the library's fee labels are German only", language="en"),
-    Known("cash-office*", "language", 4, "the cash office shows service titles and fee labels in German (payments)",
-          language="en"),
-    # 11: the history shows raw event data
-    Known("audit-log*", "language", 11, "the log's details are raw event keys (from: …; to: …; transition: …)"),
-    Known("audit-log", "python-repr", 11, "the log's details print None and [] from the raw event data"),
-    # 13: the YAML editor's preview
-    Known("library-editor-preview", "overflow", 13, "the preview is a list of ids and options that overflows"),
-    # 21: contracts
-    Known("contracts-import-problems", "language", 21, "import problems are German on an English page",
-          language="en"),
+    Known("library-matrix*", "language", 4, "the matrix's process titles are German only (with localized titles "
+          "the tour found the matrix overflowing at 390 px; cause not found yet)", language="en"),
 ]
 
 

@@ -8,8 +8,10 @@ import re
 import pytest
 from amtsweg.audit.models import AuditEvent
 from amtsweg.extensions import db
+from amtsweg.processes.models import Process
 from amtsweg.tenancy import tenant_context
 from conftest import TOWNS, host_client, tenant_info
+from lxml import html as lxml_html
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
 
@@ -131,3 +133,33 @@ def test_editor_shows_the_payment_policy_and_names_the_line_of_an_unknown_one(ad
                       ).get_data(as_text=True)
     line = next(number for number, row in enumerate(broken.splitlines(), 1) if row.startswith("payment:"))
     assert f'>Zeile {line}</a>, <code>payment</code>: unknown payment policy &#39;vorab&#39;' in text
+
+
+def _link_texts(html: str, href: str) -> list[tuple[str, str | None]]:
+    """The visible text of every link to ``href`` and the language it is marked with (its own or a span's)."""
+    tree = lxml_html.fromstring(html)
+    links = tree.xpath(f"//main//a[@href='{href}']")
+    return [(" ".join(a.text_content().split()), a.get("lang") or next(iter(a.xpath(".//span/@lang")), None))
+            for a in links]
+
+
+def test_the_library_shows_service_titles_in_the_pages_language(admin):
+    assert _link_texts(admin.get("/bibliothek").get_data(as_text=True), "/bibliothek/hundesteuer-anmelden") == [
+        ("Hund zur Hundesteuer anmelden", None)]
+    admin.get("/sprache/en")
+    english = admin.get("/bibliothek").get_data(as_text=True)
+    assert _link_texts(english, "/bibliothek/hundesteuer-anmelden") == [("Register a dog for dog tax", None)]
+    assert "external service" in admin.get("/bibliothek?art=external").get_data(as_text=True)
+    detail = lxml_html.fromstring(admin.get("/bibliothek/hundesteuer-anmelden").get_data(as_text=True))
+    assert detail.findtext(".//h1").strip() == "Register a dog for dog tax"
+    assert detail.findtext(".//title").startswith("Register a dog for dog tax")
+
+
+def test_a_title_without_english_wording_stays_german_and_is_marked_so(app, admin):
+    with app.app_context():
+        process = db.session.scalar(select(Process).filter_by(slug="hundesteuer-anmelden"))
+        process.title = {"de": "Hund zur Hundesteuer anmelden"}
+        db.session.commit()
+    admin.get("/sprache/en")
+    assert _link_texts(admin.get("/bibliothek").get_data(as_text=True), "/bibliothek/hundesteuer-anmelden") == [
+        ("Hund zur Hundesteuer anmelden", "de")]

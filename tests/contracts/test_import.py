@@ -3,6 +3,7 @@ until the user confirms, and nothing at all when a row is wrong."""
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import date, datetime
 
@@ -120,6 +121,21 @@ def test_an_xlsx_with_good_and_bad_rows_shows_every_problem_by_row_and_field_and
     confirm = editor.post(response.headers["Location"], data={"csrf_token": csrf_token_of(page)})
     assert confirm.status_code == 200 and "Zeile 3, Vertragspartner" in confirm.text
     assert _contracts(app) == {}
+
+
+def test_the_problems_of_a_file_read_in_the_language_of_the_page_that_shows_them(app, client_for):
+    editor = usingen_editor(client_for)
+    rows = [GOOD_ROW, ["", "Falsches Datum", "Wartung", "", "", "2024-13-01", None, "", "", "", None, "", "", ""]]
+    location = _upload(editor, _xlsx(rows), "bestand.xlsx").headers["Location"]
+    editor.get("/sprache/en")
+    english = html.unescape(editor.get(location).text)
+    assert "Row 3, Contracting party: Please fill in this field." in english
+    assert 'Row 3, Start: Date "2024-13-01" not understood' in english
+    assert "Bitte ausfüllen" not in english and "nicht verstanden" not in english
+    editor.get("/sprache/de")
+    german = editor.get(location).text
+    assert "Zeile 3, Vertragspartner: Bitte ausfüllen." in german
+    assert "Zeile 3, Beginn: Datum „2024-13-01“ nicht verstanden" in german
 
 
 def test_a_clean_xlsx_is_imported_only_after_confirmation(app, client_for):

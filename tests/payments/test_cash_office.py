@@ -235,6 +235,19 @@ def test_the_cash_office_and_the_payment_page_speak_english(app, client_for):
     assert "Gebühr" not in page.split("<main")[1].split("</main>")[0]
 
 
+def test_the_cash_office_names_services_and_fees_in_the_pages_language(app, client_for):
+    payment_id = _transfer(app, "usingen", 1)
+    client = _cashier(client_for)
+    german = client.get(f"{BASE}/{payment_id}").text
+    assert "<dd>Gewerbe anmelden</dd>" in german and "<td>Verwaltungsgebühr</td>" in german
+    client.get("/sprache/en")
+    listing = client.get(f"{BASE}/").text
+    assert "<td>Register a business</td>" in listing and "<td>Gewerbe anmelden</td>" not in listing
+    detail = client.get(f"{BASE}/{payment_id}").text
+    assert "<dd>Register a business</dd>" in detail
+    assert "<td>Administrative fee</td>" in detail and "<td>Trade register extract</td>" in detail
+
+
 @pytest.mark.parametrize("path", [
     f"{BASE}/99999999999999999999999", f"{BASE}/0", f"{BASE}/-1", f"{BASE}/%C2%B2",
     f"{BASE}/?suche=%00%27%22<x>&status=paid%27--&zahlungsart=" + "x" * 500 + "&leistung=%E2%80%AE&von=0000-00-00",

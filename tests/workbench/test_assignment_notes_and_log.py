@@ -13,6 +13,7 @@ from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from cases.applying import fill_all_steps, submit
 from conftest import tenant_info, town_client
+from lxml import html as lxml_html
 from support.logins import csrf_token_of, login_as
 from workbench.case_factory import make_case
 
@@ -199,7 +200,7 @@ def test_the_audit_log_shows_the_towns_events_to_team_leads_only(app):
     lead.get(f"/sachbearbeitung/vorgang/{other}")
     assert anna.get("/sachbearbeitung/protokoll").status_code == 403
     log = lead.get("/sachbearbeitung/protokoll").get_data(as_text=True)
-    assert "case.viewed" in log and own in log and other in log and "sina" not in log
+    assert "Vorgang geöffnet" in log and own in log and other in log and "sina" not in log
     by_case = lead.get(f"/sachbearbeitung/protokoll?aktenzeichen={own}").get_data(as_text=True)
     assert own in by_case and other not in by_case
     by_actor = lead.get("/sachbearbeitung/protokoll?person=lena").get_data(as_text=True)
@@ -207,7 +208,31 @@ def test_the_audit_log_shows_the_towns_events_to_team_leads_only(app):
     assert "Keine Einträge gefunden" in lead.get(f"/sachbearbeitung/protokoll?aktenzeichen={foreign}").get_data(
         as_text=True)
     today = date.today().isoformat()
-    assert "case.viewed" not in lead.get("/sachbearbeitung/protokoll?bis=2020-01-01").get_data(as_text=True)
-    assert "case.viewed" in lead.get(f"/sachbearbeitung/protokoll?von={today}&bis={today}").get_data(as_text=True)
+    assert "Vorgang geöffnet" not in lead.get("/sachbearbeitung/protokoll?bis=2020-01-01").get_data(as_text=True)
+    assert "Vorgang geöffnet" in lead.get(f"/sachbearbeitung/protokoll?von={today}&bis={today}").get_data(as_text=True)
     # The log is read-only: there is no way to change an entry.
     assert lead.post("/sachbearbeitung/protokoll", data={"csrf_token": csrf_token_of(log)}).status_code == 405
+
+
+def _log_rows(client, query: str = "") -> list[list[str]]:
+    tree = lxml_html.fromstring(client.get(f"/sachbearbeitung/protokoll{query}").get_data(as_text=True))
+    return [[" ".join(cell.text_content().split()) for cell in row.xpath("td")] for row in tree.xpath("//tbody/tr")]
+
+
+def test_the_audit_log_names_actions_and_details_in_words_in_german_and_english(app):
+    reference = make_case(app, "usingen", 1)
+    lead = staff(app, "usingen", "lena", "team_lead")
+    lead.get(f"/sachbearbeitung/vorgang/{reference}")
+    _post(lead, f"/sachbearbeitung/vorgang/{reference}/zuweisen", bearbeiter=_user_id(app, "usingen", "lena"))
+    german = _log_rows(lead, f"?aktenzeichen={reference}")
+    actions = [row[2] for row in german]
+    assert "Vorgang geöffnet" in actions and "Zuweisung geändert" in actions
+    assigned = next(row for row in german if row[2] == "Zuweisung geändert")
+    assert "zugewiesen an: lena" in assigned[4] and f"Aktenzeichen: {reference}" in assigned[4]
+    assert "None" not in assigned[4] and "assignee_name" not in assigned[4]
+    lead.get("/sprache/en")
+    english = _log_rows(lead, f"?aktenzeichen={reference}")
+    actions = [row[2] for row in english]
+    assert "Case opened" in actions and "Assignment changed" in actions
+    assigned = next(row for row in english if row[2] == "Assignment changed")
+    assert "assigned to: lena" in assigned[4] and f"Reference number: {reference}" in assigned[4]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from amtsweg.admin.process_forms import EditorForm, ToggleForm
@@ -23,7 +23,7 @@ from amtsweg.web import small_int
 
 blueprint = Blueprint("library", __name__, template_folder="templates", url_prefix="/bibliothek")
 restrict_to(blueprint, "admin")
-KINDS = {"digital": "digital", "external": "externer Dienst"}
+KINDS = {"digital": lazy_gettext("digital"), "external": lazy_gettext("externer Dienst")}
 # Towns per page of the matrix and of a process's page (columns and rows that stay readable).
 TOWNS_PER_PAGE = 10
 # Up to this many towns the library's town filter is a list to choose from, beyond it a text field.

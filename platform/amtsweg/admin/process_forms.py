@@ -12,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from amtsweg.auth.trust import LEVELS, trust_level
 from amtsweg.formatting import format_amount, format_cents
+from amtsweg.forms.base import localized
 from amtsweg.processes.schema import PAYMENT_POLICY_LABELS, ProcessDefinition
 
 _EUROS = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:€)?\s*$")
@@ -145,7 +146,7 @@ def overrides_form(definition: ProcessDefinition, current: dict[str, Any], **kwa
         if fee.amount_rule is not None:
             continue
         name = f"fee_{fee.id}"
-        label = _l("Gebühr „%(label)s“ in Euro (Bibliothek: %(amount)s)", label=fee.label.de,
+        label = _l("Gebühr „%(label)s“ in Euro (Bibliothek: %(amount)s)", label=localized(fee.label),
                    amount=format_cents(fee.amount_cents or 0))
         setattr(_Form, name, EuroField(label, validators=[Optional()]))
         fee_fields.append((name, fee.id))

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
+from amtsweg.audit.labels import action_label
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.models import Case
 from amtsweg.cases.queries import ACCESS_ACTIONS, constants
@@ -91,9 +92,9 @@ _EVENT_TEXT: dict[str, Callable[[AuditEvent], str]] = {
 
 
 def describe(event: AuditEvent) -> str:
-    """The event in a sentence of the page's language (an unknown kind of event by its key)."""
+    """The event in a sentence of the page's language (another kind of event by its label and who did it)."""
     text = _EVENT_TEXT.get(event.action)
-    return text(event) if text else f"{event.action} ({_by(event)})"
+    return text(event) if text else f"{action_label(event.action)} ({_by(event)})"
 
 
 def case_history(case: Case, before_id: int | None = None) -> HistoryPage:

@@ -1,8 +1,9 @@
 """Reading an existing contract spreadsheet (CSV or XLSX) into checked rows for a preview.
 
-Nothing is stored here: `read_file` turns the file into rows of text, `parse_rows` checks them and
-names row and column of every problem, and `inputs_of` turns the rows kept in a preview back into
-contract input when the user confirms.
+Nothing is stored here: `read_file` turns the file into rows of text, `rows_of` into rows by column,
+`problems_of` checks them and names row and column of every problem (each time the preview is
+shown, in its language), and `inputs_of` turns the rows kept in a preview back into contract input
+when the user confirms.
 """
 
 from __future__ import annotations
@@ -249,22 +250,29 @@ def to_input(row: int, values: dict[str, str], people: dict[str, User]) -> tuple
     return ContractInput(**converted), []
 
 
-def parse_rows(table: list[list[str]], people: dict[str, User]) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Check every data row; returns the rows (with their line number in the file) and all problems."""
+def rows_of(table: list[list[str]]) -> list[dict[str, Any]]:
+    """The data rows with their line number in the file, each as heading → text; refuses a file
+    whose first line lacks a required column."""
     columns = _columns(table[0])
-    rows: list[dict[str, Any]] = []
+    return [
+        {"row": line,
+         "values": {heading: cells[index] if index < len(cells) else "" for index, heading in columns.items()}}
+        for line, cells in enumerate(table[1:], start=2)
+    ]
+
+
+def problems_of(rows: list[dict[str, Any]], people: dict[str, User]) -> list[Problem]:
+    """Every problem of the rows, by row, in the page's language (numbers taken earlier in the file count)."""
     problems: list[Problem] = []
     numbers: set[str] = set()
-    for line, cells in enumerate(table[1:], start=2):
-        values = {heading: cells[index] if index < len(cells) else "" for index, heading in columns.items()}
-        rows.append({"row": line, "values": values})
-        data, row_problems = to_input(line, values, people)
+    for row in rows:
+        data, row_problems = to_input(row["row"], row["values"], people)
         if data is not None:
-            row_problems = [replace(p, row=line) for p in check(data, taken_numbers=numbers)]
+            row_problems = [replace(p, row=row["row"]) for p in check(data, taken_numbers=numbers)]
             if data.number:
                 numbers.add(data.number)
         problems += row_problems
-    return rows, problems
+    return problems
 
 
 def inputs_of(

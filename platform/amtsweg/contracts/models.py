@@ -161,7 +161,7 @@ class CalendarFeed(TenantOwned, Model):
 
 
 class ContractImport(TenantOwned, Model):
-    """A parsed import file waiting for confirmation: the rows and their problems, kept server-side."""
+    """A parsed import file waiting for confirmation: its rows, kept server-side."""
 
     __tablename__ = "contract_import"
     __table_args__ = (UniqueConstraint("tenant_id", "token_hash"),)
@@ -170,9 +170,9 @@ class ContractImport(TenantOwned, Model):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    # [{"row": 2, "values": {...}}] and [{"row": 3, "field": "Beginn", "message": "..."}]
+    # [{"row": 2, "values": {...}}]; their problems are checked whenever the preview is shown, so that
+    # they read in the page's language and count what changed since the upload.
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
-    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 

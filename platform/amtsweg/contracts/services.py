@@ -360,21 +360,10 @@ def issue_calendar_token(user: User) -> str:
 # --- import -------------------------------------------------------------------------------------
 
 
-def store_import(filename: str, rows: list[dict[str, Any]], problems: list[Problem], user: User) -> str:
+def store_import(filename: str, rows: list[dict[str, Any]], user: User) -> str:
     """Keep a parsed file for the preview; returns the secret token of the preview's address."""
     token = new_token()
-    db.session.add(
-        ContractImport(
-            token_hash=hash_token(token),
-            filename=filename,
-            created_by_id=user.id,
-            rows=rows,
-            problems=[
-                {"row": p.row, "field": p.path, "label": field_label(p.path), "message": str(p.message)}
-                for p in problems
-            ],
-        )
-    )
+    db.session.add(ContractImport(token_hash=hash_token(token), filename=filename, created_by_id=user.id, rows=rows))
     db.session.commit()
     return token
 

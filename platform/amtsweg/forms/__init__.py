@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from amtsweg.forms.base import localized
+from amtsweg.forms.base import localized, localized_language
 from amtsweg.forms.display import error_entries
 from amtsweg.forms.inputs import field_id
 
@@ -13,5 +13,6 @@ from amtsweg.forms.inputs import field_id
 def init_app(app: Flask) -> None:
     """Names the form templates use, on every face's pages."""
     app.add_template_global(localized)
+    app.add_template_global(localized_language)
     app.add_template_global(field_id)
     app.add_template_global(error_entries)

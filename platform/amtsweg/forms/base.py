@@ -94,6 +94,14 @@ def localized(text: Text | Mapping[str, str] | None, locale: str | None = None) 
     return values.get(locale or page_locale()) or values.get("de", "")
 
 
+def localized_language(text: Text | Mapping[str, str] | None, locale: str | None = None) -> str:
+    """The language :func:`localized` shows ``text`` in: ``locale`` (the page's language when not
+    given) where the text has it, else German — so that a page can mark a German fallback."""
+    code = locale or page_locale()
+    values = {} if text is None else text if isinstance(text, Mapping) else text.model_dump()
+    return code if values.get(code) else "de"
+
+
 class Option(Model):
     value: Annotated[str, Field(min_length=1, max_length=100, strict=True)]
     label: Text

@@ -387,12 +387,11 @@ def import_upload() -> Any:
         upload_file = form.file.data
         filename = upload_file.filename or "import"
         try:
-            table = importing.read_file(filename, upload_file.read())
-            rows, problems = importing.parse_rows(table, queries.users_by_email())
+            rows = importing.rows_of(importing.read_file(filename, upload_file.read()))
         except importing.ImportFileError as exc:
             form.file.errors = [str(exc)]
         else:
-            token = services.store_import(filename, rows, problems, current_user)
+            token = services.store_import(filename, rows, current_user)
             return redirect(url_for("contracts.import_preview", token=token))
     return render_template(
         "contracts/import.html", form=form, columns=list(importing.FIELDS), required=importing.REQUIRED
@@ -411,20 +410,23 @@ def _preview_or_404(token: str) -> Any:
 def import_preview(token: str) -> Any:
     preview = _preview_or_404(token)
     form = ConfirmForm()
-    problems = preview.problems
+    people = queries.users_by_email()
     if form.validate_on_submit():
         try:
-            inputs, unreadable = importing.inputs_of(preview.rows, queries.users_by_email())
+            inputs, unreadable = importing.inputs_of(preview.rows, people)
             contracts = services.confirm_import(preview, inputs, current_user, _today(), unreadable=unreadable,
                                                 only_valid_rows=request.form.get("umfang") == "fehlerfreie")
         except ContractInvalid as exc:
-            problems = [
-                {"row": p.row, "field": p.path, "label": services.field_label(p.path), "message": p.message}
-                for p in exc.problems
-            ]
+            found = exc.problems
         else:
             flash(gettext("%(count)s Verträge wurden übernommen.", count=len(contracts)), "success")
             return redirect(url_for("contracts.index"))
+    else:
+        # Checked at every look, in the page's language; an imported file has nothing left to check.
+        found = [] if preview.imported_at else importing.problems_of(preview.rows, people)
+    problems = [
+        {"row": p.row, "field": p.path, "label": services.field_label(p.path), "message": p.message} for p in found
+    ]
     bad_rows = {problem["row"] for problem in problems}
     return render_template(
         "contracts/import_preview.html", preview=preview, problems=problems, form=form, columns=importing.FIELDS,

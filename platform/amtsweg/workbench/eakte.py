@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
+from amtsweg.audit.labels import ACTION_LABELS
 from amtsweg.auth.access import CLERK, TEAM_LEAD, roles_required
 from amtsweg.cases import services as case_services
 from amtsweg.cases.models import Case
@@ -34,23 +35,6 @@ KIND_LABELS = {"pdf": lazy_gettext("PDF"), "bild": lazy_gettext("Bild"), "andere
 # Images up to this size are shown on the document's page itself (as data, so that opening the page
 # is the one access logged); larger ones get a link to their preview.
 EMBEDDED_IMAGE_BYTES = 2 * 1024 * 1024
-# How the access trail names each action.
-ACCESS_LABELS = {
-    "case.viewed": lazy_gettext("Vorgang geöffnet"),
-    "akte.viewed": lazy_gettext("eAkte geöffnet"),
-    "document.viewed": lazy_gettext("Dokument geöffnet"),
-    "document.downloaded": lazy_gettext("Dokument heruntergeladen"),
-    "document.previewed": lazy_gettext("Vorschau angesehen"),
-    "vorgang.downloaded": lazy_gettext("Vorgang als ZIP heruntergeladen"),
-}
-# How a document's history names each action.
-HISTORY_LABELS = {
-    **ACCESS_LABELS,
-    "document.version_added": lazy_gettext("Neue Version hochgeladen"),
-    "document.locked": lazy_gettext("Ausgecheckt"),
-    "document.unlocked": lazy_gettext("Eingecheckt"),
-    "document.deleted": lazy_gettext("Gelöscht"),
-}
 
 
 def _filed_case_or_404(reference: str) -> tuple[Case, Vorgang]:
@@ -106,7 +90,7 @@ def overview(reference: str) -> str:
         "workbench/eakte.html", case=case, vorgang=vorgang, definition=definition_of(case)[1],
         documents=queries.documents_of_vorgang(vorgang, selected), selected=selected,
         filtered=selected != queries.FileFilter(), channels=CHANNELS, kinds=KIND_LABELS,
-        trail=queries.access_trail(vorgang), labels=ACCESS_LABELS, inline_types=queries.INLINE_TYPES,
+        trail=queries.access_trail(vorgang), labels=ACTION_LABELS, inline_types=queries.INLINE_TYPES,
         names={document.id: document.filename for document in queries.documents_of_vorgang(vorgang)},
     )
 
@@ -122,7 +106,7 @@ def document_page(reference: str, document_id: int) -> str:
     return render_template(
         "workbench/eakte_document.html", case=case, vorgang=vorgang, document=document, image=_embedded(current),
         versions=list(reversed(document.versions)), history=queries.document_history(vorgang, document),
-        labels=HISTORY_LABELS, channels=CHANNELS, authors=AUTHORS, inline_types=queries.INLINE_TYPES,
+        labels=ACTION_LABELS, channels=CHANNELS, authors=AUTHORS, inline_types=queries.INLINE_TYPES,
         mine=document.locked_by_id == current_user.id, is_team_lead=current_user.has_role(TEAM_LEAD),
     )
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from amtsweg.audit.labels import action_label, object_label
 from amtsweg.auth.access import CASH_OFFICE, CLERK, TEAM_LEAD, roles_required
 from amtsweg.auth.models import User
 from amtsweg.auth.queries import staff_member, town_staff
@@ -67,6 +68,7 @@ from amtsweg.sites import restrict_to
 from amtsweg.tokens import new_token
 from amtsweg.web import attachment, small_int
 from amtsweg.workbench import intake
+from amtsweg.workbench.audit_details import detail_entries
 from amtsweg.workbench.eakte import blueprint as eakte_blueprint
 from amtsweg.workbench.payments import blueprint as payments_blueprint
 
@@ -274,7 +276,8 @@ def audit_log() -> str:
         reference=args.get("aktenzeichen", "")[:20], actor=args.get("person", "")[:200],
         since=_day(args.get("von", "")), until=_day(args.get("bis", "")), before_id=small_int(args.get("vor", "")),
     )
-    return render_template("workbench/audit_log.html", page=audit_page(selected), args=args)
+    return render_template("workbench/audit_log.html", page=audit_page(selected), args=args,
+                           action_label=action_label, object_label=object_label, detail_entries=detail_entries)
 
 
 @blueprint.route("/vorgang/<reference>/schritt/<transition_id>", methods=["POST"])

@@ -10,12 +10,11 @@ from datetime import date, timedelta
 
 import pytest
 from amtsweg.cases.drafts import delete_expired_drafts
-from amtsweg.cases.models import Draft
+from amtsweg.cases.models import Case, Draft
 from amtsweg.clock import utcnow
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
 from amtsweg.processes.services import set_enabled
-from amtsweg.cases.models import Case
 from amtsweg.reports.facts import CaseFigures, fact_values
 from amtsweg.reports.models import ApplicationStart, CaseFact
 from amtsweg.reports.services import record_missing_facts

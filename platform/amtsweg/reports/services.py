@@ -70,12 +70,15 @@ def record_missing_facts() -> int:
         "processing_days": case((decided, rules.days_between(submitted_on, finished_on))),
         "within_target": case((and_(decided, Case.due_date.is_not(None)), finished_on <= Case.due_date)),
     }
-    result = db.session.execute(insert(CaseFact).from_select(
+    # Counted by RETURNING: psycopg reports no row count for this INSERT … SELECT.
+    written = db.session.execute(insert(CaseFact).from_select(
         list(columns), select(*(value.label(name) for name, value in columns.items()))
         .where(Case.tenant_id == town,
-               ~exists().where(CaseFact.tenant_id == town, CaseFact.case_id == Case.id))))
+               ~exists().where(CaseFact.tenant_id == town, CaseFact.case_id == Case.id)))
+        .returning(CaseFact.case_id)).scalars()
+    count = sum(1 for _ in written)
     db.session.commit()
-    return int(result.rowcount)
+    return count
 
 
 @dataclass(frozen=True)

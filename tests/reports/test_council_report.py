@@ -123,3 +123,21 @@ def test_a_single_application_is_reported_in_the_singular_in_german_and_english(
     assert "1 application from January" in english and "1 applications" not in english
     assert ", Stadt Neu-Anspach offered 88 services online: 67 as its own digital processes" in english
     assert "how far Stadt Neu-Anspach got in the reporting period" in english
+
+
+def test_a_day_is_a_day_in_the_pdf_and_on_the_page_in_german_and_english(app, neu_anspach):
+    start = date.today().replace(month=1, day=1)
+    add_case(app, "neu-anspach", 1, start, channel="online", status="approved", decided=start + timedelta(days=1),
+             due=start + timedelta(days=10))
+
+    pdf = neu_anspach.get(f"/verwaltung/statistik/bericht.pdf?{_period()}")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    # pypdf splits the kerned "Ta" of the PDF's font into "T ag".
+    day, days = r"1 T ?ag\b", r"1 T ?agen"
+    assert re.search(rf"Die Hälfte davon in höchstens {day}, neun von zehn in höchstens {day} \(Kalendertage", text)
+    assert not re.search(days, text)
+
+    neu_anspach.get("/sprache/en")
+    english = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+    assert "Half of them within at most 1 day, nine in ten within at most 1 day (calendar days" in english
+    assert "1 days" not in english

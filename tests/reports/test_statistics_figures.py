@@ -10,15 +10,17 @@ from datetime import date, timedelta
 
 import pytest
 from amtsweg.cases.drafts import delete_expired_drafts
-from amtsweg.cases.models import Draft
+from amtsweg.cases.models import Case, Draft
 from amtsweg.clock import utcnow
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
 from amtsweg.processes.services import set_enabled
+from amtsweg.reports.facts import CaseFigures, fact_values
 from amtsweg.reports.models import ApplicationStart, CaseFact
+from amtsweg.reports.services import record_missing_facts
 from amtsweg.tenancy import tenant_context
 from cases.applying import PERSON, fill_all_steps, send_step, start, submit
-from conftest import tenant_info, town_client
+from conftest import recorded_statements, tenant_info, town_client
 from sqlalchemy import func, select, update
 from statistics_data import add_case, offer_everything_since, statistics
 
@@ -190,3 +192,32 @@ def test_cases_loaded_in_bulk_get_their_facts(app):
     assert facts == 300
     # Sixteen of every twenty bulk cases are closed and one is approved (demo.BULK_STATUSES).
     assert finished == 255
+
+
+FACT_COLUMNS = ("process_slug", "channel", "submitted_on", "due_on", "fee_cents", "finished_on", "outcome",
+                "processing_days", "within_target")
+
+
+@pytest.mark.parametrize("count", [40, 400])
+def test_bulk_facts_are_written_in_a_fixed_number_of_statements_with_the_values_of_one_case(app, count):
+    with app.app_context(), tenant_context(tenant_info(app, "glashuetten")):
+        add_bulk_cases(count)
+        # Written again by the database alone, from no facts: the rows the ORM path would write.
+        db.session.execute(CaseFact.__table__.delete())
+        db.session.commit()
+        with recorded_statements(app) as statements:
+            written = record_missing_facts()
+        stored = {row.case_id: tuple(getattr(row, name) for name in FACT_COLUMNS)
+                  for row in db.session.scalars(select(CaseFact))}
+        expected = {}
+        for item in db.session.scalars(select(Case)):
+            values = fact_values(CaseFigures(item.process_slug, item.channel, item.status, item.submitted_at,
+                                             item.due_date, item.fee_cents), item.closed_at or item.updated_at, None)
+            expected[item.id] = tuple(values[name] for name in FACT_COLUMNS)
+        other_towns = db.session.scalar(select(func.count()).select_from(CaseFact)
+                                        .where(CaseFact.tenant_id != tenant_info(app, "glashuetten").id))
+    assert written == count
+    assert stored == expected
+    assert other_towns == 0
+    assert len([statement for statement in statements if statement.lstrip().upper().startswith("INSERT")]) == 1
+    assert len(statements) <= 3, statements

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext, ngettext
 
 from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.formatting import format_month, format_number, format_percent
+from amtsweg.reports import units
 from amtsweg.reports.facts import ONLINE
 from amtsweg.reports.maturity import HIGHEST_DERIVED
 from amtsweg.reports.queries import TownRow, TownStatistics
@@ -146,12 +147,11 @@ def town_charts(stats: TownStatistics) -> dict[str, Chart]:
     if stats.areas:
         charts["leistungen-bereiche"] = horizontal_bars(
             "chart-leistungen-bereiche", str(lazy_gettext("Online angebotene Leistungen nach Bereich")),
-            ngettext("%(num)d Leistung in %(areas)d Bereichen, davon %(digital)d eigene digitale Verfahren und "
-                     "%(external)d verlinkte Dienste.",
-                     "%(num)d Leistungen in %(areas)d Bereichen, davon %(digital)d eigene digitale Verfahren und "
-                     "%(external)d verlinkte Dienste.",
-                     sum(r.total for r in stats.areas), areas=len(stats.areas),
-                     digital=sum(r.digital for r in stats.areas), external=sum(r.external for r in stats.areas)),
+            str(lazy_gettext("%(services)s in %(areas)s, davon %(digital)s und %(external)s.",
+                             services=units.services(sum(r.total for r in stats.areas)),
+                             areas=units.areas(len(stats.areas)),
+                             digital=units.digital_processes(sum(r.digital for r in stats.areas)),
+                             external=units.linked_services(sum(r.external for r in stats.areas)))),
             [r.label for r in stats.areas],
             [Series(str(lazy_gettext("Eigene digitale Verfahren")), [r.digital for r in stats.areas]),
              Series(str(lazy_gettext("Verlinkte Dienste")), [r.external for r in stats.areas])],
@@ -175,10 +175,10 @@ def town_charts(stats: TownStatistics) -> dict[str, Chart]:
     if open_total:
         charts["offene-vorgaenge"] = horizontal_bars(
             "chart-offene-vorgaenge", str(lazy_gettext("Offene Vorgänge nach Alter")),
-            ngettext("%(count)s offener Vorgang, davon %(old)s seit mehr als %(days)d Tagen.",
-                     "%(count)s offene Vorgänge, davon %(old)s seit mehr als %(days)d Tagen.",
+            ngettext("%(count)s offener Vorgang, davon %(old)s seit mehr als %(days)s.",
+                     "%(count)s offene Vorgänge, davon %(old)s seit mehr als %(days)s.",
                      open_total, count=format_number(open_total), old=format_number(stats.ages[-1].count),
-                     days=stats.ages[-1].low - 1),
+                     days=units.days(stats.ages[-1].low - 1)),
             [age_label(r) for r in stats.ages], [Series("", [r.count for r in stats.ages])],
         )
     rated = [r for r in stats.levels if r.count or (r.level is not None and r.level <= HIGHEST_DERIVED)]
@@ -201,9 +201,10 @@ def comparison_charts(rows: Sequence[TownRow], names: dict[int, str]) -> dict[st
     return {
         "kommunen": horizontal_bars(
             "chart-kommunen", str(lazy_gettext("Anträge je Kommune nach Zugangsweg")),
-            ngettext("%(count)s Antrag in %(towns)d Kommunen, davon %(online)s online.",
-                     "%(count)s Anträge in %(towns)d Kommunen, davon %(online)s online.",
-                     sum(r.cases for r in rows), count=format_number(sum(r.cases for r in rows)), towns=len(rows),
+            ngettext("%(count)s Antrag in %(towns)s, davon %(online)s online.",
+                     "%(count)s Anträge in %(towns)s, davon %(online)s online.",
+                     sum(r.cases for r in rows), count=format_number(sum(r.cases for r in rows)),
+                     towns=units.towns(len(rows)),
                      online=format_number(sum(r.online for r in rows))),
             [names[r.town_id] for r in rows],
             [Series(str(CHANNEL_LABELS[ONLINE]), [r.online for r in rows]),

@@ -3,9 +3,12 @@ backfill of rows written without the ORM (services.record_missing_facts) and mig
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy import Date, Integer, String, cast, func
 
 from amtsweg.clock import TOWN_TIME, as_utc
 
@@ -64,3 +67,49 @@ def decision_values(submitted_on: date, due_on: date | None, finished_on: date |
         "processing_days": (finished_on - submitted_on).days if decided and finished_on else None,
         "within_target": finished_on <= due_on if decided and finished_on and due_on else None,
     }
+
+
+# --------------------------------------------------------------------------- the same rules in SQL
+# For rows written without the ORM (services.record_missing_facts): one INSERT … SELECT computes
+# what fact_values computes for one case, per dialect; other databases (SQLite) get the day in the
+# towns' time zone from local_day registered as a function of the connection.
+
+LOCAL_DAY_FUNCTION = "amtsweg_local_day"
+
+
+def _local_day_text(stored: str | None) -> str | None:
+    return None if stored is None else local_day(datetime.fromisoformat(stored)).isoformat()
+
+
+def register_local_day(connection: Any) -> None:
+    """Make :func:`local_day` callable in SQL on this SQLite connection (stored timestamps are text)."""
+    connection.create_function(LOCAL_DAY_FUNCTION, 1, _local_day_text, deterministic=True)
+
+
+@dataclass(frozen=True)
+class SqlRules:
+    """A dialect's SQL for the day in the towns' time zone, the days between two dates and a new key."""
+
+    local_day: Callable[[Any], Any]
+    days_between: Callable[[Any, Any], Any]
+    new_key: Callable[[], Any]
+
+
+_BY_FUNCTION = SqlRules(
+    local_day=lambda moment: getattr(func, LOCAL_DAY_FUNCTION)(moment, type_=Date),
+    days_between=lambda start, end: cast(func.julianday(end) - func.julianday(start), Integer),
+    new_key=lambda: func.lower(func.hex(func.randomblob(16))),
+)
+SQL_RULES: dict[str, SqlRules] = {"postgresql": SqlRules(
+    local_day=lambda moment: cast(func.timezone(TOWN_TIME.key, moment), Date),
+    days_between=lambda start, end: end - start,
+    new_key=lambda: func.replace(cast(func.gen_random_uuid(), String), "-", ""),
+)}
+
+
+def sql_rules(connection: Any) -> SqlRules:
+    """The rules for this connection's database (on SQLite after registering :func:`local_day`)."""
+    if connection.dialect.name in SQL_RULES:
+        return SQL_RULES[connection.dialect.name]
+    register_local_day(connection.connection.driver_connection)
+    return _BY_FUNCTION

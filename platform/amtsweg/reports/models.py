@@ -49,6 +49,7 @@ class CaseFact(TenantOwned, Model):
         UniqueConstraint("tenant_id", "case_id"),
         Index("ix_case_fact_tenant_submitted", "tenant_id", "submitted_on"),
         Index("ix_case_fact_tenant_finished", "tenant_id", "finished_on"),
+        Index("ix_case_fact_tenant_process", "tenant_id", "process_slug"),
     )
 
     key: Mapped[str] = mapped_column(String(32), default=new_key)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, ngettext
 
 from amtsweg.errors import DomainError, Problem
 from amtsweg.formatting import format_date
@@ -142,8 +142,9 @@ def _not_too_late(period: Period, today: date) -> Problem | None:
 
 def _not_too_long(period: Period, today: date) -> Problem | None:
     if period.start + relativedelta(years=MAX_YEARS) <= period.end:
-        return Problem(END_FIELD, str(lazy_gettext(
-            "Der Zeitraum ist zu lang: Statistiken zeigen höchstens %(years)d Jahre auf einmal.", years=MAX_YEARS)))
+        return Problem(END_FIELD, str(ngettext(
+            "Der Zeitraum ist zu lang: Statistiken zeigen höchstens %(num)d Jahr auf einmal.",
+            "Der Zeitraum ist zu lang: Statistiken zeigen höchstens %(num)d Jahre auf einmal.", MAX_YEARS)))
     return None
 
 

@@ -169,11 +169,24 @@ def new_services(period: Period) -> list[NewService]:
 # --------------------------------------------------------------------------- cases
 
 
+def _of_process(selection: Selection, slug_column: Any) -> list[ColumnElement[bool]]:
+    """The condition of the selected process, if one is selected."""
+    return [] if selection.process is None else [slug_column == selection.process]
+
+
+def _in_period(selection: Selection, day_column: Any, slug_column: Any) -> list[ColumnElement[bool]]:
+    """Rows whose ``day_column`` falls in the selected period, of the selected process."""
+    return [day_column.between(selection.period.start, selection.period.end), *_of_process(selection, slug_column)]
+
+
 def _cases_in(selection: Selection, day_column: Any) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [day_column.between(selection.period.start, selection.period.end)]
-    if selection.process is not None:
-        conditions.append(CaseFact.process_slug == selection.process)
-    return conditions
+    return _in_period(selection, day_column, CaseFact.process_slug)
+
+
+def _grouped(conditions: Sequence[ColumnElement[bool]], groups: Sequence[Any],
+             aggregates: Sequence[Any] = (func.count(),)) -> Sequence[Any]:
+    """One row per group of the rows meeting ``conditions``: the group's values, then the aggregates."""
+    return db.session.execute(select(*groups, *aggregates).where(*conditions).group_by(*groups)).all()
 
 
 def months_of(period: Period) -> list[tuple[int, int]]:
@@ -205,10 +218,7 @@ def cases_by_month(selection: Selection) -> list[MonthRow]:
     """Applications received per month and channel (every month of the period, empty ones too)."""
     year, month = extract("year", CaseFact.submitted_on), extract("month", CaseFact.submitted_on)
     counts: dict[tuple[int, int], dict[str, int]] = {}
-    for y, m, channel, count in db.session.execute(
-        select(year, month, CaseFact.channel, func.count()).where(*_cases_in(selection, CaseFact.submitted_on))
-        .group_by(year, month, CaseFact.channel)
-    ):
+    for y, m, channel, count in _grouped(_cases_in(selection, CaseFact.submitted_on), (year, month, CaseFact.channel)):
         counts.setdefault((int(y), int(m)), {})[channel] = count
     channels = _channels(channel for by_channel in counts.values() for channel in by_channel)
     return [MonthRow(y, m, {channel: counts.get((y, m), {}).get(channel, 0) for channel in channels})
@@ -247,10 +257,8 @@ def _titles(slugs: Iterable[str]) -> dict[str, tuple[dict[str, str], str]]:
 def cases_by_process(selection: Selection) -> list[ProcessRow]:
     """Applications received per process and channel, the most frequent first."""
     counts: dict[str, dict[str, int]] = {}
-    for slug, channel, count in db.session.execute(
-        select(CaseFact.process_slug, CaseFact.channel, func.count())
-        .where(*_cases_in(selection, CaseFact.submitted_on)).group_by(CaseFact.process_slug, CaseFact.channel)
-    ):
+    for slug, channel, count in _grouped(_cases_in(selection, CaseFact.submitted_on),
+                                         (CaseFact.process_slug, CaseFact.channel)):
         counts.setdefault(slug, {})[channel] = count
     titles = _titles(counts)
     channels = _channels(channel for by_channel in counts.values() for channel in by_channel)
@@ -311,14 +319,10 @@ def channel_mix(selection: Selection) -> ChannelMix:
     """Applications per channel in the period and in the period of the same length before it."""
     earlier = selection.period.previous()
     in_period = CaseFact.submitted_on.between(selection.period.start, selection.period.end)
-    statement = (
-        select(CaseFact.channel, func.count().filter(in_period), func.count().filter(~in_period))
-        .where(CaseFact.submitted_on.between(earlier.start, selection.period.end))
-        .group_by(CaseFact.channel)
-    )
-    if selection.process is not None:
-        statement = statement.where(CaseFact.process_slug == selection.process)
-    counts = {channel: (now, before) for channel, now, before in db.session.execute(statement)}
+    counts = {channel: (now, before) for channel, now, before in _grouped(
+        [CaseFact.submitted_on.between(earlier.start, selection.period.end),
+         *_of_process(selection, CaseFact.process_slug)],
+        (CaseFact.channel,), (func.count().filter(in_period), func.count().filter(~in_period)))}
     return ChannelMix([ChannelRow(c, *counts.get(c, (0, 0))) for c in _channels(counts)], earlier)
 
 
@@ -349,21 +353,14 @@ class DropRow:
 
 
 def _citizens_starts(selection: Selection) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        ApplicationStart.started_on.between(selection.period.start, selection.period.end),
-        or_(ApplicationStart.channel.is_(None), ApplicationStart.channel == ONLINE),
-    ]
-    if selection.process is not None:
-        conditions.append(ApplicationStart.process_slug == selection.process)
-    return conditions
+    return [*_in_period(selection, ApplicationStart.started_on, ApplicationStart.process_slug),
+            or_(ApplicationStart.channel.is_(None), ApplicationStart.channel == ONLINE)]
 
 
 def applications(selection: Selection) -> list[FunnelRow]:
     """Online applications started in the period per process and how many of them were submitted."""
-    rows = db.session.execute(
-        select(ApplicationStart.process_slug, func.count(), func.count(ApplicationStart.submitted_on))
-        .where(*_citizens_starts(selection)).group_by(ApplicationStart.process_slug)
-    ).all()
+    rows = _grouped(_citizens_starts(selection), (ApplicationStart.process_slug,),
+                    (func.count(), func.count(ApplicationStart.submitted_on)))
     titles = _titles(slug for slug, _, _ in rows)
     result = [FunnelRow(slug, titles.get(slug, ({"de": slug}, ""))[0], started, submitted)
               for slug, started, submitted in rows]
@@ -411,8 +408,8 @@ def processing_times(selection: Selection) -> tuple[TimeRow, list[TimeRow]]:
     """All decisions of the period together, and per process (the most decided first)."""
     conditions = [*_cases_in(selection, CaseFact.finished_on), CaseFact.processing_days.is_not(None)]
     within = func.avg(case((CaseFact.within_target.is_(True), 1.0), (CaseFact.within_target.is_(False), 0.0)))
-    counts = {slug: (decided, share) for slug, decided, share in db.session.execute(
-        select(CaseFact.process_slug, func.count(), within).where(*conditions).group_by(CaseFact.process_slug))}
+    counts = {slug: (decided, share) for slug, decided, share in _grouped(
+        conditions, (CaseFact.process_slug,), (func.count(), within))}
     values = select(CaseFact.process_slug.label("grp"), CaseFact.processing_days.label("value")).where(*conditions)
     by_process = percentiles(values)
     overall = percentiles(select(literal("all").label("grp"), CaseFact.processing_days.label("value"))
@@ -464,10 +461,7 @@ def open_cases_by_age(selection: Selection, today: date) -> list[AgeRow]:
         low = (high or 0) + 1
     band = case(*((CaseFact.submitted_on >= today - timedelta(days=high), index)
                   for index, (_, high) in enumerate(bounds) if high is not None), else_=len(bounds) - 1)
-    statement = select(band, func.count()).where(CaseFact.finished_on.is_(None)).group_by(band)
-    if selection.process is not None:
-        statement = statement.where(CaseFact.process_slug == selection.process)
-    counts = dict(db.session.execute(statement).tuples().all())
+    counts = dict(_grouped([CaseFact.finished_on.is_(None), *_of_process(selection, CaseFact.process_slug)], (band,)))
     return [AgeRow(low, high, counts.get(index, 0)) for index, (low, high) in enumerate(bounds)]
 
 
@@ -607,10 +601,13 @@ def town_statistics(selection: Selection, today: date) -> TownStatistics:
 
 def process_choices() -> list[tuple[str, dict[str, str]]]:
     """The processes a statistics page can be narrowed to: those the town offers or has facts of."""
-    slugs = select(CaseFact.process_slug).distinct().union(
-        select(Process.slug).join(ServiceOffer, ServiceOffer.process_id == Process.id))
+    # One index probe per process of the library (ix_case_fact_tenant_process), not a DISTINCT over
+    # every fact of the town.
     return [(slug, title) for slug, title in db.session.execute(
-        select(Process.slug, Process.title).where(Process.slug.in_(slugs)).order_by(Process.slug))]
+        select(Process.slug, Process.title)
+        .where(or_(exists().where(CaseFact.process_slug == Process.slug),
+                   exists().where(ServiceOffer.process_id == Process.id)))
+        .order_by(Process.slug))]
 
 
 # --------------------------------------------------------------------------- across towns

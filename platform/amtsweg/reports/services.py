@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext
-from sqlalchemy import exists, insert, select
+from sqlalchemy import and_, case, exists, func, insert, literal, select
 
 from amtsweg.audit.services import record
 from amtsweg.cases.models import Case
@@ -15,7 +15,7 @@ from amtsweg.errors import DomainError, Problem
 from amtsweg.extensions import db
 from amtsweg.formatting import format_number
 from amtsweg.processes.models import Process
-from amtsweg.reports.facts import FINAL_STATUSES, CaseFigures, decision_values, fact_values
+from amtsweg.reports.facts import FINAL_STATUSES, WITHDRAWN, decision_values, sql_rules
 from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, ServiceOffer, new_key
 from amtsweg.reports.periods import Period
 from amtsweg.reports.queries import HISTORY_IMPORTED
@@ -23,8 +23,6 @@ from amtsweg.tenancy.context import current_tenant
 
 OUTLOOK_FIELD = "ausblick"
 OUTLOOK_MAX_LENGTH = 20_000
-# Rows read and written at a time when facts are filled in for bulk-loaded cases.
-BATCH = 10_000
 
 
 class OutlookRefused(DomainError):
@@ -53,31 +51,34 @@ def save_outlook(period: Period, text: str, actor: str) -> ReportOutlook:
 
 def record_missing_facts() -> int:
     """Write the fact rows of the current town's cases that have none (cases loaded without the
-    ORM, e.g. in bulk); returns how many. Batches of ``BATCH`` cases, one transaction."""
+    ORM, e.g. in bulk); returns how many. One INSERT … SELECT, whatever the number of cases, with
+    the same values as :func:`amtsweg.reports.facts.fact_values` computed by the database; one
+    transaction."""
     town = current_tenant().id
-    written = 0
-    last = 0
-    while True:
-        rows = db.session.execute(
-            select(Case.id, Case.process_slug, Case.channel, Case.status, Case.submitted_at, Case.due_date,
-                   Case.fee_cents, Case.closed_at, Case.updated_at)
-            .where(Case.id > last, ~exists().where(CaseFact.case_id == Case.id))
-            .order_by(Case.id).limit(BATCH)
-        ).all()
-        if not rows:
-            break
-        facts = []
-        for case_id, slug, channel, status, submitted_at, due_date, fee_cents, closed_at, updated_at in rows:
-            # A case that is already final finished when it was closed or last changed.
-            moment = closed_at or updated_at
-            figures = CaseFigures(slug, channel, status, submitted_at, due_date, fee_cents)
-            facts.append({"tenant_id": town, "key": new_key(), "case_id": case_id,
-                          **fact_values(figures, moment, None)})
-        db.session.execute(insert(CaseFact), facts)
-        written += len(facts)
-        last = rows[-1][0]
+    rules = sql_rules(db.session.connection())
+    day = rules.local_day
+    final = Case.status.in_(sorted(FINAL_STATUSES))
+    submitted_on = day(Case.submitted_at)
+    # A case that is already final finished when it was closed or last changed.
+    finished_on = case((final, day(func.coalesce(Case.closed_at, Case.updated_at))))
+    decided = and_(final, Case.status != WITHDRAWN)
+    columns = {
+        "tenant_id": literal(town), "key": rules.new_key(), "case_id": Case.id,
+        "process_slug": Case.process_slug, "channel": Case.channel, "submitted_on": submitted_on,
+        "due_on": Case.due_date, "fee_cents": Case.fee_cents, "finished_on": finished_on,
+        "outcome": case((final, Case.status)),
+        "processing_days": case((decided, rules.days_between(submitted_on, finished_on))),
+        "within_target": case((and_(decided, Case.due_date.is_not(None)), finished_on <= Case.due_date)),
+    }
+    # Counted by RETURNING: psycopg reports no row count for this INSERT … SELECT.
+    written = db.session.execute(insert(CaseFact).from_select(
+        list(columns), select(*(value.label(name) for name, value in columns.items()))
+        .where(Case.tenant_id == town,
+               ~exists().where(CaseFact.tenant_id == town, CaseFact.case_id == Case.id)))
+        .returning(CaseFact.case_id)).scalars()
+    count = sum(1 for _ in written)
     db.session.commit()
-    return written
+    return count
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale, lazy_gettext, ngettext
 from flask_babel.speaklater import LazyString
 from openpyxl import Workbook
 
@@ -99,8 +99,8 @@ def _share(part: int, whole: int) -> float | None:
 def age_label(row: AgeRow) -> str:
     """An age band of open cases: '0 bis 7 Tage', 'über 90 Tage'."""
     if row.high is None:
-        return str(lazy_gettext("über %(days)d Tage", days=row.low - 1))
-    return str(lazy_gettext("%(low)d bis %(high)d Tage", low=row.low, high=row.high))
+        return ngettext("über %(num)d Tag", "über %(num)d Tage", row.low - 1)
+    return ngettext("%(low)d bis %(num)d Tag", "%(low)d bis %(num)d Tage", row.high, low=row.low)
 
 
 def level_label(level: int | None) -> str:

@@ -20,7 +20,7 @@ from amtsweg.cases.queries import case_by_reference
 from amtsweg.cases.workflow import definition_of
 from amtsweg.documents import queries, services
 from amtsweg.documents.exporting import ContentAltered, write_vorgang_zip, zip_name
-from amtsweg.documents.models import AUTHORS, CHANNELS, Document, DocumentVersion, Vorgang
+from amtsweg.documents.models import AUTHORS, CHANNELS, KINDS, Document, DocumentVersion, Vorgang
 from amtsweg.documents.records import vorgang_of_case
 from amtsweg.documents.storage import ObjectMissing, get_storage
 from amtsweg.web import attachment
@@ -106,7 +106,7 @@ def overview(reference: str) -> str:
         "workbench/eakte.html", case=case, vorgang=vorgang, definition=definition_of(case)[1],
         documents=queries.documents_of_vorgang(vorgang, selected), selected=selected,
         filtered=selected != queries.FileFilter(), channels=CHANNELS, kinds=KIND_LABELS,
-        trail=queries.access_trail(vorgang), labels=ACCESS_LABELS, inline_types=queries.INLINE_TYPES,
+        trail=queries.access_trail(vorgang), labels=ACCESS_LABELS, inline_types=queries.INLINE_TYPES, titles=KINDS,
         names={document.id: document.filename for document in queries.documents_of_vorgang(vorgang)},
     )
 
@@ -122,7 +122,7 @@ def document_page(reference: str, document_id: int) -> str:
     return render_template(
         "workbench/eakte_document.html", case=case, vorgang=vorgang, document=document, image=_embedded(current),
         versions=list(reversed(document.versions)), history=queries.document_history(vorgang, document),
-        labels=HISTORY_LABELS, channels=CHANNELS, authors=AUTHORS, inline_types=queries.INLINE_TYPES,
+        labels=HISTORY_LABELS, channels=CHANNELS, authors=AUTHORS, inline_types=queries.INLINE_TYPES, titles=KINDS,
         mine=document.locked_by_id == current_user.id, is_team_lead=current_user.has_role(TEAM_LEAD),
     )
 

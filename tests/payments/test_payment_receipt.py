@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 from amtsweg.cases.workflow import definition_of
 from amtsweg.clock import today_in_germany
 from amtsweg.documents import records
@@ -59,8 +60,6 @@ def test_a_payment_booked_once_files_one_receipt_however_often_it_is_booked(app)
         payment = services.start_payment(case_of(reference), None, "payment.show", "ueberweisung").payment
         services.mark_paid_by_hand(payment, "k.kasse", today_in_germany(), "")
         for _ in range(3):
-            try:
+            with pytest.raises(services.CashOfficeInputInvalid):
                 services.mark_paid_by_hand(payment, "k.kasse", today_in_germany(), "")
-            except services.CashOfficeInputInvalid:
-                pass
         assert len(_receipts(reference)) == 1

@@ -228,24 +228,24 @@ def _file(case: Case, definition: ProcessDefinition) -> Vorgang | None:
 
 
 def note_access(case: Case, actor: str, action: str, **details: Any) -> None:
-    """Log that staff read the case or one of its files (``case.viewed``, ``document.downloaded``,
-    ``case.receipt_printed``). The access log of personal data is the one write a staff member's
-    GET request makes; it changes nothing of the case. Opening the case page is logged once per
-    person, case and day, so that the log says who read the case without growing with every view."""
-    if action in LOGGED_ONCE_A_DAY and _noted_today(case, actor, action):
+    """Log that staff read the case or one of its files (``case.viewed``, ``akte.viewed``,
+    ``document.viewed``, ``document.downloaded``, …). The access log of personal data is the one write
+    a staff member's GET request makes; it changes nothing of the case. Each access is logged once
+    per person, case, action and object (the same ``details``) and day, so that the log says who read
+    what and when without growing with every reload."""
+    if _noted_today(case, actor, action, details):
         return
     record(actor, action, "case", case.id, **details)
     db.session.commit()
 
 
-LOGGED_ONCE_A_DAY = ("case.viewed",)
-
-
-def _noted_today(case: Case, actor: str, action: str) -> bool:
-    return db.session.scalar(select(AuditEvent.id).where(
+def _noted_today(case: Case, actor: str, action: str, details: dict[str, Any]) -> bool:
+    # Today's rows of this person and action on the case: one per object they opened, so few.
+    noted = db.session.scalars(select(AuditEvent.details).where(
         AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id), AuditEvent.action == action,
         AuditEvent.actor == actor, AuditEvent.occurred_at >= start_of_local_day(today_in_germany()),
-    ).limit(1)) is not None
+    ))
+    return any(seen == details for seen in noted)
 
 
 def withdraw(case: Case) -> None:

@@ -100,11 +100,12 @@ def _older_than(name: str) -> int | None:
 
 def _paging(name: str, page: queries.EventPage, anchor: str) -> dict[str, str | None]:
     """The links to the page's older entries and back to the newest, keeping the other query values."""
-    here = {**(request.view_args or {}), **{key: value for key, value in request.args.items() if key != name}}
+    here: dict[str, Any] = {**(request.view_args or {}),
+                            **{key: value for key, value in request.args.items() if key != name}}
     endpoint = str(request.endpoint)
     return {
-        "older": url_for(endpoint, **here, **{name: page.older}, _anchor=anchor) if page.older else None,
-        "newest": url_for(endpoint, **here, _anchor=anchor) if name in request.args else None,
+        "older": url_for(endpoint, _anchor=anchor, **{**here, name: page.older}) if page.older else None,
+        "newest": url_for(endpoint, _anchor=anchor, **here) if name in request.args else None,
     }
 
 

@@ -167,13 +167,6 @@ SKIPPED = {
     "payment.retry": "only after a cancelled or failed online payment; the demo runs no payment provider",
     "payment.check": "only for an online payment (asks the provider); the demo runs no payment provider",
     "workbench.payments.check": "only for an online payment; the demo runs no payment provider",
-    # The clerk's eAkte: tests/workbench/test_eakte_view.py sends every one of them (and from another
-    # town's host), test_eakte_browser.py checks its pages with axe-core at 1280 and 390 px. Adding
-    # them to the walk is open work.
-    **{endpoint: "not walked by the tour yet; checked by tests/workbench/test_eakte_*" for endpoint in (
-        "workbench.eakte.overview", "workbench.eakte.document_page", "workbench.eakte.download",
-        "workbench.eakte.preview", "workbench.eakte.download_zip", "workbench.eakte.add_version",
-        "workbench.eakte.check_out", "workbench.eakte.check_in")},
 }
 
 
@@ -642,6 +635,7 @@ def clerk_pages() -> list[Item]:
         Setup("clerk-rejects", transition("clerk", "case:wohnsitz", "reject", REJECTION),
               ("workbench.transition",), "clerk"),
         Visit("clerk-case-rejected", "workbench.case_page", staff_case_path("case:wohnsitz"), "clerk"),
+        *eakte_pages("case:wohnsitz"),
         Setup("clerk-starts-verein", transition("clerk", "case:verein", "start"), ("workbench.transition",), "clerk"),
         Setup("clerk-requests-information", transition("clerk", "case:verein", "request_information", REQUEST),
               ("workbench.transition",), "clerk"),
@@ -666,6 +660,56 @@ def clerk_pages() -> list[Item]:
         Visit("rejection-letter-pdf", "status.document",
               link_on("citizen", TOWN, case_path("case:wohnsitz"), LETTER_LINK), kind="pdf"),
         Visit("status-information-requested", "status.show", case_path("case:verein")),
+    ]
+
+
+def eakte_pages(key: str) -> list[Item]:
+    """A decided case's eAkte: its documents (the receipt filed at submission, the letter), one
+    document's versions and history, its preview and download, a check-out, a new version and the
+    check-in, and the whole Vorgang as ZIP."""
+    akte = staff_case_path(key, "/akte")
+
+    def find_receipt(tour: Tour) -> None:
+        page = tour.goto("clerk", TOWN, akte(tour))
+        row = page.locator("main table tbody tr").filter(has_text="Eingangsbestaetigung-")
+        link = row.locator("a[href*='/akte/dokument/']").first
+        if not link.count():
+            raise VisitFailed(f"no filed receipt listed on {akte(tour)}")
+        tour.facts["eakte:receipt"] = str(link.get_attribute("href"))
+
+    def document(suffix: str = "") -> Callable[[Tour], str]:
+        return lambda tour: f"{tour.fact('eakte:receipt')}{suffix}"
+
+    def locked(want: bool) -> Act:
+        """Check the document out (``want``) or in; repeated in each language and width, so from either state."""
+        def act(tour: Tour, page: Any) -> None:
+            checked_out = page.locator("main form[action$='/einchecken']").count() > 0
+            if checked_out == want:
+                send(page, document("/einchecken" if want else "/auschecken")(tour))
+            send(page, document("/auschecken" if want else "/einchecken")(tour))
+
+        return act
+
+    new_version = {"name": "Eingangsbestaetigung-korrigiert.pdf", "mimeType": "application/pdf",
+                   "buffer": sample_pdf()}
+    return [
+        Visit("clerk-eakte", "workbench.eakte.overview", akte, "clerk", subset=True),
+        Visit("clerk-eakte-filtered", "workbench.eakte.overview",
+              lambda tour: f"{akte(tour)}?art=pdf&eingang=generated&name=bestaetigung", "clerk"),
+        Visit("clerk-eakte-filtered-nothing", "workbench.eakte.overview",
+              lambda tour: f"{akte(tour)}?name=xylophon", "clerk"),
+        Setup("find-filed-receipt", find_receipt, role="clerk"),
+        Visit("clerk-eakte-document", "workbench.eakte.document_page", document(), "clerk", subset=True),
+        Visit("clerk-eakte-preview", "workbench.eakte.preview", document("/version/1/ansicht"), "clerk", kind="pdf"),
+        Visit("clerk-eakte-download", "workbench.eakte.download", document("/version/1"), "clerk", kind="pdf"),
+        Visit("clerk-eakte-checked-out", "workbench.eakte.document_page", document(), "clerk",
+              act=locked(True), also=("workbench.eakte.check_out",)),
+        Visit("clerk-eakte-new-version", "workbench.eakte.document_page", document(), "clerk",
+              act=sends(document("/version"), upload=new_version), also=("workbench.eakte.add_version",)),
+        Visit("clerk-eakte-checked-in", "workbench.eakte.document_page", document(), "clerk",
+              act=locked(False), also=("workbench.eakte.check_in",)),
+        Visit("clerk-eakte-zip", "workbench.eakte.download_zip", lambda tour: f"{akte(tour)}/vorgang.zip", "clerk",
+              kind="file"),
     ]
 
 

@@ -26,9 +26,9 @@ from amtsweg.tenancy.rls import OPS_BIND
 from amtsweg.tenancy.templating import TenantEnvironments
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# Domain modules that render pages of their own by name (the receipt PDF, the council report); the
+# Domain modules that render pages of their own by name (the receipts as PDF, the council report); the
 # faces' templates come with their blueprints, the form engine's with its field types.
-DOMAIN_TEMPLATE_MODULES = ("cases", "reports")
+DOMAIN_TEMPLATE_MODULES = ("cases", "payments", "reports")
 
 
 class AmtswegFlask(Flask):

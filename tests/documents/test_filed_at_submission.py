@@ -4,18 +4,24 @@ replies' attachments) as versions."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import zipfile
 
+from amtsweg.cases import receipts
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.documents import records
-from amtsweg.documents.models import Vorgang
+from amtsweg.documents.models import Document, Vorgang
 from amtsweg.extensions import db
-from casefiles import in_town
+from casefiles import in_town, read_stored
 from cases.applying import DOG, PERSON, csrf_of, send_step, start, submit
 from conftest import town_client
 from flask import Flask
+from lxml import html
+from pypdf import PdfReader
 from sqlalchemy import select
+from support.logins import login_as
 
 TOWN = "glashuetten"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -54,7 +60,8 @@ def test_a_submitted_case_is_a_vorgang_of_its_units_akte_holding_its_upload(app:
     # The unit the definition names (9.0.3 Hundesteuer); Glashütten keeps the shared default plan.
     assert aktenzeichen == f"9.0.3-{year}/1"
     assert subject == f"Hund zur Hundesteuer anmelden – {first.reference}"
-    assert files == [("erlaubnis.pdf", 1, "portal")]
+    # With the upload, the receipt the citizen was given is filed (made by the platform).
+    assert files == [("erlaubnis.pdf", 1, "portal"), (f"Eingangsbestaetigung-{first.reference}.pdf", 1, "generated")]
     assert filed_files(app, second.reference)[0] == f"9.0.3-{year}/2"
 
 
@@ -71,4 +78,60 @@ def test_a_replys_attachment_joins_the_vorgang(app: Flask) -> None:
     client.post(link + "/antworten", content_type="multipart/form-data", data={
         "csrf_token": csrf_of(page), "nachricht": "Anbei", "dokumente": (io.BytesIO(PDF), "impfpass.pdf")})
 
-    assert filed_files(app, reference)[2] == [("erlaubnis.pdf", 1, "portal"), ("impfpass.pdf", 1, "portal")]
+    assert filed_files(app, reference)[2] == [("erlaubnis.pdf", 1, "portal"),
+                                              (f"Eingangsbestaetigung-{reference}.pdf", 1, "generated"),
+                                              ("impfpass.pdf", 1, "portal")]
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def _text(response) -> str:
+    return " ".join(html.fromstring(response.get_data(as_text=True)).text_content().split())
+
+
+def test_the_receipt_is_filed_at_submission_listed_in_the_eakte_with_its_hash_and_packed_in_the_zip(
+        app: Flask) -> None:
+    link = apply_with_permit(app)
+    with in_town(app, TOWN):
+        case = db.session.scalars(select(Case)).one()
+        reference = case.reference
+        receipt = db.session.scalars(select(Document).filter_by(case_id=case.id, kind="eingangsbestaetigung")).one()
+        receipt_id, sha256 = receipt.id, receipt.sha256
+    stored = read_stored(app, receipt.storage_key)
+    assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == sha256
+    clerk = town_client(app, TOWN)
+    login_as(clerk, "clerk", username="k.meier")
+    akte = f"/sachbearbeitung/vorgang/{reference}/akte"
+
+    rows = html.fromstring(clerk.get(akte).get_data(as_text=True)).xpath("//table//tr[th[@scope='row']]")
+    cells = [[" ".join(" ".join(cell.itertext()).split()) for cell in row.xpath("th|td")] for row in rows]
+    [(title, version, channel, _, _)] = [row for row in cells if "Eingangsbestaetigung" in row[0]]
+    assert title == f"Eingangsbestätigung Eingangsbestaetigung-{reference}.pdf"
+    assert version.startswith("1 ") and version.endswith(f"{sha256[:16]}…") and channel == "vom System erstellt"
+    page = _text(clerk.get(f"{akte}/dokument/{receipt_id}"))
+    assert f"Eingangsbestätigung: Eingangsbestaetigung-{reference}.pdf" in page and "vom System erstellt" in page
+    with zipfile.ZipFile(io.BytesIO(clerk.get(f"{akte}/vorgang.zip").data)) as package:
+        member = f"02-Eingangsbestaetigung-{reference}.pdf"
+        assert package.read(member) == stored
+        assert any(row.startswith(f"{member},{receipt_id},1,{sha256},") for row in
+                   package.read("inhalt.csv").decode().splitlines())
+    # The citizen downloads the very receipt that was filed, not a new rendering.
+    assert town_client(app, TOWN).get(link + "/eingangsbestaetigung.pdf").data == stored
+    foreign = town_client(app, "schmitten")
+    login_as(foreign, "clerk", username="sb-schmitten")
+    assert foreign.get(f"{akte}/dokument/{receipt_id}").status_code == 404
+    assert foreign.get(f"{akte}/dokument/{receipt_id}/version/1").status_code == 404
+
+
+def test_the_receipt_renders_outside_a_request_with_the_towns_configured_address(app: Flask) -> None:
+    apply_with_permit(app)
+    with in_town(app, TOWN):
+        case = db.session.scalars(select(Case)).one()
+        case.locale = "en"
+        pdf = receipts.receipt_pdf(case)
+        db.session.rollback()
+    text = pdf_text(pdf)
+    assert "Confirmation of receipt" in text and "Eingangsbestätigung" not in text
+    assert "http://glashuetten.localhost" in text and "erlaubnis.pdf" in text

@@ -91,7 +91,8 @@ def test_a_reply_refused_after_its_upload_leaves_no_file(app):
     assert response.status_code == 409
     assert _stored(app) == before and _staging(app) == []
     with app.app_context(), tenant_context(tenant_info(app, "schmitten")):
-        assert db.session.scalars(select(Document)).all() == []
+        # Only the receipt filed at submission; no document of the refused reply.
+        assert [d.kind for d in db.session.scalars(select(Document))] == ["eingangsbestaetigung"]
 
 
 def test_the_sweep_finishes_a_move_interrupted_after_the_commit(app, town):

@@ -12,8 +12,10 @@ import hashlib
 import io
 import re
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.workflow import definition_of
 from amtsweg.documents import records
 from amtsweg.documents.models import Document
@@ -23,7 +25,7 @@ from casefiles import PDF, PNG, case_by_reference, in_town, make_case
 from conftest import town_client
 from flask import Flask
 from lxml import html
-from sqlalchemy import select
+from sqlalchemy import event, select
 from support.logins import csrf_token_of, login_as
 
 TOWN = "usingen"
@@ -206,3 +208,80 @@ def test_a_case_not_filed_has_no_akte(app: Flask) -> None:
     client = clerk(app, "k.meier")
     assert "Akte " not in text_of(client.get(f"/sachbearbeitung/vorgang/{reference}"))
     assert client.get(akte(reference)).status_code == 404
+
+
+def _page_cost(app: Flask, client, url: str) -> tuple[int, int]:
+    """(SQL statements, bytes) of one page."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements), len(response.data)
+
+
+def test_a_hundred_opens_by_one_clerk_are_one_entry_of_the_trail_and_cost_the_page_nothing(app: Flask) -> None:
+    reference, _, ids = filed_case(app)
+    reader, lead = clerk(app, "l.schulz"), clerk(app, "k.meier")
+    document = f"{akte(reference)}/dokument/{ids['Nachweis.pdf']}"
+    reader.get(document)
+    reader.get(f"{document}/version/1/ansicht")
+    lead.get(akte(reference))
+    lead.get(document)
+    before = _page_cost(app, lead, akte(reference))
+    history_before = _page_cost(app, lead, document)
+
+    for _ in range(100):
+        reader.get(document)
+        reader.get(f"{document}/version/1/ansicht")
+
+    with in_town(app, TOWN):
+        case = case_by_reference(reference)
+        logged = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id),
+            AuditEvent.actor == "l.schulz")).all()
+    assert sorted(logged) == ["document.previewed", "document.viewed"]
+    trail = text_of(lead.get(akte(reference)))
+    assert trail.count("l.schulz: Dokument geöffnet: Nachweis.pdf") == 1
+    assert trail.count("l.schulz: Vorschau angesehen: Nachweis.pdf") == 1
+    assert _page_cost(app, lead, akte(reference)) == before
+    assert _page_cost(app, lead, document) == history_before
+
+
+def trail_entries(page) -> list[str]:
+    return [" ".join(item.text_content().split()) for item in page.xpath("//ol[contains(@class, 'eakte-trail')]/li")]
+
+
+def test_the_trail_is_paged_newest_first(app: Flask) -> None:
+    reference, _, ids = filed_case(app)
+    with in_town(app, TOWN):
+        case = case_by_reference(reference)
+        start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+        for day in range(45):
+            db.session.add(AuditEvent(actor=f"leser-{day:02d}", action="document.viewed", object_type="case",
+                                      object_id=str(case.id), occurred_at=start + timedelta(days=day),
+                                      details={"document": ids["Foto.png"], "version": 1}))
+        db.session.commit()
+    client = clerk(app, "k.meier")
+
+    first = html.fromstring(client.get(akte(reference)).get_data(as_text=True))
+    entries = trail_entries(first)
+    assert len(entries) == 20 and "k.meier: eAkte geöffnet" in entries[0] and "leser-44" in entries[1]
+    [older] = first.xpath("//a[normalize-space(.)='Ältere Zugriffe']")
+    second = html.fromstring(client.get(older.get("href")).get_data(as_text=True))
+    entries = trail_entries(second)
+    assert len(entries) == 20 and "leser-25" in entries[0] and "leser-06" in entries[-1]
+    assert second.xpath("//a[normalize-space(.)='Neueste Zugriffe']")
+    history = html.fromstring(client.get(f"{akte(reference)}/dokument/{ids['Foto.png']}").get_data(as_text=True))
+    assert len(history.xpath("//section[@aria-labelledby='geschichte']//li")) == 20
+    assert history.xpath("//a[normalize-space(.)='Ältere Einträge']")
+    # Another town's clerk gets no page of it.
+    assert clerk(app, "sb-schmitten", "schmitten").get(older.get("href")).status_code == 404

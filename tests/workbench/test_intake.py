@@ -110,8 +110,10 @@ def _move_out_form(client, **data):
 
 
 def _documents(app, town="usingen"):
+    """The uploaded documents (not the receipts the platform files itself)."""
     with app.app_context(), tenant_context(tenant_info(app, town)):
-        return [(d.filename, d.case_id, d.draft_id, d.source) for d in db.session.scalars(db.select(Document))]
+        return [(d.filename, d.case_id, d.draft_id, d.source)
+                for d in db.session.scalars(db.select(Document).where(Document.kind.is_(None)))]
 
 
 def _stored_files(app):

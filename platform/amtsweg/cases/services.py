@@ -26,6 +26,7 @@ from amtsweg.cases.events import publish_case_event
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key
+from amtsweg.cases.receipts import file_receipt
 from amtsweg.cases.references import next_reference
 from amtsweg.cases.states import CITIZEN
 from amtsweg.cases.tokens import issue_case_token, status_url
@@ -188,6 +189,7 @@ def _create_case(
             unused_keys.append(document.storage_key)
             db.session.delete(document)
     vorgang = _file(case, definition)
+    file_receipt(case)
     record(actor, "case.submitted", "case", case.id, reference=case.reference, channel=channel,
            process=offered.process.slug, version=offered.version.version, fee_problem=assessment.fee_problem,
            **({"aktenzeichen": vorgang.aktenzeichen} if vorgang else {}))
@@ -226,24 +228,24 @@ def _file(case: Case, definition: ProcessDefinition) -> Vorgang | None:
 
 
 def note_access(case: Case, actor: str, action: str, **details: Any) -> None:
-    """Log that staff read the case or one of its files (``case.viewed``, ``document.downloaded``,
-    ``case.receipt_printed``). The access log of personal data is the one write a staff member's
-    GET request makes; it changes nothing of the case. Opening the case page is logged once per
-    person, case and day, so that the log says who read the case without growing with every view."""
-    if action in LOGGED_ONCE_A_DAY and _noted_today(case, actor, action):
+    """Log that staff read the case or one of its files (``case.viewed``, ``akte.viewed``,
+    ``document.viewed``, ``document.downloaded``, …). The access log of personal data is the one write
+    a staff member's GET request makes; it changes nothing of the case. Each access is logged once
+    per person, case, action and object (the same ``details``) and day, so that the log says who read
+    what and when without growing with every reload."""
+    if _noted_today(case, actor, action, details):
         return
     record(actor, action, "case", case.id, **details)
     db.session.commit()
 
 
-LOGGED_ONCE_A_DAY = ("case.viewed",)
-
-
-def _noted_today(case: Case, actor: str, action: str) -> bool:
-    return db.session.scalar(select(AuditEvent.id).where(
+def _noted_today(case: Case, actor: str, action: str, details: dict[str, Any]) -> bool:
+    # Today's rows of this person and action on the case: one per object they opened, so few.
+    noted = db.session.scalars(select(AuditEvent.details).where(
         AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id), AuditEvent.action == action,
         AuditEvent.actor == actor, AuditEvent.occurred_at >= start_of_local_day(today_in_germany()),
-    ).limit(1)) is not None
+    ))
+    return any(seen == details for seen in noted)
 
 
 def withdraw(case: Case) -> None:

@@ -11,7 +11,6 @@ replaces one by registering a subclass under the same type (the payments module 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Iterable
@@ -29,10 +28,7 @@ from amtsweg.cases.events import STATUS_CHANGED, publish_case_event
 from amtsweg.cases.models import FINISHED_STATUSES, Case, CaseMessage
 from amtsweg.cases.tokens import issue_case_token, status_url
 from amtsweg.clock import today_in_germany, utcnow
-from amtsweg.documents.models import Document
-from amtsweg.documents.services import new_storage_key
-from amtsweg.documents.staging import store_after_commit
-from amtsweg.documents.storage import get_storage
+from amtsweg.documents.services import file_generated
 from amtsweg.errors import NotAllowed
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents, format_date
@@ -285,17 +281,7 @@ class CreateLetter(WorkflowAction):
     def apply(self, step: Step, spec: Action) -> None:
         case, template = step.case, _template(spec)
         pdf = render_pdf(render_letter(step.version, step.definition, template, case, step.actor, step.message))
-        storage = get_storage()
-        staged = storage.staging_dir() / f"{uuid.uuid4().hex}.pdf"
-        staged.write_bytes(pdf)
-        key, sha256 = new_storage_key(), hashlib.sha256(pdf).hexdigest()
-        store_after_commit(key, staged, sha256)
-        document = Document(
-            storage_key=key, filename=f"{template}-{case.reference}.pdf", content_type="application/pdf",
-            size=len(pdf), sha256=sha256, case_id=case.id, source="system",
-        )
-        db.session.add(document)
-        db.session.flush()
+        document = file_generated(pdf, f"{template}-{case.reference}.pdf", case_id=case.id)
         step.details.setdefault("letters", []).append(document.id)
 
 

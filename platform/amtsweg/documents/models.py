@@ -36,6 +36,11 @@ AUTHORS = {
     "clerk": lazy_gettext("Sachbearbeitung"),
     "system": lazy_gettext("System"),
 }
+# What the platform made a document as (``Document.kind``) → the title clerks see beside its file name.
+KINDS = {
+    "eingangsbestaetigung": lazy_gettext("Eingangsbestätigung"),
+    "zahlungsquittung": lazy_gettext("Zahlungsquittung"),
+}
 # The channel of a document created without one, by who added it (``Document.source``).
 CHANNEL_OF_SOURCE = {"citizen": "portal", "clerk": "intake", "system": "generated"}
 
@@ -151,6 +156,8 @@ class Document(TenantOwned, Model):
     owner_id: Mapped[int | None] = mapped_column(Integer)
     # Who added it: citizen | clerk | system
     source: Mapped[str] = mapped_column(String(20), nullable=False, default="citizen")
+    # A document the platform made as one of KINDS (None: an upload or a letter).
+    kind: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     # Checked out by a clerk: only they may add a version; nobody may delete it meanwhile.
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

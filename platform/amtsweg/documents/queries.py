@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -95,19 +96,37 @@ def version_of(document: Document, number: int) -> DocumentVersion | None:
     return next((version for version in document.versions if version.number == number), None)
 
 
-def _events_of_case(case_id: int, actions: tuple[str, ...] | None = None, limit: int = 500) -> list[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case_id))
-    if actions is not None:
-        query = query.where(AuditEvent.action.in_(actions))
-    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+# Entries per page of the access trail and of a document's history.
+TRAIL_PAGE_SIZE = 20
 
 
-def document_history(vorgang: Vorgang, document: Document) -> list[AuditEvent]:
-    """What happened to the document, newest first: versions added, check-outs, downloads, previews."""
-    return [event for event in _events_of_case(vorgang.case_id)
-            if event.action.startswith("document.") and event.details.get("document") == document.id]
+@dataclass(frozen=True)
+class EventPage:
+    """One page of audit events, newest first; ``older`` is the keyset of the next page (None: no more)."""
+
+    events: list[AuditEvent]
+    older: int | None
 
 
-def access_trail(vorgang: Vorgang, limit: int = 100) -> list[AuditEvent]:
-    """Who opened the case, its eAkte and which of its files, newest first."""
-    return _events_of_case(vorgang.case_id, ACCESS_ACTIONS, limit)
+def _event_page(case_id: int, *criteria: Any, before_id: int | None, size: int) -> EventPage:
+    query = select(AuditEvent).where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case_id),
+                                     *criteria)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(size + 1)))
+    more = len(events) > size
+    events = events[:size]
+    return EventPage(events, events[-1].id if more else None)
+
+
+def document_history(vorgang: Vorgang, document: Document, before_id: int | None = None,
+                     size: int = TRAIL_PAGE_SIZE) -> EventPage:
+    """One page of what happened to the document, newest first: versions added, check-outs, who opened it."""
+    return _event_page(vorgang.case_id, AuditEvent.action.startswith("document."),
+                       AuditEvent.details["document"].as_integer() == document.id, before_id=before_id, size=size)
+
+
+def access_trail(vorgang: Vorgang, before_id: int | None = None, size: int = TRAIL_PAGE_SIZE) -> EventPage:
+    """One page of who opened the case, its eAkte and which of its files, newest first (each access is
+    logged once per person, object and day, see ``cases.services.note_access``)."""
+    return _event_page(vorgang.case_id, AuditEvent.action.in_(ACCESS_ACTIONS), before_id=before_id, size=size)

@@ -217,6 +217,22 @@ def store_upload(
     return document
 
 
+def file_generated(content: bytes, filename: str, *, case_id: int, kind: str | None = None,
+                   content_type: str = "application/pdf") -> Document:
+    """File a document the platform made (a letter, a receipt) with the case as a new document
+    (version 1, channel "generated"); adds it to the session. Its content reaches storage when the
+    caller's transaction commits (store-after-commit; the staging sweep finishes a failed move)."""
+    staged = get_storage().staging_dir() / f"generated-{uuid.uuid4().hex}"
+    staged.write_bytes(content)
+    key, sha256 = new_storage_key(), hashlib.sha256(content).hexdigest()
+    store_after_commit(key, staged, sha256)
+    document = Document(storage_key=key, filename=filename, content_type=content_type, size=len(content),
+                        sha256=sha256, case_id=case_id, source="system", kind=kind)
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
 def vorgang_of(document: Document) -> Vorgang | None:
     """The Vorgang the document is part of (None for a draft's or another owner's document)."""
     if document.case_id is None:

@@ -68,6 +68,7 @@ from amtsweg.payments.queries import (
     stale_starts,
     to_reconcile,
 )
+from amtsweg.payments.receipts import file_payment_receipt
 from amtsweg.processes.fees import FeeLine
 from amtsweg.processes.schema import Text
 from amtsweg.tenancy import current_tenant
@@ -567,6 +568,8 @@ def _change(payment: Payment, new: str, source: str, actor: str, *, remote: Remo
            amount_cents=payment.amount_cents if new == PAID else 0, note=note or (remote.detail if remote else ""))
     record(actor, f"payment.{new}", "payment", payment.id, case=payment.case_reference, source=source,
            previous=old, amount_cents=payment.amount_cents)
+    if new == PAID:
+        file_payment_receipt(payment)
     for listener in _listeners:
         listener(payment, old, new)
     return True

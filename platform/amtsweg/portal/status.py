@@ -22,7 +22,7 @@ from amtsweg.cases.queries import (
     citizen_documents_of_case,
     messages_of_case,
 )
-from amtsweg.cases.receipts import receipt_filename, receipt_pdf
+from amtsweg.cases.receipts import receipt_content, receipt_filename
 from amtsweg.documents.services import UploadRejected
 from amtsweg.documents.storage import get_storage
 from amtsweg.payments import services as payments
@@ -168,7 +168,7 @@ def withdraw(token: str) -> Response | str:
 @blueprint.route("/<token>/eingangsbestaetigung.pdf")
 def receipt(token: str) -> Response:
     case = _case(token)
-    return attachment(receipt_pdf(case), "application/pdf", receipt_filename(case))
+    return attachment(receipt_content(case), "application/pdf", receipt_filename(case))
 
 
 @blueprint.route("/<token>/dokumente/<int:document_id>")

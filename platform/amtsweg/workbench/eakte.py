@@ -21,7 +21,7 @@ from amtsweg.cases.queries import case_by_reference
 from amtsweg.cases.workflow import definition_of
 from amtsweg.documents import queries, services
 from amtsweg.documents.exporting import ContentAltered, write_vorgang_zip, zip_name
-from amtsweg.documents.models import AUTHORS, CHANNELS, Document, DocumentVersion, Vorgang
+from amtsweg.documents.models import AUTHORS, CHANNELS, KINDS, Document, DocumentVersion, Vorgang
 from amtsweg.documents.records import vorgang_of_case
 from amtsweg.documents.storage import ObjectMissing, get_storage
 from amtsweg.web import attachment
@@ -35,6 +35,8 @@ KIND_LABELS = {"pdf": lazy_gettext("PDF"), "bild": lazy_gettext("Bild"), "andere
 # Images up to this size are shown on the document's page itself (as data, so that opening the page
 # is the one access logged); larger ones get a link to their preview.
 EMBEDDED_IMAGE_BYTES = 2 * 1024 * 1024
+# The query parameters of the older pages of the access trail and of a document's history.
+OLDER_ACCESSES, OLDER_HISTORY = "zugriffe_vor", "vor"
 
 
 def _filed_case_or_404(reference: str) -> tuple[Case, Vorgang]:
@@ -74,6 +76,23 @@ def _editor() -> services.Editor:
     return services.Editor(current_user.id, current_user.label, current_user.has_role(TEAM_LEAD))
 
 
+def _older_than(name: str) -> int | None:
+    """The keyset of a page of older entries (``?<name>=<id>``); anything else is the newest page."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+def _paging(name: str, page: queries.EventPage, anchor: str) -> dict[str, str | None]:
+    """The links to the page's older entries and back to the newest, keeping the other query values."""
+    here: dict[str, Any] = {**(request.view_args or {}),
+                            **{key: value for key, value in request.args.items() if key != name}}
+    endpoint = str(request.endpoint)
+    return {
+        "older": url_for(endpoint, _anchor=anchor, **{**here, name: page.older}) if page.older else None,
+        "newest": url_for(endpoint, _anchor=anchor, **here) if name in request.args else None,
+    }
+
+
 def _filter() -> queries.FileFilter:
     channel, kind = request.args.get("eingang", ""), request.args.get("art", "")
     return queries.FileFilter(channel=channel if channel in CHANNELS else "",
@@ -86,11 +105,13 @@ def overview(reference: str) -> str:
     case, vorgang = _filed_case_or_404(reference)
     case_services.note_access(case, current_user.label, "akte.viewed")
     selected = _filter()
+    trail = queries.access_trail(vorgang, _older_than(OLDER_ACCESSES))
     return render_template(
         "workbench/eakte.html", case=case, vorgang=vorgang, definition=definition_of(case)[1],
         documents=queries.documents_of_vorgang(vorgang, selected), selected=selected,
         filtered=selected != queries.FileFilter(), channels=CHANNELS, kinds=KIND_LABELS,
-        trail=queries.access_trail(vorgang), labels=ACTION_LABELS, inline_types=queries.INLINE_TYPES,
+        trail=trail, trail_pages=_paging(OLDER_ACCESSES, trail, "zugriffe"), labels=ACTION_LABELS,
+        inline_types=queries.INLINE_TYPES, titles=KINDS,
         names={document.id: document.filename for document in queries.documents_of_vorgang(vorgang)},
     )
 
@@ -103,10 +124,12 @@ def document_page(reference: str, document_id: int) -> str:
     current = document.current_version
     case_services.note_access(case, current_user.label, "document.viewed", document=document_id,
                               version=current.number)
+    history = queries.document_history(vorgang, document, _older_than(OLDER_HISTORY))
     return render_template(
         "workbench/eakte_document.html", case=case, vorgang=vorgang, document=document, image=_embedded(current),
-        versions=list(reversed(document.versions)), history=queries.document_history(vorgang, document),
-        labels=ACTION_LABELS, channels=CHANNELS, authors=AUTHORS, inline_types=queries.INLINE_TYPES,
+        versions=list(reversed(document.versions)),
+        history=history, history_pages=_paging(OLDER_HISTORY, history, "geschichte"),
+        labels=ACTION_LABELS, channels=CHANNELS, authors=AUTHORS, inline_types=queries.INLINE_TYPES, titles=KINDS,
         mine=document.locked_by_id == current_user.id, is_team_lead=current_user.has_role(TEAM_LEAD),
     )
 

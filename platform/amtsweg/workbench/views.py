@@ -36,7 +36,7 @@ from amtsweg.cases.queries import (
     notes_of_case,
     queue_page,
 )
-from amtsweg.cases.receipts import receipt_filename, receipt_pdf
+from amtsweg.cases.receipts import receipt_content, receipt_filename
 from amtsweg.cases.states import CHANNEL_LABELS
 from amtsweg.cases.workflow import (
     Actor,
@@ -366,6 +366,6 @@ def record_application(slug: str) -> Any:
 def receipt(reference: str) -> Response:
     """The citizen flow's receipt, to print and hand over or post for an application taken in here."""
     case = _case_or_404(reference)
-    pdf = receipt_pdf(case)
+    pdf = receipt_content(case)
     case_services.note_access(case, current_user.label, "case.receipt_printed")
     return attachment(pdf, "application/pdf", receipt_filename(case))

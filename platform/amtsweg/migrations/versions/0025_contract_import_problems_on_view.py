@@ -1,16 +1,16 @@
 """a contract import's problems are checked when the preview is shown (in the page's language), no
 longer stored in the language of the upload
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-04 17:40:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -251,3 +251,40 @@ def test_an_organisation_login_fills_the_clubs_name_and_address_locked(club_fund
     answers = _draft_answers(club_funding)
     assert answers["vereinsname"] == "Beispiel Bau GmbH"
     assert answers["vereinsanschrift"]["city"] == "Wehrheim" and answers["nachname"] == "Muster"
+
+
+# --------------------------------------------------------------------------- the library's business services
+
+TRADE = "gewerbe-anmelden"
+
+
+@pytest.fixture
+def trade_registration(registered: Flask) -> Flask:
+    """The library's Gewerbeanmeldung (marked for organisations there), offered by Neu-Anspach."""
+    with registered.app_context():
+        services.sync_library(LIBRARY)
+        with tenant_context(tenant_info(registered, SAML_TOWN)):
+            services.set_enabled(TRADE, True, actor="test")
+            assert queries.enabled_process(TRADE).organisation_account
+    return registered
+
+
+def test_a_business_login_fills_the_company_name_premises_and_acting_person_of_the_trade_registration(
+        trade_registration):
+    client = _logged_in(trade_registration, "beispiel-bau", 3, konto="muk")
+    page = client.get(f"/antrag/{TRADE}/").get_data(as_text=True)
+    assert "Nur für Unternehmen und Organisationen" in page and "Ihre Anmeldung erfüllt das." in page
+    assert client.post(f"/antrag/{TRADE}/starten", data={"csrf_token": csrf_of(page)}).status_code == 302
+    step = client.get(f"/antrag/{TRADE}/schritt/1").get_data(as_text=True)
+    name = _input(step, "feld-firmenname")
+    assert 'value="Beispiel Bau GmbH"' in name and "readonly" in name
+    answers = _draft_answers(trade_registration)
+    assert answers["vorname"] == "Jan" and answers["nachname"] == "Muster"
+    assert answers["betriebsstaette"]["street"] == "Industriestraße" and answers["betriebsstaette"]["city"] == "Wehrheim"
+
+
+def test_a_persons_login_is_refused_for_the_trade_registration(trade_registration):
+    refused = start(_logged_in(trade_registration, "erika-eid", 4), TRADE)
+    assert refused.status_code == 403
+    assert "Diese Leistung können nur Unternehmen, Vereine und andere Organisationen beantragen." in \
+        html.unescape(refused.get_data(as_text=True))

@@ -90,3 +90,14 @@ def test_every_attribute_the_logins_deliver_can_be_named():
     technical = {"bpk2", "trust_level", "proved_by", "street_address", "postal_code", "locality", "country"}
     delivered = {a.key for idp in IDENTITY_PROVIDERS.values() for a in idp.attributes} - technical
     assert delivered <= set(IDENTITY_ATTRIBUTES)
+
+
+def test_prefill_inside_a_repeatable_group_is_refused_naming_the_yaml_line(library_copy):
+    _edit(library_copy, "gewerbe-anmelden", "            - id: vorname\n              type: text\n",
+          "            - id: vorname\n              type: text\n              prefill: given_name\n")
+    line = _line(library_copy, "gewerbe-anmelden", "prefill: given_name")
+    problems = _problems(library_copy, "gewerbe-anmelden")
+    assert any(p.startswith(f"gewerbe-anmelden/process.yaml: row {line}: form.steps[0].fields[")
+               and ".fields[0].prefill" in p
+               and "prefill is not allowed inside the repeatable group 'gesellschafter'" in p
+               and "put the field outside the group" in p for p in problems), problems

@@ -322,6 +322,12 @@ def _form_issues(form: Form) -> list[Issue]:
             inner = Scope({**top_scope.fields, **{sub.id: sub for sub in fld.item_fields}})
             for k, sub in enumerate(fld.item_fields):
                 issues += _field_issues(sub, f"{path}.fields[{k}]", inner)
+                if getattr(sub, "prefill", None) is not None:
+                    # A login describes one person or organisation; which item of a repeatable group
+                    # would be theirs is the applicant's choice, not the definition's.
+                    issues.append(Issue(f"{path}.fields[{k}].prefill", (
+                        f"prefill is not allowed inside the repeatable group '{fld.id}': a login fills one "
+                        "field, not one of the group's items; put the field outside the group")))
     return issues
 
 

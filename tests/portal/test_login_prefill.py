@@ -280,7 +280,8 @@ def test_a_business_login_fills_the_company_name_premises_and_acting_person_of_t
     assert 'value="Beispiel Bau GmbH"' in name and "readonly" in name
     answers = _draft_answers(trade_registration)
     assert answers["vorname"] == "Jan" and answers["nachname"] == "Muster"
-    assert answers["betriebsstaette"]["street"] == "Industriestraße" and answers["betriebsstaette"]["city"] == "Wehrheim"
+    premises = answers["betriebsstaette"]
+    assert premises["street"] == "Industriestraße" and premises["city"] == "Wehrheim"
 
 
 def test_a_persons_login_is_refused_for_the_trade_registration(trade_registration):

@@ -56,6 +56,5 @@ def test_the_editor_previews_the_form_as_citizens_see_it_and_stays_accessible(li
     page.wait_for_load_state()
     preview = page.locator(".form-preview")
     assert preview.get_by_role("textbox").count() > 3
-    page.screenshot(path="/tmp/shot-editor-preview.png", full_page=False)
     violations = axe_violations(page)
     assert violations == [], describe_violations(violations)

@@ -22,7 +22,6 @@ def test_the_service_list_can_be_searched_and_its_buttons_read_as_buttons(live, 
     page.set_viewport_size({"width": width, "height": 900})
     _login(page, live)
     page.goto(live.town_url("usingen", "/verwaltung/leistungen"))
-    page.screenshot(path=f"/tmp/shots/town-services-{width}.png", full_page=False)
     total = page.locator("tbody tr").count()
     button = page.locator("tbody button").first
     box = button.bounding_box()

@@ -102,7 +102,8 @@ def test_decided_cases_carry_their_decision_letter(seeded_app: Flask) -> None:
     with seeded_app.app_context(), tenant_context(tenant_info(seeded_app, "usingen")):
         decided = db.session.scalars(select(Case).where(Case.status.in_(("approved", "closed")))).all()
         letters = db.session.scalars(
-            select(Document).where(Document.case_id.in_([case.id for case in decided]), Document.source == "system")
+            select(Document).where(Document.case_id.in_([case.id for case in decided]), Document.source == "system",
+                                   Document.kind.is_(None))
         ).all()
     assert len(decided) == 2
     assert sorted(letter.content_type for letter in letters) == ["application/pdf"] * 2

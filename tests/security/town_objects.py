@@ -118,7 +118,9 @@ def make_town_objects(app: Flask, slug: str) -> TownObjects:
         reference = db.session.scalars(select(Case.reference)).one()
     _ask_and_answer(staff, citizen, reference, f"/vorgang/{status_link.group(1)}")
     with app.app_context(), tenant_context(tenant_info(app, slug)):
-        document_id = db.session.scalars(select(Document.id).where(Document.case_id.is_not(None))).one()
+        # The citizen's reply attachment (the filed receipt has a kind).
+        document_id = db.session.scalars(
+            select(Document.id).where(Document.case_id.is_not(None), Document.kind.is_(None))).one()
     case_page = staff.get(f"/sachbearbeitung/vorgang/{reference}").get_data(as_text=True)
     transition = re.search(rf"/sachbearbeitung/vorgang/{reference}/schritt/([^\"/]+)\"", case_page)
     assert transition, case_page[:2000]

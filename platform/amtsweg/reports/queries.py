@@ -158,11 +158,9 @@ class AreaRow:
 
 @dataclass(frozen=True)
 class Offered:
-    """A service a town offered on a day, with its process's current version."""
+    """A service a town offered on a day."""
 
     slug: str
-    version_id: int | None
-    version: Any
     title: dict[str, str]
     area: str
     kind: str
@@ -175,10 +173,8 @@ def offered_services(day: date, towns: Sequence[int] | None = None) -> dict[int,
         _offered_on(day), *_towns(ServiceOffer.tenant_id, towns)).distinct().subquery()
     found: dict[int, list[Offered]] = {}
     for town, *values in db.session.execute(
-        select(offers.c.tenant_id, Process.slug, ProcessVersion.id, ProcessVersion.version, Process.title,
-               Process.category, Process.kind)
+        select(offers.c.tenant_id, Process.slug, Process.title, Process.category, Process.kind)
         .join(Process, Process.id == offers.c.process_id)
-        .outerjoin(ProcessVersion, ProcessVersion.id == Process.current_version_id)
         .order_by(offers.c.tenant_id, Process.category, Process.slug)
     ):
         found.setdefault(town, []).append(Offered(*values))
@@ -607,12 +603,9 @@ class ServiceRating:
 
 
 def definitions_of(offered: Sequence[Offered], others: Iterable[str] = ()) -> dict[str, ProcessDefinition]:
-    """The current definitions of the offered services (whose versions are known) and of the
-    processes ``others`` (facts of processes no longer offered): at most two statements for the
-    versions, one for the definitions this process has not parsed yet."""
-    known = {service.slug: service for service in offered if service.version_id is not None}
-    return {**current_definitions(set(others) - set(known)),
-            **_parsed([(slug, service.version_id, service.version) for slug, service in known.items()])}
+    """The current definitions of the offered services and of the processes ``others`` (facts of
+    processes perhaps no longer offered): see :func:`current_definitions`."""
+    return current_definitions([*(service.slug for service in offered), *others])
 
 
 def service_ratings(offered: Sequence[Offered], definitions: dict[str, ProcessDefinition]) -> list[ServiceRating]:

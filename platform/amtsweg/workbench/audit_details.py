@@ -48,14 +48,18 @@ def _labelled(labels: dict[str, Any]) -> Callable[[Any], Markup]:
     """Values (one or a list) by their label in ``labels``; a value without one as it was recorded."""
     def show(value: Any) -> Markup:
         values = value if isinstance(value, list) else [value]
-        return escape(", ".join(str(labels[item]) if item in labels else str(item) for item in values))
+        return escape(", ".join(str(labels[item]) if isinstance(item, str) and item in labels else str(item)
+                                for item in values))
     return show
 
 
 def _day(value: Any) -> Markup:
     """A recorded day or moment (ISO text) as the day it is in Germany."""
     text = str(value)
-    return escape(format_date(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)))
+    try:
+        return escape(format_date(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)))
+    except ValueError:
+        return escape(text)
 
 
 DISPOSAL_LABELS = {"archive": lazy_gettext("an das Archiv abgegeben"), "delete": lazy_gettext("vernichtet")}

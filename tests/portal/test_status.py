@@ -205,7 +205,10 @@ def test_the_reply_forms_upload_field_carries_its_limits_and_the_servers_message
                                    kind="information_request", body="Bitte reichen Sie den Impfpass nach."))
         db.session.scalars(select(Case)).one().status = "waiting_for_citizen"
         db.session.commit()
-    upload = lxml_html.fromstring(client.get(link).get_data(as_text=True)).get_element_by_id("feld-dokumente")
+    page = lxml_html.fromstring(client.get(link).get_data(as_text=True))
+    assert " ".join(page.get_element_by_id("feld-dokumente-hinweis").text_content().split()) == (
+        "PDF, JPEG oder PNG, höchstens 10 MB je Datei.")
+    upload = page.get_element_by_id("feld-dokumente")
     assert (upload.get("data-max-bytes"), upload.get("data-request-limit")) == (str(10 * 1024 * 1024), str(1024 * 1024))
     assert upload.get("data-too-large") == "Die Datei ist zu groß. Eine Datei darf höchstens 10 MB groß sein."
     assert upload.get("data-request-too-large").startswith("Die ausgewählten Dateien sind zusammen größer als 1 MB")

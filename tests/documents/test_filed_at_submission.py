@@ -210,3 +210,27 @@ def test_the_sweep_enqueues_only_receipts_still_due_after_their_jobs_retries(
     assert receipts_filed(app)[1] == 1
     with app.app_context():
         assert tasks.sweep_receipts(now=submitted_at + timedelta(days=1)) == 0
+
+
+def test_a_receipt_filed_late_lists_the_applications_uploads_not_a_later_replys_attachment(
+        app: Flask, monkeypatch: MonkeyPatch) -> None:
+    render = receipts.render_pdf
+    monkeypatch.setattr(receipts, "render_pdf", broken_renderer)
+    link = apply_with_permit(app)
+    monkeypatch.setattr(receipts, "render_pdf", render)
+    with in_town(app, TOWN):
+        case = db.session.scalars(select(Case)).one()
+        db.session.add(CaseMessage(case_id=case.id, author="clerk", kind="information_request", body="Impfpass?"))
+        case.status = "waiting_for_citizen"
+        db.session.commit()
+        case_id = case.id
+    client = town_client(app, TOWN)
+    page = client.get(link).get_data(as_text=True)
+    client.post(link + "/antworten", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(page), "nachricht": "Anbei", "dokumente": (io.BytesIO(PDF), "impfpass.pdf")})
+
+    with in_town(app, TOWN):
+        assert receipts.file_due_receipt(case_id) is True
+        receipt = db.session.scalars(select(Document).filter_by(kind=receipts.KIND)).one()
+    text = pdf_text(read_stored(app, receipt.storage_key))
+    assert "erlaubnis.pdf" in text and "impfpass.pdf" not in text

@@ -1,7 +1,7 @@
 """whether a case's receipt is still to be filed
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-04 21:40:00
 
 The receipt (Eingangsbestätigung) is rendered and filed by a job after the submission commits, no
@@ -14,8 +14,8 @@ not change.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

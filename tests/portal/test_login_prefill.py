@@ -214,8 +214,9 @@ def test_a_persons_bundid_login_is_refused_with_the_way_to_the_business_login(cl
     assert refused.status_code == 403
     page = html.unescape(refused.get_data(as_text=True))
     assert "Diese Leistung können nur Unternehmen, Vereine und andere Organisationen beantragen." in page
-    assert re.search(r'href="/anmelden/saml/\?konto=muk&niveau=1&weiter=/antrag/vereinsfoerderung/">'
-                     r"Mit Mein Unternehmenskonto anmelden</a>", page), page
+    # The business login asks for what the club funding form takes over (identification is added by it).
+    assert re.search(r'href="/anmelden/saml/\?konto=muk&niveau=1&angaben=street_address,postal_code,locality,email'
+                     r'&weiter=/antrag/vereinsfoerderung/">Mit Mein Unternehmenskonto anmelden</a>', page), page
     with club_funding.app_context(), all_tenants_context():
         assert db.session.scalars(select(Draft)).all() == []
 

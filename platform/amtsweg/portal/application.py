@@ -29,7 +29,7 @@ from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.fields.email import is_email
 from amtsweg.forms.form import Step
-from amtsweg.forms.prefill import Prefilled, origins, with_locked
+from amtsweg.forms.prefill import Prefilled, login_keys, origins, with_locked
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.sites import restrict_to
@@ -78,8 +78,14 @@ def _login_needed(offered: EnabledProcess) -> Response | None:
         return None
     back = None if request.method == "GET" else url_for("application.start", slug=offered.process.slug)
     response: Response | None = require_level(offered.trust_level or 1, next_path=back,
-                                              organisation=offered.organisation_account)
+                                              organisation=offered.organisation_account,
+                                              attributes=_login_keys(offered))
     return response
+
+
+def _login_keys(offered: EnabledProcess) -> set[str]:
+    """The login attributes the service's form takes over (all a login for it asks for, with identification)."""
+    return login_keys(offered.definition.form, offered.organisation_account)
 
 
 def _prefilled(offered: EnabledProcess) -> dict[str, Prefilled]:
@@ -117,11 +123,13 @@ def start(slug: str) -> str:
     draft = _session_draft(slug)
     identity = current_identity()
     level = trust_level(offered.trust_level or 1) if offered.trust_level or offered.organisation_account else None
+    provider = citizen_provider()
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
         fees=offered.fees(), citizen=current_citizen(),
-        citizen_login=citizen_provider() is not None, required_level=level,
+        citizen_login=provider is not None, required_level=level,
+        requested=provider.requested(_login_keys(offered), offered.organisation_account) if provider else None,
         level_reached=level is None or (identity is not None and identity.meets(level.number,
                                                                                 offered.organisation_account)),
         prefilled=_prefilled(offered),

@@ -60,9 +60,28 @@ class IdentityProvider:
     def attribute(self, key: str) -> SamlAttribute:
         return next(attribute for attribute in self.attributes if attribute.key == key)
 
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(attribute.key for attribute in self.attributes)
+
+    @property
+    def identification(self) -> frozenset[str]:
+        """What every login asks for, whatever the service: the attributes naming the account and who is
+        logged in (``required``: without them there is no account and no applicant), and those repeating
+        the trust level and how the person proved who they are (the level is checked against them, and
+        both are kept with the case for the clerk: "Identität geprüft: eID, Vertrauensniveau hoch")."""
+        return self.required | {key for key in (self.level_attribute, self.proved_by_attribute) if key}
+
     def default_request(self) -> dict[str, bool]:
-        """Every attribute, the required ones marked True (a service may ask for fewer)."""
-        return {attribute.key: attribute.key in self.required for attribute in self.attributes}
+        """Every attribute, the required ones marked True (a login not made for one service)."""
+        return self.request_for(self.keys)
+
+    def request_for(self, keys: Iterable[str]) -> dict[str, bool]:
+        """The attributes a login for a service needing ``keys`` asks for ({key: required}): those of
+        ``keys`` this IdP knows, and what identification needs."""
+        wanted = self.identification | set(keys)
+        return {attribute.key: attribute.key in self.required for attribute in self.attributes
+                if attribute.key in wanted}
 
     def by_name(self, values: Mapping[str, list[str]]) -> dict[str, str]:
         """Attributes of an assertion (by SAML name) as {key: first non-empty value} of this IdP's."""

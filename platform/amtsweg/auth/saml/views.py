@@ -11,6 +11,7 @@ LogoutResponse. Every page is a 404 on towns that do not use SAML.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -86,7 +87,8 @@ def _private(response: Response) -> Response:
 
 
 def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLevel | None = None,
-             params: dict[str, str] | None = None, weiter: str | None = None) -> tuple[str, int]:
+             params: dict[str, str] | None = None, weiter: str | None = None,
+             requested: Iterable[str] | None = None) -> tuple[str, int]:
     status, text = REFUSALS[code]
     params = params or {}
     idp = idp or _login().idps[0]
@@ -97,7 +99,8 @@ def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLeve
         "missing": ", ".join(idp.labels(key for key in params.get("fehlt", "").split(",")
                                           if key in {a.key for a in idp.attributes})) or "?",
     }
-    back = url_for(".login", konto=idp.key, niveau=level.number if level else None, weiter=weiter)
+    back = url_for(".login", konto=idp.key, niveau=level.number if level else None,
+                   angaben=",".join(requested) if requested is not None else None, weiter=weiter)
     return render_template("login_refused.html", message=message, back_url=back,
                            back_label=gettext("Noch einmal anmelden")), status
 
@@ -123,6 +126,19 @@ def _level(value: str | None) -> TrustLevel:
     return trust_level(number)
 
 
+def _requested(idp: IdentityProvider, value: str | None) -> dict[str, bool]:
+    """The attributes to ask for: a service's (``angaben``, keys of the IdP's attributes) with what
+    identification needs, or, for a login not made for a service, all."""
+    if value is None:
+        return idp.default_request()
+    keys = {key for key in value.split(",") if key}
+    if unknown := sorted(keys - idp.keys):
+        abort(make_response(render_error(400, gettext(
+            "Diese Angaben kann %(idp)s nicht übermitteln: %(keys)s. Bitte starten Sie die Anmeldung auf der "
+            "Seite des Antrags neu.", idp=idp.name, keys=", ".join(unknown)))))
+    return idp.request_for(keys)
+
+
 @blueprint.route("/metadata.xml")
 def metadata() -> Any:
     """The town's service provider metadata (its entity ID is this address)."""
@@ -143,10 +159,10 @@ def login() -> Any:
         idp_metadata = metadata_cache.get(idp)
     except SamlUnavailable as exc:
         return _unavailable(exc, idp)
-    wanted = idp.default_request()
+    wanted = _requested(idp, request.args.get("angaben"))
     page = render_template(
         "saml/login.html", idp=idp, level=level, weiter=safe_next_path(request.args.get("weiter")),
-        attributes=[(idp.attribute(key), required) for key, required in wanted.items()],
+        attributes=[(idp.attribute(key), required) for key, required in wanted.items()], angaben=",".join(wanted),
     )
     response = make_response(page)
     # The form's POST is answered with a redirect to the IdP, which the form-action rule must allow.
@@ -164,7 +180,7 @@ def start() -> Any:
                "OnlineServiceId": (tenant.settings.get("citizen_login") or {}).get("online_service_id", "")}
     try:
         begun = services.begin_login(sp_identity(), idp, level, safe_next_path(request.form.get("weiter")),
-                                     display=display)
+                                     _requested(idp, request.form.get("angaben")), display=display)
     except SamlUnavailable as exc:
         return _unavailable(exc, idp)
     session[FLOW_KEY] = {"token": begun.token, "started_at": int(time.time())}
@@ -197,7 +213,8 @@ def result() -> Any:
         idp = IDENTITY_PROVIDERS.get(pending.idp) if pending else None
         level = trust_level(pending.minimum_level) if pending else None
         return _refused(code if code in REFUSALS else INCOMPLETE, idp=idp, level=level, params=request.args.to_dict(),
-                        weiter=pending.next_path if pending else None)
+                        weiter=pending.next_path if pending else None,
+                        requested=pending.requested if pending else None)
     login = active_login(token) if token else None
     account = db.session.get(CitizenAccount, login.account_id) if login and login.account_id else None
     if login is None or account is None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizen_login import SamlCitizenLogin, town_citizen_login
@@ -40,31 +42,45 @@ FLOW_KEY = "saml_flow"
 INCOMPLETE = "unvollstaendig"
 UNAVAILABLE = "nicht-verfuegbar"
 
-REFUSALS: dict[str, tuple[int, Any]] = {
-    protocol.INVALID: (400, lazy_gettext(
+LOG_IN_AGAIN = lazy_gettext("Bitte melden Sie sich noch einmal an.")
+START_AGAIN = lazy_gettext("Bitte starten Sie die Anmeldung neu.")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a login was refused and what the person can do about it (None: nothing to add)."""
+
+    reason: LazyString
+    advice: LazyString | None = LOG_IN_AGAIN
+    status: int = 400
+
+    def message(self, values: dict[str, str]) -> str:
+        return " ".join(str(part) for part in (self.reason, self.advice) if part) % values
+
+
+REFUSALS: dict[str, Refusal] = {
+    protocol.INVALID: Refusal(lazy_gettext(
         "Die Anmeldebestätigung konnte nicht geprüft werden: Signatur oder Verschlüsselung sind ungültig. Aus "
-        "Sicherheitsgründen wurde die Anmeldung abgebrochen. Bitte melden Sie sich noch einmal an.")),
-    protocol.EXPIRED: (400, lazy_gettext(
-        "Die Anmeldebestätigung ist abgelaufen. Bitte melden Sie sich noch einmal an.")),
-    protocol.UNKNOWN_REQUEST: (400, lazy_gettext(
+        "Sicherheitsgründen wurde die Anmeldung abgebrochen.")),
+    protocol.EXPIRED: Refusal(lazy_gettext("Die Anmeldebestätigung ist abgelaufen.")),
+    protocol.UNKNOWN_REQUEST: Refusal(lazy_gettext(
         "Diese Anmeldebestätigung gehört zu keiner offenen Anmeldung: Sie wurde schon verwendet oder ist nicht für "
-        "diese Sitzung bestimmt. Bitte starten Sie die Anmeldung neu.")),
-    protocol.WRONG_AUDIENCE: (400, lazy_gettext(
-        "Die Anmeldebestätigung ist für einen anderen Dienst ausgestellt und gilt hier nicht. Bitte melden Sie sich "
-        "noch einmal an.")),
-    protocol.IDP_REFUSED: (400, lazy_gettext(
-        "Der Anmeldedienst hat die Anmeldung abgelehnt oder sie wurde abgebrochen.")),
-    protocol.LEVEL_TOO_LOW: (403, lazy_gettext(
+        "diese Sitzung bestimmt."), START_AGAIN),
+    protocol.WRONG_AUDIENCE: Refusal(lazy_gettext(
+        "Die Anmeldebestätigung ist für einen anderen Dienst ausgestellt und gilt hier nicht.")),
+    protocol.IDP_REFUSED: Refusal(lazy_gettext(
+        "Der Anmeldedienst hat die Anmeldung abgelehnt oder sie wurde abgebrochen."), None),
+    protocol.LEVEL_TOO_LOW: Refusal(lazy_gettext(
         "Für diese Anmeldung ist mindestens das Vertrauensniveau „%(needed)s“ nötig, bestätigt wurde nur "
-        "„%(reached)s“. Bitte melden Sie sich mit einem passenden Verfahren an, zum Beispiel mit dem Online-Ausweis.")),
-    protocol.MISSING_ATTRIBUTE: (400, lazy_gettext(
-        "Der Anmeldedienst hat nicht alle nötigen Angaben übermittelt, es fehlt: %(missing)s. Bitte geben Sie diese "
-        "Angaben bei der Anmeldung frei und melden Sie sich noch einmal an.")),
-    INCOMPLETE: (400, lazy_gettext(
-        "Die Anmeldung konnte nicht abgeschlossen werden, vielleicht war sie zu lange offen. Bitte starten Sie sie "
-        "noch einmal.")),
-    UNAVAILABLE: (503, lazy_gettext(
-        "Die Anmeldung ist zurzeit nicht möglich. Bitte versuchen Sie es später noch einmal.")),
+        "„%(reached)s“."), lazy_gettext(
+        "Bitte melden Sie sich mit einem passenden Verfahren an, zum Beispiel mit dem Online-Ausweis."), 403),
+    protocol.MISSING_ATTRIBUTE: Refusal(lazy_gettext(
+        "Der Anmeldedienst hat nicht alle nötigen Angaben übermittelt, es fehlt: %(missing)s."), lazy_gettext(
+        "Bitte geben Sie diese Angaben bei der Anmeldung frei und melden Sie sich noch einmal an.")),
+    INCOMPLETE: Refusal(lazy_gettext(
+        "Die Anmeldung konnte nicht abgeschlossen werden, vielleicht war sie zu lange offen."), START_AGAIN),
+    UNAVAILABLE: Refusal(lazy_gettext("Die Anmeldung ist zurzeit nicht möglich."),
+                         lazy_gettext("Bitte versuchen Sie es später noch einmal."), 503),
 }
 
 
@@ -89,20 +105,20 @@ def _private(response: Response) -> Response:
 def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLevel | None = None,
              params: dict[str, str] | None = None, weiter: str | None = None,
              requested: Iterable[str] | None = None) -> tuple[str, int]:
-    status, text = REFUSALS[code]
+    refusal = REFUSALS[code]
     params = params or {}
     idp = idp or _login().idps[0]
     reached = small_int(params.get("erreicht", ""))
-    message = str(text) % {
+    message = refusal.message({
         "needed": (level or trust_level(1)).name,
         "reached": trust_level(reached).name if reached in LEVEL_NUMBERS else "?",
         "missing": ", ".join(idp.labels(key for key in params.get("fehlt", "").split(",")
-                                          if key in {a.key for a in idp.attributes})) or "?",
-    }
+                                          if key in idp.keys)) or "?",
+    })
     back = url_for(".login", konto=idp.key, niveau=level.number if level else None,
                    angaben=",".join(requested) if requested is not None else None, weiter=weiter)
     return render_template("login_refused.html", message=message, back_url=back,
-                           back_label=gettext("Noch einmal anmelden")), status
+                           back_label=gettext("Noch einmal anmelden")), refusal.status
 
 
 def _unavailable(exc: Exception, idp: IdentityProvider | None = None) -> tuple[str, int]:

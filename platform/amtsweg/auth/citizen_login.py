@@ -29,6 +29,10 @@ class CitizenLoginProvider(Protocol):
     # Whether a login says how well the person was identified (see amtsweg.auth.trust).
     asserts_levels: ClassVar[bool]
 
+    @property
+    def logs_in_organisations(self) -> bool:
+        """Whether an organisation can log in (Mein Unternehmenskonto), not only a person."""
+
     def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False,
                   attributes: Collection[str] | None = None) -> str | None:
         """Where "log in" leads, coming back to ``next_path``; None when this login cannot give
@@ -62,6 +66,10 @@ class OidcCitizenLogin:
     kind: ClassVar[str] = "oidc"
     asserts_levels: ClassVar[bool] = False
 
+    @property
+    def logs_in_organisations(self) -> bool:
+        return False
+
     def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False,
                   attributes: Collection[str] | None = None) -> str | None:
         # The state account's bridge hands over the same claims for every login.
@@ -81,6 +89,10 @@ class SamlCitizenLogin:
     idps: tuple[IdentityProvider, ...]
     kind: ClassVar[str] = "saml"
     asserts_levels: ClassVar[bool] = True
+
+    @property
+    def logs_in_organisations(self) -> bool:
+        return self._idp(organisation=True) is not None
 
     def _idp(self, organisation: bool) -> IdentityProvider | None:
         return next((idp for idp in self.idps if idp.organisation == organisation), None)

@@ -140,8 +140,8 @@ def _value(fld: FieldDefinition, attribute: IdentityAttribute, attributes: dict[
     if attribute.address:
         return address_answer(attributes, getattr(fld, "parts", ()))
     text = attributes.get(attribute.key, "").strip()
-    # The field's own parsing brings the value into its answer's shape (a date into ISO form).
-    return fld.parse_text(text) if text else None
+    # The field brings the value into its answer's shape (a date into ISO form, a name into an option).
+    return fld.prefill_value(text) if text else None
 
 
 def with_locked(answers: dict[str, Any], prefilled: dict[str, Prefilled]) -> dict[str, Any]:

@@ -306,6 +306,7 @@ def _clerk_scenarios(run: Run) -> None:
         ("contract search", "/sachbearbeitung/vertraege/?q=wartung"),
         ("statistics page", "/verwaltung/statistik"),
         ("council report", "/verwaltung/statistik/bericht"),
+        ("council report (PDF)", "/verwaltung/statistik/bericht.pdf"),
     ):
         if run.wanted(name) or run.wanted(section):
             # A fresh login per scenario: a session idles out after 30 minutes.
@@ -329,7 +330,8 @@ def _query_plans(run: Run) -> None:
 
 def _admin_scenarios(run: Run, section: str) -> None:
     host = f"admin.{BASE_DOMAIN}"
-    pages = (("admin: library overview", "/bibliothek"), ("admin: enablement matrix", "/bibliothek/freischaltung"))
+    pages = (("admin: library overview", "/bibliothek"), ("admin: enablement matrix", "/bibliothek/freischaltung"),
+             ("admin: statistics across towns", "/statistik"))
     for name, path in pages:
         if run.wanted(name) or run.wanted(section):
             run.measure(section, name, host, path, cookie=staff_cookie(run.app, host),

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from email import message_from_bytes, policy
@@ -14,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 import pytest
 from amtsweg import create_app
 from amtsweg.extensions import db
@@ -246,6 +248,33 @@ def recorded_statements(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def counted_lookups(app: Flask) -> Iterator[Counter[str]]:
+    """Counts the translation lookups (each gettext, in templates and in code: "translations") and
+    the URLs built (``url_for``: "url_for") inside the block, for limits that must not grow with the
+    rows of a page."""
+    counts: Counter[str] = Counter()
+    translations, url_for = flask_babel.Domain.get_translations, app.url_for
+
+    def counted_translations(domain: flask_babel.Domain) -> Any:
+        counts["translations"] += 1
+        return translations(domain)
+
+    def counted_url_for(*args: Any, **values: Any) -> str:
+        counts["url_for"] += 1
+        return url_for(*args, **values)
+
+    flask_babel.Domain.get_translations = counted_translations  # type: ignore[method-assign]
+    # Code's url_for goes through the app, templates' through their own reference to it.
+    app.url_for = app.jinja_env.globals["url_for"] = counted_url_for  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        flask_babel.Domain.get_translations = translations  # type: ignore[method-assign]
+        del app.url_for
+        app.jinja_env.globals["url_for"] = url_for
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -152,3 +153,18 @@ def test_a_pdf_is_checked_for_reprs_template_syntax_and_tags():
     assert list(PDF_CHECKS["untagged-pdf"].run(untagged)) == ["not tagged: no /StructTreeRoot and no /MarkInfo"]
     tagged = read_pdf("brief", "de", _pdf('<html lang="de"><p>Gebühr: 50,00 €</p></html>', pdf_tags=True))
     assert [list(check.run(tagged)) for check in PDF_CHECKS.values()] == [[], [], [], []]
+
+
+def test_the_tour_refuses_translations_compiled_before_their_last_change(tmp_path):
+    from tour.server import stale_catalogues
+
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    po.write_text('msgid "Schritt"\nmsgstr "Step"\n')
+    assert stale_catalogues(tmp_path) == [po]
+    mo.write_bytes(b"compiled")
+    os.utime(po, (1_000, 1_000))
+    assert stale_catalogues(tmp_path) == []
+    os.utime(mo, (500, 500))
+    assert stale_catalogues(tmp_path) == [po]

@@ -25,7 +25,7 @@ from tour.browse import DESKTOP_WIDTH, PHONE_WIDTH, Target, Tour  # noqa: E402
 from tour.known import known_for  # noqa: E402
 from tour.plan import ROLES, build_plan  # noqa: E402
 from tour.report import text_report, write_index  # noqa: E402
-from tour.server import demo_server  # noqa: E402
+from tour.server import demo_server, stale_catalogues  # noqa: E402
 from tour.walk import walk  # noqa: E402
 
 
@@ -41,6 +41,10 @@ def main() -> int:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("Chromium is not installed (Debian package 'chromium').", file=sys.stderr)
+        return 2
+    if stale := stale_catalogues():
+        print(f"Compile the translations first (make translations): {', '.join(p.parent.parent.name for p in stale)}"
+              " has texts newer than its compiled catalogue.", file=sys.stderr)
         return 2
     languages = args.languages.split(",")
     widths = [int(width) for width in args.widths.split(",")]

@@ -22,6 +22,14 @@ from support.process import ServiceProcess, free_port
 from tour.plan import REPOSITORY
 
 CITIZEN_SECRET_VARIABLE = "AMTSWEG_CITIZEN_OIDC_SECRET"
+TRANSLATIONS = REPOSITORY / "platform" / "amtsweg" / "translations"
+
+
+def stale_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
+    """The message catalogues whose compiled file is missing or older than the catalogue: the app
+    would show their new texts untranslated, and the tour report them as a page in the wrong language."""
+    return [po for po in sorted(folder.glob("*/LC_MESSAGES/*.po"))
+            if not (mo := po.with_suffix(".mo")).exists() or mo.stat().st_mtime < po.stat().st_mtime]
 
 
 @dataclass(frozen=True)

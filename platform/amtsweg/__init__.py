@@ -148,6 +148,7 @@ def _register_template_globals(app: Flask) -> None:
     """Names every face's templates use (the shared header asks whether citizens can log in)."""
     from amtsweg.auth.citizens import citizen_provider
     from amtsweg.cases.states import STATUS_LABELS, channel_label, message_label, status_label, status_tone
+    from amtsweg.documents.services import file_too_large_message
     from amtsweg.reports.tables import display
 
     app.add_template_global(channel_label)
@@ -155,6 +156,7 @@ def _register_template_globals(app: Flask) -> None:
     app.add_template_global(status_label)
     app.add_template_global(status_tone)
     app.add_template_global(display, "stat_value")
+    app.add_template_global(file_too_large_message)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import dates, numbers
 from flask import Flask, has_request_context
@@ -44,7 +45,14 @@ def _local(moment: datetime) -> datetime:
 def format_date(value: date | datetime, locale: str | None = None) -> str:
     """``12.03.2026`` / ``12 Mar 2026``; a timestamp counts as the day it is in Germany."""
     day = _local(value).date() if isinstance(value, datetime) else value
-    return dates.format_date(day, "medium", locale=_cldr(locale))
+    return _medium_date(day, _cldr(locale))
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(day: date, cldr: str) -> str:
+    # Lists show the same few days again and again (a queue page: 100 dates); Babel parses the
+    # pattern and looks the locale up anew for each.
+    return dates.format_date(day, "medium", locale=cldr)
 
 
 def format_datetime(value: datetime, locale: str | None = None, seconds: bool = False) -> str:

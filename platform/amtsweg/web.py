@@ -132,7 +132,12 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def request_limit_mb() -> int:
     """How many megabytes one request (a form with its files) may carry."""
-    return int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
+    return request_limit_bytes() // (1024 * 1024)
+
+
+def request_limit_bytes() -> int:
+    """How many bytes one request may carry (the form's script checks the chosen files against it)."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def too_large_message() -> str:
@@ -197,6 +202,8 @@ def init_app(app: Flask) -> None:
 
     # A global, not context: the form fields' macros are imported without the page's context.
     app.add_template_global(request_limit_mb)
+    app.add_template_global(request_limit_bytes)
+    app.add_template_global(too_large_message)
 
     @app.route("/sprache/<code>")
     def switch_language(code: str) -> WerkzeugResponse:

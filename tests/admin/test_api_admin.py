@@ -20,6 +20,7 @@ from api.helpers import api, issue_key
 from conftest import tenant_info
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
+from support.tables import data_table
 from support.webhook_receiver import WebhookReceiver, webhook_receiver
 from workbench.case_factory import make_case
 
@@ -101,3 +102,31 @@ def test_this_towns_administrator_sees_the_delivery_and_can_send_it_again(app, c
     assert again.status_code == 303
     first, second = receiver.calls
     assert first.body == second.body
+
+
+def test_the_towns_administrator_sees_keys_webhooks_and_deliveries_as_rows_under_their_column_headings(
+        app, client_for, receiver):
+    subscription_id, _ = _subscribe(app, "usingen", receiver.url)
+    issue_key(app, "usingen", scopes=("cases:read",), name="Usingen Fachverfahren")
+    reference = make_case(app, "usingen", 1)
+    api(app, "usingen").post(f"/cases/{reference}/transitions", json={"transition": "start"})
+    admin = client_for("usingen")
+    login_as(admin, "tenant_admin", username="admin-usingen")
+    index = admin.get("/verwaltung/api").get_data(as_text=True)
+
+    headers, keys = data_table(index, "API-Schlüssel")
+    [key] = [row for row in keys if row[0].startswith("Usingen Fachverfahren")]
+    assert headers == ["Name", "Berechtigungen", "Gültig bis", "Zuletzt benutzt", "Status", "Aktion"]
+    assert "amtsweg." in key[0] and key[1] == "Vorgänge lesen: Liste, Einzelheiten und Verlauf Rolle: Sachbearbeitung"
+    assert key[4] == "aktiv"
+    assert key[5] == "Widerrufen: Usingen Fachverfahren"
+    headers, [webhook] = data_table(index, "Webhooks")
+    assert headers == ["Name", "Adresse", "Ereignisse", "Status"]
+    assert webhook[0] == "Fachverfahren Hundesteuer" and webhook[1] == receiver.url and webhook[3] == "aktiv"
+    assert f'href="/verwaltung/api/webhooks/{subscription_id}"' in index
+
+    detail = admin.get(f"/verwaltung/api/webhooks/{subscription_id}").get_data(as_text=True)
+    headers, [delivery] = data_table(detail, "Zustellungen, neueste zuerst")
+    assert headers == ["Ereignis", "Erstellt", "Status", "Versuche", "Aktion"]
+    assert delivery[2].startswith("zugestellt am") and "HTTP 204" in delivery[3]
+    assert delivery[4].startswith("Erneut senden: ")

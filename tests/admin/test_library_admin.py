@@ -163,3 +163,21 @@ def test_a_title_without_english_wording_stays_german_and_is_marked_so(app, admi
     admin.get("/sprache/en")
     assert _link_texts(admin.get("/bibliothek").get_data(as_text=True), "/bibliothek/hundesteuer-anmelden") == [
         ("Hund zur Hundesteuer anmelden", "de")]
+
+
+def _matrix_row(html: str, slug: str) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """A matrix row's service link (visible text, marked language) and the texts of its toggle buttons."""
+    (row,) = lxml_html.fromstring(html).xpath(f"//table[contains(@class, 'enablement-matrix')]//tr[@id='p-{slug}']")
+    link = [(" ".join(a.text_content().split()), a.get("lang") or next(iter(a.xpath(".//span/@lang")), None))
+            for a in row.xpath(f".//a[@href='/bibliothek/{slug}']")]
+    return link, [" ".join(button.text_content().split()) for button in row.xpath(".//button")]
+
+
+def test_the_enablement_matrix_shows_service_titles_in_the_pages_language(admin):
+    link, buttons = _matrix_row(admin.get("/bibliothek/freischaltung").get_data(as_text=True), "hundesteuer-anmelden")
+    assert link == [("Hund zur Hundesteuer anmelden", None)]
+    assert buttons and all(": Hund zur Hundesteuer anmelden – " in text for text in buttons)
+    admin.get("/sprache/en")
+    link, buttons = _matrix_row(admin.get("/bibliothek/freischaltung").get_data(as_text=True), "hundesteuer-anmelden")
+    assert link == [("Register a dog for dog tax", None)]
+    assert buttons and all(": Register a dog for dog tax – " in text for text in buttons)

@@ -13,6 +13,7 @@ from amtsweg.tenancy import tenant_context
 from conftest import host_client, tenant_info, town_client
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
+from support.tables import data_table
 
 QUEUE = "/sachbearbeitung/"
 
@@ -91,6 +92,19 @@ def test_the_town_admin_ends_all_sessions_of_a_clerk(app):
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.sessions_ended")).one()
         assert (event.actor, event.object_id) == ("verwaltung-u", str(user_id))
+
+
+def test_the_account_list_shows_each_account_as_a_row_under_its_column_headings(app):
+    clerk = town_client(app, "usingen")
+    login_as(clerk, "clerk", username="sb-u")
+    admin = town_client(app, "usingen")
+    login_as(admin, "tenant_admin", username="verwaltung-u")
+
+    headers, rows = data_table(admin.get("/verwaltung/benutzer").get_data(as_text=True), "Benutzerkonten der Kommune")
+
+    assert headers == ["Name", "E-Mail", "Rollen", "Letzte Anmeldung", "Aktion"]
+    [row] = [row for row in rows if row[0].startswith("sb-u")]
+    assert row[2] == "Sachbearbeitung" and row[4].startswith("Alle Sitzungen beenden: sb-u")
 
 
 def test_ending_sessions_needs_the_csrf_token(app):

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import http.server
 import io
+import os
 import re
 import threading
+from pathlib import Path
 
 from amtsweg.cases.models import Case
+from amtsweg.cases.receipts import receipt_pdf
 from amtsweg.cases.workflow import Actor, perform
 from amtsweg.documents.models import Document
 from amtsweg.documents.storage import get_storage
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
+from casefiles import make_case as make_case_with_files
 from cases.applying import DOG, PERSON, send_step, start, submit
 from conftest import tenant_info, town_client
 from pypdf import PdfReader
@@ -25,6 +29,7 @@ FEES = [
     {"id": "kueche", "label": {"de": "Nutzung der Küche", "en": "Use of the kitchen"}, "cents": 5000},
     {"id": "kaution", "label": {"de": "Kaution", "en": "Deposit"}, "cents": 30000, "refundable": True},
 ]
+PDF = b"%PDF-1.4\n%%EOF\n"
 CLERK = Actor("Klara Weber", ("clerk",), "k.weber@usingen.example")
 
 
@@ -105,6 +110,35 @@ def test_the_receipt_is_tagged_and_shows_the_fee_total(app):
     assert _is_tagged_pdf_ua(pdf) and _figures(pdf) == ["Wappen von Usingen"]
     text = _text(pdf)
     assert "Eingangsbestätigung" in text and "Erika" in text
+
+
+def _headed(text: str, heading: str) -> int:
+    return sum(1 for line in text.splitlines() if line.strip() == heading)
+
+
+def test_the_receipt_names_the_documents_once_when_a_step_is_called_unterlagen_too(app):
+    reference = make_case_with_files(app, "schmitten", "fischereischein", files={"Pruefungszeugnis.pdf": PDF})
+    with app.app_context(), tenant_context(tenant_info(app, "schmitten")):
+        case = db.session.query(Case).filter_by(reference=reference).one()
+        pdf = receipt_pdf(case)
+        german = _text(pdf)
+        case.locale = "en"
+        english = _text(receipt_pdf(case))
+        db.session.rollback()
+    if os.environ.get("AMTSWEG_SCREENSHOTS"):
+        (Path(os.environ["AMTSWEG_SCREENSHOTS"]) / "receipt-unterlagen.pdf").write_bytes(pdf)
+    assert _headed(german, "Unterlagen") == 1 and "Pruefungszeugnis.pdf" in german
+    assert german.index("Unterlagen") < german.index("Pruefungszeugnis.pdf") < german.index("Gebühren")
+    assert _headed(english, "Documents") == 1 and "Pruefungszeugnis.pdf" in english
+
+
+def test_the_receipt_heads_the_documents_itself_when_no_step_is_called_so(app):
+    reference = make_case_with_files(app, "usingen", "hundesteuer-anmelden", files={"Nachweis.pdf": PDF})
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        case = db.session.query(Case).filter_by(reference=reference).one()
+        text = _text(receipt_pdf(case))
+    assert _headed(text, "Unterlagen") == 1
+    assert text.index("Unterlagen") < text.index("Nachweis.pdf")
 
 
 def test_the_service_page_marks_a_deposit_as_refunded(app):

@@ -8,8 +8,9 @@ import hashlib
 import io
 import re
 import zipfile
+from datetime import timedelta
 
-from amtsweg.cases import receipts
+from amtsweg.cases import receipts, tasks
 from amtsweg.cases.models import Case, CaseMessage
 from amtsweg.documents import records
 from amtsweg.documents.models import Document, Vorgang
@@ -17,10 +18,11 @@ from amtsweg.extensions import db
 from casefiles import in_town, read_stored
 from cases.applying import DOG, PERSON, csrf_of, send_step, start, submit
 from conftest import town_client
-from flask import Flask
+from flask import Flask, has_request_context
 from lxml import html
 from pypdf import PdfReader
-from sqlalchemy import select
+from pytest import MonkeyPatch
+from sqlalchemy import func, select
 from support.logins import login_as
 
 TOWN = "glashuetten"
@@ -135,3 +137,100 @@ def test_the_receipt_renders_outside_a_request_with_the_towns_configured_address
     text = pdf_text(pdf)
     assert "Confirmation of receipt" in text and "Eingangsbestätigung" not in text
     assert "http://glashuetten.localhost" in text and "erlaubnis.pdf" in text
+
+
+def broken_renderer(page: str) -> bytes:
+    raise OSError("the renderer died")
+
+
+def receipts_filed(app: Flask) -> tuple[int, int]:
+    """The one case's id and how many receipts it has."""
+    with in_town(app, TOWN):
+        case = db.session.scalars(select(Case)).one()
+        return case.id, db.session.scalar(select(func.count(Document.id)).filter_by(case_id=case.id,
+                                                                                     kind=receipts.KIND))
+
+
+def test_the_submit_request_renders_no_receipt_a_job_after_it_files_it_once_and_a_second_run_files_none(
+        app: Flask, monkeypatch: MonkeyPatch) -> None:
+    rendered_in_request = []
+    render = receipts.render_pdf
+    monkeypatch.setattr(receipts, "render_pdf", lambda page: rendered_in_request.append(has_request_context())
+                        or render(page))
+
+    apply_with_permit(app)
+
+    # Without Redis the job runs inline once the request is over (its context gone), never inside it.
+    assert rendered_in_request == [False]
+    case_id, filed = receipts_filed(app)
+    assert filed == 1
+    with in_town(app, TOWN):
+        assert db.session.get(Case, case_id).receipt_due is False
+        # RQ runs a job at least once, and the sweep may enqueue it again: nothing more is filed.
+        assert receipts.file_due_receipt(case_id) is False
+    assert receipts_filed(app) == (case_id, 1) and rendered_in_request == [False]
+
+
+def test_a_receipt_whose_job_failed_stays_due_and_is_filed_once_by_the_retry(
+        app: Flask, monkeypatch: MonkeyPatch) -> None:
+    render = receipts.render_pdf
+    monkeypatch.setattr(receipts, "render_pdf", broken_renderer)
+    link = apply_with_permit(app)
+    case_id, filed = receipts_filed(app)
+    with in_town(app, TOWN):
+        case = db.session.get(Case, case_id)
+        # The application is in, whatever became of its receipt.
+        assert filed == 0 and case.status == "submitted" and case.receipt_due is True
+    monkeypatch.setattr(receipts, "render_pdf", render)
+    # Meanwhile the citizen's download is rendered on demand, and that files nothing.
+    download = town_client(app, TOWN).get(link + "/eingangsbestaetigung.pdf")
+    assert download.status_code == 200 and case.reference in pdf_text(download.data)
+    assert receipts_filed(app) == (case_id, 0)
+
+    with in_town(app, TOWN):
+        assert receipts.file_due_receipt(case_id) is True
+        assert receipts.file_due_receipt(case_id) is False
+    assert receipts_filed(app) == (case_id, 1)
+
+
+def test_the_sweep_enqueues_only_receipts_still_due_after_their_jobs_retries(
+        app: Flask, monkeypatch: MonkeyPatch) -> None:
+    render = receipts.render_pdf
+    monkeypatch.setattr(receipts, "render_pdf", broken_renderer)
+    apply_with_permit(app)
+    monkeypatch.setattr(receipts, "render_pdf", render)
+    with in_town(app, TOWN):
+        submitted_at = db.session.scalars(select(Case.submitted_at)).one()
+    with app.app_context():
+        assert tasks.sweep_receipts(now=submitted_at + timedelta(minutes=5)) == 0
+    assert receipts_filed(app)[1] == 0
+    # Inline without Redis: the sweep's jobs run when its app context ends.
+    with app.app_context():
+        assert tasks.sweep_receipts(now=submitted_at + receipts.SWEEP_GRACE + timedelta(seconds=1)) == 1
+    assert receipts_filed(app)[1] == 1
+    with app.app_context():
+        assert tasks.sweep_receipts(now=submitted_at + timedelta(days=1)) == 0
+
+
+def test_a_receipt_filed_late_lists_the_applications_uploads_not_a_later_replys_attachment(
+        app: Flask, monkeypatch: MonkeyPatch) -> None:
+    render = receipts.render_pdf
+    monkeypatch.setattr(receipts, "render_pdf", broken_renderer)
+    link = apply_with_permit(app)
+    monkeypatch.setattr(receipts, "render_pdf", render)
+    with in_town(app, TOWN):
+        case = db.session.scalars(select(Case)).one()
+        db.session.add(CaseMessage(case_id=case.id, author="clerk", kind="information_request", body="Impfpass?"))
+        case.status = "waiting_for_citizen"
+        db.session.commit()
+        case_id = case.id
+    client = town_client(app, TOWN)
+    page = client.get(link).get_data(as_text=True)
+    client.post(link + "/antworten", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(page), "nachricht": "Anbei", "dokumente": (io.BytesIO(PDF), "impfpass.pdf")})
+
+    with in_town(app, TOWN):
+        assert receipts.file_due_receipt(case_id) is True
+        receipt = db.session.scalars(select(Document).filter_by(kind=receipts.KIND)).one()
+    text = pdf_text(read_stored(app, receipt.storage_key))
+    assert "erlaubnis.pdf" in text and "impfpass.pdf" not in text

@@ -17,6 +17,7 @@ from conftest import host_client
 from flask import Flask
 from support.browser import axe_violations, describe_violations
 from support.logins import login_as
+from support.tables import data_table
 
 OLD = datetime(2012, 5, 2, tzinfo=UTC)
 
@@ -55,6 +56,21 @@ def test_betrieb_names_an_altered_document_by_its_aktenzeichen_and_shows_the_aus
     english = admin.get("/betrieb").get_data(as_text=True)
     assert "Stored documents" in english and "Content differs from its checksum" in english
     assert "offered" in english and "Archive transfers" in english
+
+
+def test_betrieb_shows_the_finding_and_the_aussonderung_as_rows_under_their_column_headings(app: Flask) -> None:
+    altered_document_and_offer(app)
+    admin = host_client(app, "admin.localhost")
+    login_as(admin, "platform_admin", username="ikz")
+    html = admin.get("/betrieb").get_data(as_text=True)
+
+    headers, [finding] = data_table(html, "Fehlende oder veränderte Dokumente")
+    assert headers == ["Kommune", "Vorgang", "Dokument", "Befund", "Seit", "Zuletzt geprüft"]
+    assert finding[0] == "Schmitten" and finding[1] == "1.4.5-2012/1" and finding[2].endswith("Version 1")
+    assert finding[3] == "Inhalt weicht von der Prüfsumme ab"
+    headers, [cycle] = data_table(html, "Aussonderungen der Kommunen")
+    assert headers == ["Kommune", "Angeboten am", "Archiv", "Stand", "Vorgänge", "Prozess-ID"]
+    assert cycle[0] == "Schmitten" and cycle[2:5] == ["Hessisches Landesarchiv", "angeboten", "1"]
 
 
 def test_betrieb_says_when_everything_is_intact(app: Flask) -> None:

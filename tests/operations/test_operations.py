@@ -16,6 +16,7 @@ from conftest import host_client, tenant_info, town_client
 from flask import Flask
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
+from support.tables import data_table
 
 CONTEXT = {
     "reference": "SC-2026-000001",
@@ -129,6 +130,19 @@ def test_betrieb_lists_failed_mails_and_retries_them(app: Flask, tmp_path: Path)
     assert response.status_code == 302
     assert len(list((tmp_path / "mail-ok").glob("*.eml"))) == 1
     assert "Alle Mails sind zugestellt." in admin.get("/betrieb").get_data(as_text=True)
+
+
+def test_betrieb_shows_a_failed_mail_as_a_row_under_its_column_headings(app: Flask, tmp_path: Path) -> None:
+    message_id = failed_mail(app, tmp_path)
+    admin = host_client(app, "admin.localhost")
+    login_as(admin, "platform_admin", username="ikz")
+
+    headers, rows = data_table(admin.get("/betrieb").get_data(as_text=True), "Nicht zugestellte Mails")
+
+    assert headers == ["Nr.", "Kommune", "Vorlage", "Status", "Versuche", "Letzter Fehler", "Aktion"]
+    [row] = rows
+    assert row[:5] == [str(message_id), "Glashütten", "eingangsbestaetigung", "fehlgeschlagen", "1"]
+    assert "FileExistsError" in row[5] and row[6] == f"Erneut senden (Mail {message_id})"
 
 
 def test_betrieb_retry_without_csrf_token_is_refused(app: Flask, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from amtsweg.processes import services
 from amtsweg.processes.queries import fold
 from amtsweg.settings import REPOSITORY_ROOT
 from amtsweg.tenancy import tenant_context
-from conftest import TOWNS, recorded_statements, tenant_info
+from conftest import TOWNS, counted_lookups, recorded_statements, tenant_info
 
 # Offered in Usingen's tenant.toml but not in Grävenwiesbach's, and the other way round.
 ONLY_USINGEN = "sondernutzung-strasse"
@@ -178,3 +178,16 @@ def test_full_catalogue_request_needs_at_most_two_queries(app, client_for):
     assert response.status_code == full.status_code == 200
     assert len(_titles(full.get_data(as_text=True))) >= 80
     assert len(statements) <= 4, statements  # two requests, at most two queries each
+
+
+def test_the_catalogue_links_its_services_without_building_a_url_for_each(app, client_for):
+    client = client_for("usingen")
+    client.get("/leistungen")
+    with counted_lookups(app) as one_area:
+        area_page = client.get("/leistungen?bereich=steuern-gebuehren").get_data(as_text=True)
+    with counted_lookups(app) as every_area:
+        page = client.get("/leistungen").get_data(as_text=True)
+
+    assert len(_titles(page)) > len(_titles(area_page)) >= 2
+    assert every_area["url_for"] == one_area["url_for"]
+    assert "hundesteuer-anmelden" in _titles(page)

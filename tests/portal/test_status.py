@@ -12,6 +12,7 @@ from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from cases.applying import csrf_of, fill_all_steps, submit
 from conftest import host_client, sent_mails, tenant_info, town_client
+from lxml import html as lxml_html
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
 
@@ -194,3 +195,21 @@ def test_a_reply_over_the_request_limit_shows_the_status_page_with_the_error_at_
         assert db.session.scalars(select(CaseMessage)).one().author == "clerk"
         # Only the receipt filed at submission; the oversize reply stored nothing.
         assert db.session.scalars(select(Document).where(Document.kind.is_(None))).all() == []
+
+
+@pytest.mark.parametrize("app_overrides", [{"MAX_CONTENT_LENGTH": 1024 * 1024}])
+def test_the_reply_forms_upload_field_carries_its_limits_and_the_servers_messages_for_the_browser(app, submitted):
+    client, link = submitted
+    with app.app_context(), tenant_context(tenant_info(app, "schmitten")):
+        db.session.add(CaseMessage(case_id=db.session.scalars(select(Case)).one().id, author="clerk",
+                                   kind="information_request", body="Bitte reichen Sie den Impfpass nach."))
+        db.session.scalars(select(Case)).one().status = "waiting_for_citizen"
+        db.session.commit()
+    page = lxml_html.fromstring(client.get(link).get_data(as_text=True))
+    assert " ".join(page.get_element_by_id("feld-dokumente-hinweis").text_content().split()) == (
+        "PDF, JPEG oder PNG, höchstens 10 MB je Datei.")
+    upload = page.get_element_by_id("feld-dokumente")
+    assert (upload.get("data-max-bytes"), upload.get("data-request-limit")) == (str(10 * 1024 * 1024), str(1024 * 1024))
+    assert upload.get("data-too-large") == "Die Datei ist zu groß. Eine Datei darf höchstens 10 MB groß sein."
+    assert upload.get("data-request-too-large").startswith("Die ausgewählten Dateien sind zusammen größer als 1 MB")
+    assert 'src="/static/js/upload_limits.js"' in client.get(link).get_data(as_text=True)

@@ -141,3 +141,17 @@ def test_a_day_is_a_day_in_the_pdf_and_on_the_page_in_german_and_english(app, ne
     english = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
     assert "Half of them within at most 1 day, nine in ten within at most 1 day (calendar days" in english
     assert "1 days" not in english
+
+
+def test_processing_times_of_several_days_take_the_plural_with_one_decimal_in_german_and_english(app, neu_anspach):
+    start = date.today().replace(month=1, day=1)
+    for number, days in enumerate((3, 8), start=1):
+        add_case(app, "neu-anspach", number, start, channel="online", status="approved",
+                 decided=start + timedelta(days=days), due=start + timedelta(days=10))
+
+    html = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+    assert "Die Hälfte davon in höchstens 5,5 Tagen, neun von zehn in höchstens 7,5 Tagen (Kalendertage" in html
+
+    neu_anspach.get("/sprache/en")
+    english = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
+    assert "Half of them within at most 5.5 days, nine in ten within at most 7.5 days (calendar days" in english

@@ -11,7 +11,8 @@ from amtsweg.cases.services import reply
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
-from conftest import recorded_statements, tenant_info, town_client
+from conftest import counted_lookups, recorded_statements, tenant_info, town_client
+from lxml import html
 from pypdf import PdfReader
 from support.logins import csrf_token_of, login_as
 from workbench.case_factory import make_case
@@ -73,6 +74,40 @@ def test_queue_runs_a_handful_of_queries_however_many_cases(app):
     with recorded_statements(app) as statements:
         assert client.get("/sachbearbeitung/").status_code == 200
     assert len(statements) <= 6, statements
+
+
+def test_the_queue_translates_its_row_texts_and_builds_its_links_once_per_page_not_once_per_row(app):
+    # Rows that show every text a row can have: unassigned, a payment outstanding, overdue.
+    row = {"status": "in_progress", "due_date": date(2026, 3, 10), "fee_cents": 1500,
+           "payment_requested_at": datetime(2026, 3, 3, tzinfo=UTC)}
+    make_case(app, "usingen", 1, **row)
+    lead = clerk(app, "usingen", "clerk", "team_lead")
+    lead.get("/sachbearbeitung/")
+    with counted_lookups(app) as for_one_row:
+        lead.get("/sachbearbeitung/")
+    for number in range(2, 41):
+        make_case(app, "usingen", number, **row)
+
+    with counted_lookups(app) as for_forty_rows:
+        page = lead.get("/sachbearbeitung/").get_data(as_text=True)
+
+    assert for_forty_rows == for_one_row
+    cells = [[" ".join(cell.text_content().split()) for cell in row.xpath("td")]
+             for row in html.fromstring(page).xpath("//table[contains(@class, 'queue-table')]/tbody/tr")]
+    assert len(cells) == 40
+    assert cells[0][:5] == ["US-2026-000040 auswählen", "US-2026-000040", "Hund zur Hundesteuer anmelden",
+                            "Erika Muster 40", "In Bearbeitung Zahlung ausstehend: 15,00 €"]
+    assert cells[0][5] == "niemand" and cells[0][7] == "10.03.2026 überfällig"
+    # Every row reads alike but for its own reference and name.
+    assert all(row[0] == f"{row[1]} auswählen" for row in cells)
+    assert {(row[2], *row[4:]) for row in cells} == {(cells[0][2], *cells[0][4:])}
+    assert page.count('href="/sachbearbeitung/vorgang/US-2026-0000') == 40
+    lead.get("/sprache/en")
+    english = html.fromstring(lead.get("/sachbearbeitung/").get_data(as_text=True))
+    last = [" ".join(cell.text_content().split())
+            for cell in english.xpath("//table[contains(@class, 'queue-table')]/tbody/tr[last()]/td")]
+    assert last[0] == "Select US-2026-000001" and last[4] == "In progress Payment outstanding: €15.00"
+    assert last[5] == "nobody" and last[7] == "10 Mar 2026 overdue"
 
 
 def test_the_case_page_shows_the_citizens_answers_also_inside_groups(app):

@@ -41,7 +41,7 @@ def _towns() -> tuple[str, TownPage]:
 
 
 def _tables(period: periods.Period, towns: TownPage) -> tuple[list[queries.TownRow], dict[str, tables.Table]]:
-    rows = queries.town_comparison(period, towns.towns)
+    rows = queries.town_comparison(period, towns.towns, today_in_germany())
     return rows, tables.comparison_tables(rows, towns.towns)
 
 

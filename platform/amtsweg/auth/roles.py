@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask_babel import lazy_gettext
+
 CLERK = "clerk"
 TEAM_LEAD = "team_lead"
 TENANT_ADMIN = "tenant_admin"
@@ -17,13 +19,13 @@ TOWN_ROLES: tuple[str, ...] = (CLERK, TEAM_LEAD, TENANT_ADMIN, CONTRACTS_VIEWER,
 PLATFORM_ROLES: tuple[str, ...] = (PLATFORM_ADMIN,)
 
 ROLE_LABELS = {
-    CLERK: "Sachbearbeitung",
-    TEAM_LEAD: "Teamleitung",
-    TENANT_ADMIN: "Verwaltung der Kommune",
-    CONTRACTS_VIEWER: "Verträge lesen",
-    CONTRACTS_EDITOR: "Verträge bearbeiten",
-    CASH_OFFICE: "Kasse",
-    PLATFORM_ADMIN: "Verwaltung des Verbunds",
+    CLERK: lazy_gettext("Sachbearbeitung"),
+    TEAM_LEAD: lazy_gettext("Teamleitung"),
+    TENANT_ADMIN: lazy_gettext("Verwaltung der Kommune"),
+    CONTRACTS_VIEWER: lazy_gettext("Verträge lesen"),
+    CONTRACTS_EDITOR: lazy_gettext("Verträge bearbeiten"),
+    CASH_OFFICE: lazy_gettext("Kasse"),
+    PLATFORM_ADMIN: lazy_gettext("Verwaltung des Verbunds"),
 }
 
 # Groups (values of the identity provider's ``groups`` claim) of a town's staff, before the town's

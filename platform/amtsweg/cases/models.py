@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     column,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import expression
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.clock import utcnow
@@ -35,6 +37,7 @@ FINISHED_STATUSES = ("approved", "rejected", "closed", "archived", "withdrawn", 
 ACCESS_ACTIONS = ("case.viewed", "document.downloaded", "case.receipt_printed")
 # Partial indexes (migration 0022) whose condition the queries repeat, so that the planner may use them.
 UNFINISHED = column("status").not_in(FINISHED_STATUSES)
+RECEIPT_DUE = column("receipt_due", Boolean)
 NOT_ACCESS = column("action").not_in(ACCESS_ACTIONS)
 
 
@@ -55,6 +58,8 @@ class Case(TenantOwned, Model):
         # The unfinished cases newest first, with their due date (the overdue filter reads only this).
         Index("ix_case_file_unfinished", "tenant_id", "id", "due_date", postgresql_where=UNFINISHED,
               sqlite_where=UNFINISHED),
+        # The few cases whose receipt is still to be filed (the receipts' sweep reads only this).
+        Index("ix_case_file_receipt_due", "tenant_id", "id", postgresql_where=RECEIPT_DUE, sqlite_where=RECEIPT_DUE),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,6 +106,10 @@ class Case(TenantOwned, Model):
     paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When payment of the fee was requested; None when none is outstanding.
     payment_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The receipt (Eingangsbestätigung) is still to be rendered and filed: set by the submission,
+    # cleared by the job that files it (amtsweg.cases.receipts), so that a lost job is found again.
+    receipt_due: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                              server_default=expression.false())
 
 
 class ReferenceCounter(TenantOwned, Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, any_, bindparam, func, or_, select
@@ -85,11 +85,14 @@ def documents_of_case(case: Case) -> list[Document]:
     return list(db.session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
 
 
-def citizen_documents_of_case(case: Case, sources: tuple[str, ...] = CITIZEN_DOCUMENT_SOURCES) -> list[Document]:
-    """The case's documents meant for the citizen (``sources`` narrows them, e.g. to their uploads)."""
-    return list(db.session.scalars(
-        select(Document).where(Document.case_id == case.id, Document.source.in_(sources)).order_by(Document.id)
-    ))
+def citizen_documents_of_case(case: Case, sources: tuple[str, ...] = CITIZEN_DOCUMENT_SOURCES,
+                              created_until: datetime | None = None) -> list[Document]:
+    """The case's documents meant for the citizen (``sources`` narrows them, e.g. to their uploads;
+    ``created_until`` to those made by then, e.g. those of the application itself)."""
+    query = select(Document).where(Document.case_id == case.id, Document.source.in_(sources))
+    if created_until is not None:
+        query = query.where(Document.created_at <= created_until)
+    return list(db.session.scalars(query.order_by(Document.id)))
 
 
 def citizen_document(case: Case, document_id: int) -> Document | None:

@@ -26,7 +26,7 @@ from amtsweg.cases.events import publish_case_event
 from amtsweg.cases.models import WITHDRAWABLE, WITHDRAWN, Case, CaseMessage
 from amtsweg.cases.payment import settle_on_submission
 from amtsweg.cases.queries import case_by_idempotency_key
-from amtsweg.cases.receipts import file_receipt
+from amtsweg.cases.receipts import schedule_receipt
 from amtsweg.cases.references import next_reference
 from amtsweg.cases.states import CITIZEN
 from amtsweg.cases.tokens import issue_case_token, status_url
@@ -189,7 +189,7 @@ def _create_case(
             unused_keys.append(document.storage_key)
             db.session.delete(document)
     vorgang = _file(case, definition)
-    file_receipt(case)
+    schedule_receipt(case)
     record(actor, "case.submitted", "case", case.id, reference=case.reference, channel=channel,
            process=offered.process.slug, version=offered.version.version, fee_problem=assessment.fee_problem,
            **({"aktenzeichen": vorgang.aktenzeichen} if vorgang else {}))

@@ -1,10 +1,14 @@
-"""Daily clean-up of online applications, town by town: expired drafts, then unlinked uploads."""
+"""Daily clean-up of online applications, town by town: expired drafts, then unlinked uploads; and
+the sweep for receipts whose filing job was lost."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from amtsweg.cases.drafts import delete_expired_drafts
+from amtsweg.cases.receipts import sweep_due_receipts
+from amtsweg.clock import utcnow
 from amtsweg.documents.services import remove_unlinked_uploads
 from amtsweg.jobs.schedule import periodic
 from amtsweg.tenancy.queries import in_each_town
@@ -20,3 +24,9 @@ def cleanup() -> None:
 
     for town, (drafts, uploads) in in_each_town(clean_town, "application clean-up"):
         log.info("application clean-up for %s: %d drafts, %d uploads removed", town.slug, drafts, uploads)
+
+
+@periodic("receipts.sweep", "*/5 * * * *", queue="documents")
+def sweep_receipts(now: datetime | None = None) -> int:
+    """File the receipts still due after their jobs' retries (of every town); returns how many."""
+    return sweep_due_receipts(now or utcnow())

@@ -317,7 +317,8 @@ def apply_transition(case: Case, transition_id: str, actor: Actor, message: str 
     version, definition = definition_of(case)
     transition = transition_for(definition, case.status, actor.roles, transition_id)
     step = Step(case, version, definition, transition, actor, message.strip(), today or today_in_germany(),
-                {"from": case.status, "to": transition.to, "transition": transition.id})
+                {"from": case.status, "to": transition.to, "transition": transition.id,
+                 "step": transition.label.model_dump(exclude_none=True)})
     actions = [(ACTIONS[spec.type], spec) for spec in transition.actions]
     for action, spec in actions:
         action.check(step, spec)

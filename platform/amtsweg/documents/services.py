@@ -93,6 +93,13 @@ def clean_filename(name: str) -> str:
     return name[-200:]
 
 
+def file_too_large_message(max_bytes: int) -> str:
+    """What an upload field says of a file over its ``max_bytes`` (the form's script shows the same
+    before sending)."""
+    return str(_("Die Datei ist zu groß. Eine Datei darf höchstens %(size)d MB groß sein.",
+                 size=max_bytes // (1024 * 1024)))
+
+
 def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, int, str]:
     """Stream into a staging file; returns its path, size and SHA-256. Too large: nothing kept."""
     digest = hashlib.sha256()
@@ -104,8 +111,7 @@ def _receive(stream: IO[bytes], staging: Path, max_bytes: int) -> tuple[Path, in
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(_("Die Datei ist zu groß. Eine Datei darf höchstens %(size)d MB groß sein.",
-                                           size=max_bytes // (1024 * 1024)))
+                    raise UploadRejected(file_too_large_message(max_bytes))
                 digest.update(chunk)
                 target.write(chunk)
             target.flush()

@@ -19,6 +19,16 @@ STATUS_LABELS = {
     "refunded": lazy_gettext("Erstattet"),
 }
 
+# What caused a change of a payment's state, as the cash office and the audit log name it.
+SOURCE_LABELS = {
+    "start": lazy_gettext("Start"),
+    "return": lazy_gettext("Rückkehr vom Zahlungsdienst"),
+    "reconcile": lazy_gettext("Abgleich"),
+    "manual": lazy_gettext("Kasse"),
+    "refund": lazy_gettext("Kasse"),
+    "check": lazy_gettext("Nachfrage der Kasse"),
+}
+
 # How a payment's state looks (KERN's feedback colours) to the citizen and to staff.
 STATUS_TONES = {"paid": "success", "refunded": "info", "cancelled": "warning", "failed": "danger"}
 
@@ -46,6 +56,11 @@ def local_time(moment: datetime) -> datetime:
 def status_label(status: str) -> str:
     """A payment state in the reader's language."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def source_label(source: str) -> str:
+    """What changed a payment's state, in the reader's language."""
+    return str(SOURCE_LABELS.get(source, source))
 
 
 def status_tone(status: str) -> str:

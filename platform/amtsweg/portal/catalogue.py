@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
 
 from amtsweg.processes import queries
@@ -21,7 +21,9 @@ def index() -> str:
         abort(404)
     result = queries.catalogue(search or None, area, locale=str(get_locale()))
     return render_template(
-        "catalogue/index.html", catalogue=result, search=search, area=area, area_labels=AREAS
+        "catalogue/index.html", catalogue=result, search=search, area=area, area_labels=AREAS,
+        # One url_for for the links to the services rather than one per entry (a slug needs no quoting).
+        service_link=url_for("catalogue.service", slug=""),
     )
 
 

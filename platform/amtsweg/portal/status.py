@@ -95,7 +95,7 @@ def _render(token: str, case: Case, errors: dict[str, str], status: int = 200, r
         status_text=STATUS_TEXT.get(shown, case.status), timeline=_timeline(case),
         messages=messages_of_case(case), awaits_reply=asked,
         documents=citizen_documents_of_case(case), can_withdraw=case.status in WITHDRAWABLE, errors=errors,
-        reply_text=reply_text,
+        reply_text=reply_text, reply_max_bytes=services.REPLY_MAX_BYTES,
     ), status
 
 

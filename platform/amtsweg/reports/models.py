@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,8 +48,14 @@ class CaseFact(TenantOwned, Model):
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "key"),
         UniqueConstraint("tenant_id", "case_id"),
-        Index("ix_case_fact_tenant_submitted", "tenant_id", "submitted_on"),
-        Index("ix_case_fact_tenant_finished", "tenant_id", "finished_on"),
+        # The statistics aggregate a period's facts from these indexes alone (migration 0027; SQLite
+        # has no INCLUDE columns).
+        Index("ix_case_fact_tenant_submitted", "tenant_id", "submitted_on",
+              postgresql_include=["process_slug", "channel", "fee_cents", "outcome"]),
+        Index("ix_case_fact_tenant_finished", "tenant_id", "finished_on",
+              postgresql_include=["process_slug", "processing_days", "within_target"]),
+        Index("ix_case_fact_tenant_open", "tenant_id", "submitted_on", postgresql_where=text("finished_on IS NULL"),
+              sqlite_where=text("finished_on IS NULL")),
         Index("ix_case_fact_tenant_process", "tenant_id", "process_slug"),
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext
-from sqlalchemy import Integer, Select, and_, case, cast, exists, extract, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, exists, extract, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,7 +30,7 @@ from amtsweg.reports import fees, maturity
 from amtsweg.reports.facts import ONLINE
 from amtsweg.reports.models import ApplicationStart, CaseFact, ReportOutlook, ServiceOffer
 from amtsweg.reports.periods import InvalidSelection, Period, parse_period
-from amtsweg.tenancy.context import all_tenants_context, tenant_context
+from amtsweg.tenancy.context import all_tenants_context, current_tenant, tenant_context
 from amtsweg.tenancy.models import TenantInfo
 
 PROCESS_FIELD = "leistung"
@@ -72,40 +72,68 @@ def parse_selection(start: str | None, end: str | None, process: str | None, tod
     return Selection(period, slug)
 
 
-# --------------------------------------------------------------------------- percentiles
+# --------------------------------------------------------------------------- decisions: counts and percentiles
 
 
-def _percentiles_postgresql(values: Any, fractions: Sequence[float]) -> Select[Any]:
-    return select(values.c.grp, *(func.percentile_cont(p).within_group(values.c.value) for p in fractions)) \
-        .group_by(values.c.grp)
+@dataclass(frozen=True)
+class Decisions:
+    """Decisions of a group: how many, the share decided by the due date (of those with one), and
+    the continuous median and 90th percentile (as ``percentile_cont``) of their processing days."""
+
+    decided: int
+    within_target: float | None
+    median: float | None
+    p90: float | None
 
 
-def _percentiles_by_window(values: Any, fractions: Sequence[float]) -> Select[Any]:
+def _decisions_postgresql(values: Any, groups: Sequence[Any]) -> Select[Any]:
+    return select(*groups, func.count(), func.avg(values.c.within),
+                  *(func.percentile_cont(p).within_group(values.c.value) for p in FRACTIONS)).group_by(*groups)
+
+
+def _decisions_by_window(values: Any, groups: Sequence[Any]) -> Select[Any]:
+    names = [group.name for group in groups]
     ranked = select(
-        values.c.grp, values.c.value,
-        (func.row_number().over(partition_by=values.c.grp, order_by=values.c.value) - 1).label("i"),
-        func.count().over(partition_by=values.c.grp).label("n"),
+        *groups, values.c.value, values.c.within,
+        (func.row_number().over(partition_by=groups, order_by=values.c.value) - 1).label("i"),
+        func.count().over(partition_by=groups).label("n"),
     ).subquery()
+    ranked_groups = [ranked.c[name] for name in names]
     columns = []
-    for fraction in fractions:
+    for fraction in FRACTIONS:
         position = (ranked.c.n - 1) * fraction
         # The cast truncates, which is the floor of a non-negative position.
         below = cast(position, Integer)
         low = func.max(case((ranked.c.i == below, ranked.c.value)))
         high = func.coalesce(func.max(case((ranked.c.i == below + 1, ranked.c.value))), low)
         columns.append(low + (high - low) * func.max(position - below))
-    return select(ranked.c.grp, *columns).group_by(ranked.c.grp)
+    return select(*ranked_groups, func.count(), func.avg(ranked.c.within), *columns).group_by(*ranked_groups)
 
 
-PERCENTILES: dict[str, Callable[[Any, Sequence[float]], Select[Any]]] = {"postgresql": _percentiles_postgresql}
+# Other databases (SQLite) compute the same continuous percentile with window functions.
+DECISIONS: dict[str, Callable[[Any, Sequence[Any]], Select[Any]]] = {"postgresql": _decisions_postgresql}
 
 
-def percentiles(values: Select[Any], fractions: Sequence[float] = FRACTIONS) -> dict[Any, tuple[float, ...]]:
-    """Continuous percentiles (as ``percentile_cont``) of ``values`` — a select of the columns
-    ``grp`` and ``value`` — per group: one statement."""
-    subquery = values.subquery()
-    build = PERCENTILES.get(db.session.get_bind().dialect.name, _percentiles_by_window)
-    return {row[0]: tuple(float(v) for v in row[1:]) for row in db.session.execute(build(subquery, fractions))}
+def decisions(conditions: Sequence[ColumnElement[bool]], groups: Sequence[Any]) -> dict[tuple[Any, ...], Decisions]:
+    """The decisions among the facts meeting ``conditions`` per group of ``groups`` (columns of
+    CaseFact), keyed by the groups' values: one statement."""
+    values = select(
+        *(group.label(f"g{index}") for index, group in enumerate(groups)),
+        CaseFact.processing_days.label("value"),
+        case((CaseFact.within_target.is_(True), 1.0), (CaseFact.within_target.is_(False), 0.0)).label("within"),
+    ).where(*conditions, CaseFact.processing_days.is_not(None)).subquery()
+    build = DECISIONS.get(db.session.get_bind().dialect.name, _decisions_by_window)
+    found = {}
+    for row in db.session.execute(build(values, [values.c[f"g{index}"] for index in range(len(groups))])):
+        key, (decided, within, *quantiles) = tuple(row[:len(groups)]), row[len(groups):]
+        median, p90 = (None if value is None else float(value) for value in quantiles)
+        found[key] = Decisions(decided, None if within is None else float(within), median, p90)
+    return found
+
+
+def _towns(column: Any, towns: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    """The condition of a comparison's towns (None: the current town, which the scoping selects)."""
+    return [] if towns is None else [column.in_(towns)]
 
 
 # --------------------------------------------------------------------------- services on offer
@@ -128,15 +156,38 @@ class AreaRow:
         return self.digital + self.external
 
 
-def services_by_area(period: Period) -> list[AreaRow]:
-    """The services offered on the period's last day per area, own digital processes and links to
-    external services counted apart, in the library's order of areas."""
-    counts: dict[tuple[str, str], int] = {
-        (area, kind): count for area, kind, count in db.session.execute(
-            select(Process.category, Process.kind, func.count(func.distinct(Process.id)))
-            .join(ServiceOffer, ServiceOffer.process_id == Process.id)
-            .where(_offered_on(period.end)).group_by(Process.category, Process.kind))
-    }
+@dataclass(frozen=True)
+class Offered:
+    """A service a town offered on a day."""
+
+    slug: str
+    title: dict[str, str]
+    area: str
+    kind: str
+
+
+def offered_services(day: date, towns: Sequence[int] | None = None) -> dict[int, list[Offered]]:
+    """The services each town (the current one, or ``towns``) offered on ``day``, by town, in the
+    library's order (area, slug): one statement."""
+    offers = select(ServiceOffer.tenant_id, ServiceOffer.process_id).where(
+        _offered_on(day), *_towns(ServiceOffer.tenant_id, towns)).distinct().subquery()
+    found: dict[int, list[Offered]] = {}
+    for town, *values in db.session.execute(
+        select(offers.c.tenant_id, Process.slug, Process.title, Process.category, Process.kind)
+        .join(Process, Process.id == offers.c.process_id)
+        .order_by(offers.c.tenant_id, Process.category, Process.slug)
+    ):
+        found.setdefault(town, []).append(Offered(*values))
+    return found
+
+
+def services_by_area(offered: Sequence[Offered]) -> list[AreaRow]:
+    """The offered services per area, own digital processes and links to external services
+    counted apart, in the library's order of areas."""
+    counts: dict[tuple[str, str], int] = {}
+    for service in offered:
+        kind = "digital" if service.kind == "digital" else "external"
+        counts[(service.area, kind)] = counts.get((service.area, kind), 0) + 1
     return [AreaRow(area, str(label), counts.get((area, "digital"), 0), counts.get((area, "external"), 0))
             for area, label in AREAS.items() if counts.get((area, "digital")) or counts.get((area, "external"))]
 
@@ -214,12 +265,24 @@ class MonthRow:
         return self.by_channel.get(ONLINE, 0) / self.total if self.total else None
 
 
-def cases_by_month(selection: Selection) -> list[MonthRow]:
-    """Applications received per month and channel (every month of the period, empty ones too)."""
+# One row per month, process and channel received in the selection: (year, month, slug, channel, count).
+Received = Sequence[tuple[int, int, str, str, int]]
+
+
+def received(selection: Selection) -> Received:
+    """Applications received in the selection per month, process and channel: one statement, from
+    which the tables by month, by process and by both are summed."""
     year, month = extract("year", CaseFact.submitted_on), extract("month", CaseFact.submitted_on)
+    return [(int(y), int(m), slug, channel, count) for y, m, slug, channel, count in _grouped(
+        _cases_in(selection, CaseFact.submitted_on), (year, month, CaseFact.process_slug, CaseFact.channel))]
+
+
+def cases_by_month(selection: Selection, rows: Received) -> list[MonthRow]:
+    """Applications received per month and channel (every month of the period, empty ones too)."""
     counts: dict[tuple[int, int], dict[str, int]] = {}
-    for y, m, channel, count in _grouped(_cases_in(selection, CaseFact.submitted_on), (year, month, CaseFact.channel)):
-        counts.setdefault((int(y), int(m)), {})[channel] = count
+    for y, m, _, channel, count in rows:
+        by_channel = counts.setdefault((y, m), {})
+        by_channel[channel] = by_channel.get(channel, 0) + count
     channels = _channels(channel for by_channel in counts.values() for channel in by_channel)
     return [MonthRow(y, m, {channel: counts.get((y, m), {}).get(channel, 0) for channel in channels})
             for y, m in months_of(selection.period)]
@@ -246,7 +309,11 @@ class ProcessRow:
         return self.by_channel.get(ONLINE, 0) / self.total if self.total else None
 
 
-def _titles(slugs: Iterable[str]) -> dict[str, tuple[dict[str, str], str]]:
+# The title and area of processes by slug.
+Titles = dict[str, tuple[dict[str, str], str]]
+
+
+def _titles(slugs: Iterable[str]) -> Titles:
     wanted = set(slugs)
     if not wanted:
         return {}
@@ -254,18 +321,17 @@ def _titles(slugs: Iterable[str]) -> dict[str, tuple[dict[str, str], str]]:
         select(Process.slug, Process.title, Process.category).where(Process.slug.in_(wanted)))}
 
 
-def cases_by_process(selection: Selection) -> list[ProcessRow]:
+def cases_by_process(rows: Received, titles: Titles) -> list[ProcessRow]:
     """Applications received per process and channel, the most frequent first."""
     counts: dict[str, dict[str, int]] = {}
-    for slug, channel, count in _grouped(_cases_in(selection, CaseFact.submitted_on),
-                                         (CaseFact.process_slug, CaseFact.channel)):
-        counts.setdefault(slug, {})[channel] = count
-    titles = _titles(counts)
+    for _, _, slug, channel, count in rows:
+        by_channel = counts.setdefault(slug, {})
+        by_channel[channel] = by_channel.get(channel, 0) + count
     channels = _channels(channel for by_channel in counts.values() for channel in by_channel)
-    rows = [ProcessRow(slug, *titles.get(slug, ({"de": slug}, "")),
-                       {channel: by_channel.get(channel, 0) for channel in channels})
-            for slug, by_channel in counts.items()]
-    return sorted(rows, key=lambda row: (-row.total, row.slug))
+    result = [ProcessRow(slug, *titles.get(slug, ({"de": slug}, "")),
+                         {channel: by_channel.get(channel, 0) for channel in channels})
+              for slug, by_channel in counts.items()]
+    return sorted(result, key=lambda row: (-row.total, row.slug))
 
 
 @dataclass(frozen=True)
@@ -277,16 +343,14 @@ class MonthProcessRow:
     count: int
 
 
-def cases_by_month_and_process(selection: Selection) -> list[MonthProcessRow]:
-    """Applications received per month and process (months and processes without any left out)."""
-    year, month = extract("year", CaseFact.submitted_on), extract("month", CaseFact.submitted_on)
-    rows = db.session.execute(
-        select(year, month, CaseFact.process_slug, func.count()).where(*_cases_in(selection, CaseFact.submitted_on))
-        .group_by(year, month, CaseFact.process_slug).order_by(year, month, func.count().desc(), CaseFact.process_slug)
-    ).all()
-    titles = _titles(slug for _, _, slug, _ in rows)
-    return [MonthProcessRow(int(y), int(m), slug, titles.get(slug, ({"de": slug}, ""))[0], count)
-            for y, m, slug, count in rows]
+def cases_by_month_and_process(rows: Received, titles: Titles) -> list[MonthProcessRow]:
+    """Applications received per month and process (months and processes without any left out),
+    the most frequent of a month first."""
+    counts: dict[tuple[int, int, str], int] = {}
+    for y, m, slug, _, count in rows:
+        counts[(y, m, slug)] = counts.get((y, m, slug), 0) + count
+    return [MonthProcessRow(y, m, slug, titles.get(slug, ({"de": slug}, ""))[0], count)
+            for (y, m, slug), count in sorted(counts.items(), key=lambda item: (*item[0][:2], -item[1], item[0][2]))]
 
 
 @dataclass(frozen=True)
@@ -315,15 +379,25 @@ class ChannelMix:
         return counts.get(channel, 0) / total if total else None
 
 
-def channel_mix(selection: Selection) -> ChannelMix:
-    """Applications per channel in the period and in the period of the same length before it."""
+def channel_mix(selection: Selection, towns: Sequence[int] | None = None) -> dict[int, ChannelMix]:
+    """Applications per channel in the period and in the period of the same length before it, by
+    town (the current one, or ``towns``): one statement."""
     earlier = selection.period.previous()
     in_period = CaseFact.submitted_on.between(selection.period.start, selection.period.end)
-    counts = {channel: (now, before) for channel, now, before in _grouped(
+    counts: dict[int, dict[str, tuple[int, int]]] = {}
+    for town, channel, now, before in _grouped(
         [CaseFact.submitted_on.between(earlier.start, selection.period.end),
-         *_of_process(selection, CaseFact.process_slug)],
-        (CaseFact.channel,), (func.count().filter(in_period), func.count().filter(~in_period)))}
-    return ChannelMix([ChannelRow(c, *counts.get(c, (0, 0))) for c in _channels(counts)], earlier)
+         *_of_process(selection, CaseFact.process_slug), *_towns(CaseFact.tenant_id, towns)],
+        (CaseFact.tenant_id, CaseFact.channel), (func.count().filter(in_period), func.count().filter(~in_period)),
+    ):
+        counts.setdefault(town, {})[channel] = (now, before)
+    return {town: ChannelMix([ChannelRow(c, *by_channel.get(c, (0, 0))) for c in _channels(by_channel)], earlier)
+            for town, by_channel in counts.items()}
+
+
+def no_channels(selection: Selection) -> ChannelMix:
+    """The channel mix of a town without applications in either period."""
+    return ChannelMix([ChannelRow(c, 0, 0) for c in CHANNELS], selection.period.previous())
 
 
 # --------------------------------------------------------------------------- applications started online
@@ -357,33 +431,44 @@ def _citizens_starts(selection: Selection) -> list[ColumnElement[bool]]:
             or_(ApplicationStart.channel.is_(None), ApplicationStart.channel == ONLINE)]
 
 
-def applications(selection: Selection) -> list[FunnelRow]:
-    """Online applications started in the period per process and how many of them were submitted."""
-    rows = _grouped(_citizens_starts(selection), (ApplicationStart.process_slug,),
-                    (func.count(), func.count(ApplicationStart.submitted_on)))
-    titles = _titles(slug for slug, _, _ in rows)
+# Online applications started in the selection: (slug, furthest step, started, submitted).
+Starts = Sequence[tuple[str, int, int, int]]
+
+
+def starts(selection: Selection) -> Starts:
+    """Online applications started in the period per process and furthest step, and how many of
+    them were submitted: one statement for the funnel and the drop-off."""
+    return [(slug, step, started, submitted) for slug, step, started, submitted in db.session.execute(
+        select(ApplicationStart.process_slug, ApplicationStart.furthest_step, func.count(),
+               func.count(ApplicationStart.submitted_on))
+        .where(*_citizens_starts(selection))
+        .group_by(ApplicationStart.process_slug, ApplicationStart.furthest_step)
+        .order_by(ApplicationStart.process_slug, ApplicationStart.furthest_step))]
+
+
+def applications(rows: Starts, titles: Titles) -> list[FunnelRow]:
+    """Online applications started per process and how many of them were submitted."""
+    counts: dict[str, tuple[int, int]] = {}
+    for slug, _, started, submitted in rows:
+        before = counts.get(slug, (0, 0))
+        counts[slug] = (before[0] + started, before[1] + submitted)
     result = [FunnelRow(slug, titles.get(slug, ({"de": slug}, ""))[0], started, submitted)
-              for slug, started, submitted in rows]
+              for slug, (started, submitted) in counts.items()]
     return sorted(result, key=lambda row: (-row.started, row.slug))
 
 
-def drop_off(selection: Selection) -> list[DropRow]:
-    """Online applications started in the period and not submitted, per process and the step the
-    citizen stopped at (abandoned or still being filled in)."""
-    rows = db.session.execute(
-        select(ApplicationStart.process_slug, ApplicationStart.furthest_step, func.count())
-        .where(*_citizens_starts(selection), ApplicationStart.submitted_on.is_(None))
-        .group_by(ApplicationStart.process_slug, ApplicationStart.furthest_step)
-        .order_by(ApplicationStart.process_slug, ApplicationStart.furthest_step)
-    ).all()
-    definitions = current_definitions(slug for slug, _, _ in rows)
+def drop_off(rows: Starts, definitions: dict[str, ProcessDefinition]) -> list[DropRow]:
+    """Online applications not submitted, per process and the step the citizen stopped at
+    (abandoned or still being filled in)."""
     result = []
-    for slug, completed, count in rows:
+    for slug, completed, started, submitted in rows:
+        if started == submitted:
+            continue
         definition = definitions.get(slug)
         steps = definition.form.steps if definition is not None and definition.form is not None else []
         step_title = steps[completed].title.model_dump() if completed < len(steps) else {}
         title = definition.title.model_dump() if definition is not None else {"de": slug}
-        result.append(DropRow(slug, title, completed, step_title, count))
+        result.append(DropRow(slug, title, completed, step_title, started - submitted))
     return result
 
 
@@ -404,33 +489,27 @@ class TimeRow:
     target_days: int | None
 
 
-def processing_times(selection: Selection) -> tuple[TimeRow, list[TimeRow]]:
+NO_DECISIONS = Decisions(0, None, None, None)
+
+
+def decided_in(selection: Selection) -> list[ColumnElement[bool]]:
+    """The facts of cases decided (or closed) in the selection."""
+    return _cases_in(selection, CaseFact.finished_on)
+
+
+def processing_times(total: Decisions, by_process: dict[tuple[Any, ...], Decisions],
+                     definitions: dict[str, ProcessDefinition]) -> tuple[TimeRow, list[TimeRow]]:
     """All decisions of the period together, and per process (the most decided first)."""
-    conditions = [*_cases_in(selection, CaseFact.finished_on), CaseFact.processing_days.is_not(None)]
-    within = func.avg(case((CaseFact.within_target.is_(True), 1.0), (CaseFact.within_target.is_(False), 0.0)))
-    counts = {slug: (decided, share) for slug, decided, share in _grouped(
-        conditions, (CaseFact.process_slug,), (func.count(), within))}
-    values = select(CaseFact.process_slug.label("grp"), CaseFact.processing_days.label("value")).where(*conditions)
-    by_process = percentiles(values)
-    overall = percentiles(select(literal("all").label("grp"), CaseFact.processing_days.label("value"))
-                          .where(*conditions)).get("all")
-    overall_share = db.session.execute(select(func.count(), within).where(*conditions)).one()
-    definitions = current_definitions(counts)
-    overrides = _processing_day_overrides(counts)
+    overrides = _processing_day_overrides(slug for (slug,) in by_process)
     rows = []
-    for slug, (decided, share) in counts.items():
+    for (slug,), figures in by_process.items():
         definition = definitions.get(slug)
-        median, p90 = by_process.get(slug, (None, None))
         rows.append(TimeRow(
-            slug, definition.title.model_dump() if definition else {"de": slug}, decided, median, p90,
-            None if share is None else float(share),
-            overrides.get(slug, definition.processing_days if definition else None),
+            slug, definition.title.model_dump() if definition else {"de": slug}, figures.decided, figures.median,
+            figures.p90, figures.within_target, overrides.get(slug, definition.processing_days if definition else None),
         ))
     rows.sort(key=lambda row: (-row.decided, row.slug or ""))
-    median, p90 = overall or (None, None)
-    total = TimeRow(None, {}, overall_share[0], median, p90,
-                    None if overall_share[1] is None else float(overall_share[1]), None)
-    return total, rows
+    return TimeRow(None, {}, total.decided, total.median, total.p90, total.within_target, None), rows
 
 
 def _processing_day_overrides(slugs: Iterable[str]) -> dict[str, int]:
@@ -452,17 +531,33 @@ class AgeRow:
     count: int
 
 
-def open_cases_by_age(selection: Selection, today: date) -> list[AgeRow]:
-    """Cases not finished today, by days since submission (every band, empty ones too)."""
+def _age_bounds() -> list[tuple[int, int | None]]:
     bounds: list[tuple[int, int | None]] = []
     low = 0
     for high in AGE_BANDS:
         bounds.append((low, high))
         low = (high or 0) + 1
+    return bounds
+
+
+def open_cases_by_age(selection: Selection, today: date,
+                      towns: Sequence[int] | None = None) -> dict[int, list[AgeRow]]:
+    """Cases not finished today, by days since submission (every band, empty ones too), by town
+    (the current one, or ``towns``; a town without open cases is left out): one statement."""
+    bounds = _age_bounds()
     band = case(*((CaseFact.submitted_on >= today - timedelta(days=high), index)
                   for index, (_, high) in enumerate(bounds) if high is not None), else_=len(bounds) - 1)
-    counts = dict(_grouped([CaseFact.finished_on.is_(None), *_of_process(selection, CaseFact.process_slug)], (band,)))
-    return [AgeRow(low, high, counts.get(index, 0)) for index, (low, high) in enumerate(bounds)]
+    counts: dict[int, dict[int, int]] = {}
+    for town, index, count in _grouped(
+        [CaseFact.finished_on.is_(None), *_of_process(selection, CaseFact.process_slug),
+         *_towns(CaseFact.tenant_id, towns)], (CaseFact.tenant_id, band)):
+        counts.setdefault(town, {})[index] = count
+    return {town: age_rows(by_band) for town, by_band in counts.items()}
+
+
+def age_rows(counts: dict[int, int]) -> list[AgeRow]:
+    """The age bands with the counts of ``counts`` (by band index; missing bands are empty)."""
+    return [AgeRow(low, high, counts.get(index, 0)) for index, (low, high) in enumerate(_age_bounds())]
 
 
 # --------------------------------------------------------------------------- definitions and maturity
@@ -507,23 +602,20 @@ class ServiceRating:
     rating: maturity.Rating
 
 
-def _offered_versions(day: date) -> Select[Any]:
-    return (select(Process.slug, ProcessVersion.id, ProcessVersion.version, Process.title, Process.category,
-                   Process.kind)
-            .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
-            .where(Process.id.in_(select(ServiceOffer.process_id).where(_offered_on(day))))
-            .order_by(Process.category, Process.slug))
+def definitions_of(offered: Sequence[Offered], others: Iterable[str] = ()) -> dict[str, ProcessDefinition]:
+    """The current definitions of the offered services and of the processes ``others`` (facts of
+    processes perhaps no longer offered): see :func:`current_definitions`."""
+    return current_definitions([*(service.slug for service in offered), *others])
 
 
-def service_ratings(period: Period) -> list[ServiceRating]:
-    """The maturity of each service offered on the period's last day, as its current definition
-    and the town's payment set-up make it."""
-    rows = db.session.execute(_offered_versions(period.end)).all()
-    definitions = _parsed([(slug, version_id, version) for slug, version_id, version, *_ in rows])
+def service_ratings(offered: Sequence[Offered], definitions: dict[str, ProcessDefinition]) -> list[ServiceRating]:
+    """The maturity of each offered service, as its current definition and the current town's
+    payment set-up make it."""
     source = fees.source()
-    return [ServiceRating(slug, title, area, kind,
-                          maturity.rate(definitions[slug], kind == "digital" and source.pays_online(slug)))
-            for slug, _, _, title, area, kind in rows]
+    return [ServiceRating(service.slug, service.title, service.area, service.kind,
+                          maturity.rate(definitions[service.slug],
+                                        service.kind == "digital" and source.pays_online(service.slug)))
+            for service in offered if service.slug in definitions]
 
 
 @dataclass(frozen=True)
@@ -583,17 +675,28 @@ class TownStatistics:
 
 
 def town_statistics(selection: Selection, today: date) -> TownStatistics:
-    """Every figure of the current town's statistics page and council report."""
-    times_total, times = processing_times(selection)
-    ratings = service_ratings(selection.period)
+    """Every figure of the current town's statistics page and council report: a fixed number of
+    statements, whatever the number of cases, processes and services."""
+    town = current_tenant().id
+    offered = offered_services(selection.period.end).get(town, [])
+    rows = received(selection)
+    started = starts(selection)
+    decided = decided_in(selection)
+    by_process = decisions(decided, (CaseFact.process_slug,))
+    total = decisions(decided, ()).get((), NO_DECISIONS)
+    definitions = definitions_of(offered, [*(slug for (slug,) in by_process), *(row[0] for row in started)])
+    titles = _titles([*(row[2] for row in rows), *(row[0] for row in started)])
+    times_total, times = processing_times(total, by_process, definitions)
+    ratings = service_ratings(offered, definitions)
     source = fees.source()
     return TownStatistics(
         selection=selection, today=today,
-        areas=services_by_area(selection.period), new=new_services(selection.period),
-        months=cases_by_month(selection), processes=cases_by_process(selection),
-        month_processes=cases_by_month_and_process(selection), channels=channel_mix(selection),
-        funnel=applications(selection), drops=drop_off(selection), times_total=times_total, times=times,
-        ages=open_cases_by_age(selection, today),
+        areas=services_by_area(offered), new=new_services(selection.period),
+        months=cases_by_month(selection, rows), processes=cases_by_process(rows, titles),
+        month_processes=cases_by_month_and_process(rows, titles),
+        channels=channel_mix(selection).get(town) or no_channels(selection),
+        funnel=applications(started, titles), drops=drop_off(started, definitions), times_total=times_total,
+        times=times, ages=open_cases_by_age(selection, today).get(town) or age_rows({}),
         fee_months=source.collected(selection.period, selection.process), fee_basis=source.basis,
         ratings=ratings, levels=maturity_distribution(ratings),
     )
@@ -635,75 +738,35 @@ class TownRow:
         return self.level_three / self.digital if self.digital else None
 
 
-def town_comparison(period: Period, towns: Sequence[TenantInfo]) -> list[TownRow]:
-    """The key figures of these towns side by side (for the platform administration): a fixed
-    number of statements grouped by town, whatever the number of towns and cases."""
+def town_comparison(period: Period, towns: Sequence[TenantInfo], today: date) -> list[TownRow]:
+    """The key figures of these towns side by side (for the platform administration), from the same
+    aggregates as each town's statistics grouped by town: a fixed number of statements, whatever
+    the number of towns and cases."""
     if not towns:
         return []
     ids = [town.id for town in towns]
+    selection = Selection(period)
     with all_tenants_context():
-        figures = _comparison(period, ids)
-    source = fees.source()
+        offered = offered_services(period.end, ids)
+        definitions = definitions_of([service for services in offered.values() for service in services])
+        channels = channel_mix(selection, ids)
+        decided = decisions([*decided_in(selection), CaseFact.tenant_id.in_(ids)], (CaseFact.tenant_id,))
+        ages = open_cases_by_age(selection, today, ids)
     rows = []
     for town in towns:
+        services = offered.get(town.id, [])
         # Each town's payment set-up decides the payment criterion of its services.
         with tenant_context(town):
-            level_three = sum(
-                1 for slug in figures.digital.get(town.id, ())
-                if maturity.rate(figures.definitions[slug], source.pays_online(slug)).level == maturity.HIGHEST_DERIVED
-            )
-        total, online = figures.cases.get(town.id, (0, 0))
-        share = figures.within.get(town.id)
+            ratings = service_ratings(services, definitions)
+        areas = services_by_area(services)
+        mix = channels.get(town.id) or no_channels(selection)
+        figures = decided.get((town.id,), NO_DECISIONS)
+        digital = sum(1 for service in services if service.kind == "digital")
         rows.append(TownRow(
-            town.id, len(figures.digital.get(town.id, ())), figures.external.get(town.id, 0), total, online,
-            figures.medians.get(town.id, (None,))[0], None if share is None else float(share),
-            figures.open_cases.get(town.id, 0), level_three, figures.areas.get(town.id, {}),
+            town.id, digital, len(services) - digital, mix.total,
+            next((row.count for row in mix.rows if row.channel == ONLINE), 0), figures.median,
+            figures.within_target, sum(age.count for age in ages.get(town.id, [])),
+            sum(1 for rating in ratings if rating.rating.level == maturity.HIGHEST_DERIVED),
+            {area.area: area.total for area in areas},
         ))
     return rows
-
-
-@dataclass(frozen=True)
-class _Figures:
-    digital: dict[int, list[str]]
-    external: dict[int, int]
-    areas: dict[int, dict[str, int]]
-    definitions: dict[str, ProcessDefinition]
-    cases: dict[int, tuple[int, int]]
-    medians: dict[Any, tuple[float, ...]]
-    within: dict[int, Any]
-    open_cases: dict[int, int]
-
-
-def _comparison(period: Period, ids: list[int]) -> _Figures:
-    digital: dict[int, list[str]] = {}
-    external: dict[int, int] = {}
-    areas: dict[int, dict[str, int]] = {}
-    for town, slug, area, kind in db.session.execute(
-        select(ServiceOffer.tenant_id, Process.slug, Process.category, Process.kind)
-        .join(Process, Process.id == ServiceOffer.process_id)
-        .where(ServiceOffer.tenant_id.in_(ids), _offered_on(period.end))
-    ):
-        if kind == "digital":
-            digital.setdefault(town, []).append(slug)
-        else:
-            external[town] = external.get(town, 0) + 1
-        areas.setdefault(town, {})[area] = areas.get(town, {}).get(area, 0) + 1
-    in_period = CaseFact.submitted_on.between(period.start, period.end)
-    cases = {town: (total, online) for town, total, online in db.session.execute(
-        select(CaseFact.tenant_id, func.count(), func.count().filter(CaseFact.channel == ONLINE))
-        .where(CaseFact.tenant_id.in_(ids), in_period).group_by(CaseFact.tenant_id))}
-    decided = [CaseFact.tenant_id.in_(ids), CaseFact.finished_on.between(period.start, period.end),
-               CaseFact.processing_days.is_not(None)]
-    within = dict(db.session.execute(
-        select(CaseFact.tenant_id, func.avg(case((CaseFact.within_target.is_(True), 1.0),
-                                                 (CaseFact.within_target.is_(False), 0.0))))
-        .where(*decided).group_by(CaseFact.tenant_id)).tuples().all())
-    open_cases = dict(db.session.execute(
-        select(CaseFact.tenant_id, func.count()).where(CaseFact.tenant_id.in_(ids), CaseFact.finished_on.is_(None))
-        .group_by(CaseFact.tenant_id)).tuples().all())
-    return _Figures(
-        digital, external, areas, current_definitions({slug for slugs in digital.values() for slug in slugs}),
-        cases, percentiles(select(CaseFact.tenant_id.label("grp"), CaseFact.processing_days.label("value"))
-                           .where(*decided), (0.5,)),
-        within, open_cases,
-    )

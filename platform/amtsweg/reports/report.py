@@ -13,7 +13,7 @@ from flask_babel import get_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from amtsweg.pdf import render_pdf
-from amtsweg.reports import charts, maturity, queries, tables
+from amtsweg.reports import charts, maturity, queries, tables, units
 from amtsweg.reports.models import ReportOutlook
 from amtsweg.reports.queries import Selection, TownStatistics
 from amtsweg.tenancy.assets import logo_data_uri
@@ -71,7 +71,7 @@ def council_report(period: queries.Period, today: date) -> CouncilReport:
 def render(report: CouncilReport, for_pdf: bool = False) -> str:
     """The report as an HTML document (with the page's tools unless ``for_pdf``)."""
     return render_template("reports/council_report.html", report=report, for_pdf=for_pdf,
-                           criteria=maturity.CRITERIA, highest_derived=maturity.HIGHEST_DERIVED,
+                           criteria=maturity.CRITERIA, highest_derived=maturity.HIGHEST_DERIVED, days=units.days,
                            locale=str(get_locale() or "de"))
 
 

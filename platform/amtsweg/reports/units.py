@@ -9,8 +9,10 @@ from amtsweg.formatting import format_number
 
 
 def days(count: float) -> str:
-    """'1 Tag', '7 Tagen' (dative: "seit mehr als …", "in höchstens …")."""
-    return ngettext("%(count)s Tag", "%(count)s Tagen", count, count=format_number(count))
+    """'1 Tag', '7 Tagen', '12,5 Tagen' (dative: "seit mehr als …", "in höchstens …"); a fraction
+    (a median) to one decimal, as the tables show days."""
+    rounded = round(float(count), 1)
+    return ngettext("%(count)s Tag", "%(count)s Tagen", rounded, count=format_number(rounded))
 
 
 def services(count: int) -> str:

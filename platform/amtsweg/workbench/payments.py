@@ -25,6 +25,7 @@ from amtsweg.payments.states import (
     local_time,
     method_label,
     paid_with_label,
+    source_label,
     status_label,
 )
 from amtsweg.tenancy import current_tenant
@@ -66,7 +67,8 @@ def _payment_or_404(payment_id: int) -> Payment:
 
 def _page_context() -> dict[str, Any]:
     return {"money": amount, "method_label": method_label, "status_label": status_label,
-            "paid_with_label": paid_with_label, "local": local_time, "titles": queries.process_titles()}
+            "paid_with_label": paid_with_label, "source_label": source_label,
+            "local": local_time, "titles": queries.process_titles()}
 
 
 @blueprint.route("/")

@@ -123,8 +123,13 @@ def queue() -> str:
     staff = town_staff()
     selected = _queue_filter(request.args)
     services_offered = [entry for entry in catalogue(locale=str(get_locale())).entries if entry.kind == "digital"]
+    page = queue_page(selected, today)
     return render_template(
-        "workbench/queue.html", page=queue_page(selected, today), today=today, selected=selected,
+        "workbench/queue.html", page=page, today=today, selected=selected,
+        # What the rows repeat is worked out once per page: each service's title in the page's
+        # language, and the links to the cases (one url_for; a reference needs no quoting).
+        service_titles={slug: localized(title) or slug for slug, title in page.titles.items()},
+        case_link=url_for("workbench.case_page", reference=""),
         args=request.args, staff=staff, names={u.id: u.label for u in staff}, areas=AREAS,
         services_offered=services_offered, channels=CHANNEL_LABELS, overdue=case_is_overdue,
         is_team_lead=current_user.has_role(TEAM_LEAD), more_filters=_has_more_filters(request.args),

@@ -248,6 +248,15 @@ def test_a_refusal_is_explained_in_english_too(registered):
     assert "has expired" in page and "ist abgelaufen" not in page
 
 
+def test_a_refusal_says_what_happened_and_what_to_do_in_one_message(registered):
+    client = town_client(registered, SAML_TOWN)
+    page = html.unescape(saml_login(registered, client, "erika-eid", "abgelaufen").get_data(as_text=True))
+    assert "Die Anmeldebestätigung ist abgelaufen. Bitte melden Sie sich noch einmal an." in page
+    client.get("/sprache/en")
+    page = html.unescape(saml_login(registered, client, "erika-eid", "falsche-zielgruppe").get_data(as_text=True))
+    assert "The login confirmation was issued for another service and is not valid here. Please log in again." in page
+
+
 def test_a_response_posted_again_is_refused(registered):
     client = town_client(registered, SAML_TOWN)
     action, fields = answer_at_idp(start_login(client), "erika-eid")

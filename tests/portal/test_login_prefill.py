@@ -214,8 +214,9 @@ def test_a_persons_bundid_login_is_refused_with_the_way_to_the_business_login(cl
     assert refused.status_code == 403
     page = html.unescape(refused.get_data(as_text=True))
     assert "Diese Leistung können nur Unternehmen, Vereine und andere Organisationen beantragen." in page
-    assert re.search(r'href="/anmelden/saml/\?konto=muk&niveau=1&weiter=/antrag/vereinsfoerderung/">'
-                     r"Mit Mein Unternehmenskonto anmelden</a>", page), page
+    # The business login asks for what the club funding form takes over (identification is added by it).
+    assert re.search(r'href="/anmelden/saml/\?konto=muk&niveau=1&angaben=street_address,postal_code,locality,email'
+                     r'&weiter=/antrag/vereinsfoerderung/">Mit Mein Unternehmenskonto anmelden</a>', page), page
     with club_funding.app_context(), all_tenants_context():
         assert db.session.scalars(select(Draft)).all() == []
 
@@ -289,3 +290,16 @@ def test_a_persons_login_is_refused_for_the_trade_registration(trade_registratio
     assert refused.status_code == 403
     assert "Diese Leistung können nur Unternehmen, Vereine und andere Organisationen beantragen." in \
         html.unescape(refused.get_data(as_text=True))
+
+
+def test_a_business_login_chooses_the_legal_form_of_the_trade_registration_locked(trade_registration):
+    client = _logged_in(trade_registration, "beispiel-bau", 3, konto="muk")
+    page = client.get(f"/antrag/{TRADE}/").get_data(as_text=True)
+    assert client.post(f"/antrag/{TRADE}/starten", data={"csrf_token": csrf_of(page)}).status_code == 302
+    step = client.get(f"/antrag/{TRADE}/schritt/1").get_data(as_text=True)
+    legal_form = _input(step, "feld-rechtsform")
+    assert 'value="GmbH"' in legal_form and "readonly" in legal_form
+    assert _hint(step, "feld-rechtsform").endswith("– nicht änderbar.")
+    # A page sending another legal form changes nothing.
+    send_step(client, 1, {"rechtsform": "einzelunternehmen"}, slug=TRADE)
+    assert _draft_answers(trade_registration)["rechtsform"] == "gmbh"

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = (1280, 390)
 LIBRARY = Path(__file__).resolve().parents[2] / "shared_processes"
 CLUB = "vereinsfoerderung"
+TRADE = "gewerbe-anmelden"
 
 
 @pytest.fixture
@@ -94,3 +95,25 @@ def test_a_persons_login_on_a_service_for_organisations_is_refused_with_the_busi
     page.screenshot(path=str(tmp_path / f"refused-{width}.png"), full_page=True)
     page.get_by_role("link", name="Mit Mein Unternehmenskonto anmelden").click()
     assert page.get_by_role("heading", name="Anmelden mit Mein Unternehmenskonto").is_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_business_login_shows_the_legal_form_read_only_and_the_fields_it_asks_for(
+        app, live, page, saml_simulator, width, tmp_path):
+    with app.app_context(), tenant_context(tenant_info(app, SAML_TOWN)):
+        services.set_enabled(TRADE, True, actor="test")
+    register_towns(app, saml_simulator, SAML_TOWN, port=live.port)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live.town_url(SAML_TOWN, f"/anmelden/saml/?konto=muk&niveau=3&weiter=/antrag/{TRADE}/"))
+    page.get_by_role("button", name="Weiter zu Mein Unternehmenskonto").click()
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(re.compile(rf".*/antrag/{TRADE}/$"))
+    page.get_by_role("button", name="Antrag starten").click()
+    page.wait_for_url(re.compile(rf".*/antrag/{TRADE}/schritt/1$"))
+    legal_form = page.get_by_label("Rechtsform", exact=True)
+    assert legal_form.input_value() == "GmbH" and not legal_form.is_editable()
+    # The page's script reads the locked legal form too: a GmbH is asked for its representatives.
+    assert page.get_by_text("Gesetzliche Vertreterinnen und Vertreter").first.is_visible()
+    assert page.get_by_label("Name des Unternehmens").input_value() == "Beispiel Bau GmbH"
+    _accessible_and_fitting(page, width)
+    page.screenshot(path=str(tmp_path / f"legal-form-{width}.png"), full_page=True)

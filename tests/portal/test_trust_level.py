@@ -69,7 +69,9 @@ def test_starting_without_a_login_leads_to_the_login_for_the_level_and_stores_no
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert target.path == "/anmelden/saml/"
-    assert parse_qs(target.query) == {"konto": ["bundid"], "niveau": ["3"], "weiter": [f"/antrag/{SLUG}/"]}
+    # The login asks for the attributes the dog-tax form takes over (identification is added by the login).
+    assert parse_qs(target.query) == {"konto": ["bundid"], "niveau": ["3"], "weiter": [f"/antrag/{SLUG}/"],
+                                      "angaben": ["birth_date,street_address,postal_code,locality,country,email"]}
     assert _drafts(substanziell) == 0
 
 

@@ -101,3 +101,18 @@ def test_prefill_inside_a_repeatable_group_is_refused_naming_the_yaml_line(libra
                and ".fields[0].prefill" in p
                and "prefill is not allowed inside the repeatable group 'gesellschafter'" in p
                and "put the field outside the group" in p for p in problems), problems
+
+
+def test_a_legal_form_chooses_the_option_it_names_and_one_naming_no_option_fills_nothing():
+    form = load_library(LIBRARY).processes["gewerbe-anmelden"].definition.form
+
+    def chosen(legal_form: str):
+        filled = prefilled_fields(form, {"legal_form": legal_form}, verified=True, organisation=True)
+        return (filled["rechtsform"].value, filled["rechtsform"].locked) if "rechtsform" in filled else None
+
+    assert chosen("Gesellschaft mit beschränkter Haftung") == ("gmbh", True)
+    assert chosen("  gmbh &  Co. kg ") == ("kg", True)
+    assert chosen("Aktiengesellschaft (AG)") == ("ag", True)
+    assert chosen("Stiftung des bürgerlichen Rechts") is None
+    # A person's login has no legal form to give.
+    assert prefilled_fields(form, {"legal_form": "GmbH"}, verified=True, organisation=False) == {}

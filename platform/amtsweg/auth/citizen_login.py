@@ -9,7 +9,7 @@ whatever protocol is behind it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -29,13 +29,35 @@ class CitizenLoginProvider(Protocol):
     # Whether a login says how well the person was identified (see amtsweg.auth.trust).
     asserts_levels: ClassVar[bool]
 
-    def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False) -> str | None:
+    @property
+    def logs_in_organisations(self) -> bool:
+        """Whether an organisation can log in (Mein Unternehmenskonto), not only a person."""
+
+    def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False,
+                  attributes: Collection[str] | None = None) -> str | None:
         """Where "log in" leads, coming back to ``next_path``; None when this login cannot give
-        ``minimum_level`` (or an organisation). May raise oidc.LoginRefused."""
+        ``minimum_level`` (or an organisation). ``attributes``: the login attributes a service needs
+        (amtsweg.forms.prefill.login_keys), where the login asks only for what it needs; None: a login
+        for the account. May raise oidc.LoginRefused."""
+
+    def requested(self, attributes: Collection[str], organisation: bool = False) -> RequestedAttributes | None:
+        """What a login for a service needing ``attributes`` asks for, to show before it; None when the
+        login asks for the same whatever the service."""
 
     def log_out(self, home: str) -> str | None:
         """End this provider's part of the session (before the platform session ends); returns where
         the browser goes next to leave the provider too, or None."""
+
+
+@dataclass(frozen=True)
+class RequestedAttributes:
+    idp: IdentityProvider
+    # {attribute key: required}, in the IdP's order.
+    attributes: dict[str, bool]
+
+    @property
+    def labels(self) -> list[str]:
+        return self.idp.labels(self.attributes)
 
 
 @dataclass(frozen=True)
@@ -44,10 +66,19 @@ class OidcCitizenLogin:
     kind: ClassVar[str] = "oidc"
     asserts_levels: ClassVar[bool] = False
 
-    def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False) -> str | None:
+    @property
+    def logs_in_organisations(self) -> bool:
+        return False
+
+    def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False,
+                  attributes: Collection[str] | None = None) -> str | None:
+        # The state account's bridge hands over the same claims for every login.
         if minimum_level > 1 or organisation:
             return None
         return oidc.begin(self.config, url_for("account.callback", _external=True), next_path)
+
+    def requested(self, attributes: Collection[str], organisation: bool = False) -> RequestedAttributes | None:
+        return None
 
     def log_out(self, home: str) -> str | None:
         return oidc.end_session_url(self.config, home)
@@ -59,11 +90,27 @@ class SamlCitizenLogin:
     kind: ClassVar[str] = "saml"
     asserts_levels: ClassVar[bool] = True
 
-    def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False) -> str | None:
-        idp = next((idp for idp in self.idps if idp.organisation == organisation), None)
+    @property
+    def logs_in_organisations(self) -> bool:
+        return self._idp(organisation=True) is not None
+
+    def _idp(self, organisation: bool) -> IdentityProvider | None:
+        return next((idp for idp in self.idps if idp.organisation == organisation), None)
+
+    def login_url(self, next_path: str, minimum_level: int = 1, organisation: bool = False,
+                  attributes: Collection[str] | None = None) -> str | None:
+        idp = self._idp(organisation)
         if idp is None:
             return None
-        return url_for("auth.saml.login", konto=idp.key, niveau=minimum_level, weiter=next_path)
+        # The service's attributes this IdP knows (the login page refuses others); identification is
+        # always asked for.
+        wanted = None if attributes is None else ",".join(
+            key for key in idp.request_for(attributes) if key not in idp.identification)
+        return url_for("auth.saml.login", konto=idp.key, niveau=minimum_level, angaben=wanted, weiter=next_path)
+
+    def requested(self, attributes: Collection[str], organisation: bool = False) -> RequestedAttributes | None:
+        idp = self._idp(organisation)
+        return RequestedAttributes(idp, idp.request_for(attributes)) if idp else None
 
     def log_out(self, home: str) -> str | None:
         token = citizen_login_token()

@@ -15,7 +15,7 @@ through the OIDC bridge names no level: it counts as a registered account (level
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,18 +88,20 @@ def login_prefill(form: Form | None) -> dict[str, Prefilled]:
     return prefilled_fields(form, dict(identity.attributes), identity.source.verified_data, identity.organisation)
 
 
-def require_level(minimum_level: int, next_path: str | None = None, organisation: bool = False) -> Any:
+def require_level(minimum_level: int, next_path: str | None = None, organisation: bool = False,
+                  attributes: Collection[str] | None = None) -> Any:
     """None when the current login meets ``minimum_level`` (1, 3 or 4; as an organisation if asked);
-    otherwise the response to send: a redirect to this town's login asking for at least that level,
-    coming back to ``next_path`` (default: this page), a page refusing a person's login where only
-    organisations may apply, or a page explaining that this town offers no login that can."""
+    otherwise the response to send: a redirect to this town's login asking for at least that level
+    (and for the login ``attributes`` the service needs), coming back to ``next_path`` (default: this
+    page), a page refusing a person's login where only organisations may apply, or a page explaining
+    that this town offers no login that can."""
     identity = current_identity()
     if identity is not None and identity.meets(minimum_level, organisation):
         return None
     provider = citizen_provider()
     try:
-        url = provider.login_url(next_path or request.full_path.rstrip("?"), minimum_level, organisation) \
-            if provider else None
+        url = provider.login_url(next_path or request.full_path.rstrip("?"), minimum_level, organisation,
+                                 attributes) if provider else None
     except oidc.LoginRefused as refusal:
         return render_error(refusal.status, refusal.message)
     if organisation and identity is not None and not identity.organisation:

@@ -105,6 +105,8 @@ def localized_language(text: Text | Mapping[str, str] | None, locale: str | None
 class Option(Model):
     value: Annotated[str, Field(min_length=1, max_length=100, strict=True)]
     label: Text
+    # Other names of the option, as a login may send them (Mein Unternehmenskonto's legal form).
+    aliases: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
 
 
 class FieldDefinition(Model):
@@ -179,6 +181,10 @@ class FieldDefinition(Model):
     def parse_text(self, text: str) -> Any:
         """The answer for a non-empty typed text."""
         return text
+
+    def prefill_value(self, text: str) -> Any:
+        """The answer a login's non-empty value gives, None when it gives none of this field's answers."""
+        return self.parse_text(text)
 
     def initial_answer(self) -> Any:
         """The answer a new form starts with (None: nothing)."""

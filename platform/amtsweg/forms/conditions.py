@@ -7,7 +7,7 @@ item's win on equal ids). Answers of hidden fields count as absent for every oth
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,13 +137,14 @@ def var_names(rule: Any) -> Iterable[str]:
             yield from var_names(args)
 
 
-def page_conditions(form: Form, fields: list[FieldDefinition], answers: dict[str, Any]) -> dict[str, Any] | None:
+def page_conditions(form: Form, fields: list[FieldDefinition], answers: dict[str, Any],
+                    locked: Collection[str] = ()) -> dict[str, Any] | None:
     """What a page's script needs to evaluate the ``show_if`` rules of ``fields`` as the server
-    does: the answers of fields on other pages that the rules read (hidden ones left out). How it
-    reads the page's own inputs is rendered on them (``data-answer``, ``data-value``). None when
-    nothing on the page is conditional."""
+    does: the answers of fields on other pages, and of ``locked`` fields (shown, not sent), that the
+    rules read (hidden ones left out). How it reads the page's own inputs is rendered on them
+    (``data-answer``, ``data-value``). None when nothing on the page is conditional."""
     rules = [sub.show_if for fld in fields for sub in (fld, *fld.item_fields) if sub.show_if is not None]
     if not rules:
         return None
-    read = set(var_names(rules)) - {fld.id for fld in fields}
+    read = set(var_names(rules)) - ({fld.id for fld in fields} - set(locked))
     return {"answers": {key: value for key, value in prune_hidden(form, answers).items() if key in read}}

@@ -37,6 +37,15 @@ class IdentityAttribute:
     def fits(self, organisation: bool) -> bool:
         return self.holder == "any" or (self.holder == "organisation") == organisation
 
+    @property
+    def login_keys(self) -> tuple[str, ...]:
+        """The login's attributes this answer is made of."""
+        return ADDRESS_ATTRIBUTES if self.address else (self.key,)
+
+
+# The login attributes a postal address is made of (read by address_answer).
+ADDRESS_ATTRIBUTES = ("street_address", "postal_code", "locality", "country")
+
 
 IDENTITY_ATTRIBUTES = {attribute.key: attribute for attribute in (
     IdentityAttribute("given_name"),
@@ -67,6 +76,17 @@ def check_prefill_key(value: str | None) -> str | None:
     if value is not None and value not in IDENTITY_ATTRIBUTES:
         raise ValueError(f"unknown identity attribute '{value}' (known: {', '.join(IDENTITY_ATTRIBUTES)})")
     return value
+
+
+def login_keys(form: Form | None, organisation: bool) -> set[str]:
+    """The login attributes that fill ``form``'s fields for a person's (or an organisation's) login: what a
+    login for this form needs to ask the identity provider for, and nothing more."""
+    keys: set[str] = set()
+    for fld in form.top_fields() if form is not None else ():
+        attribute = IDENTITY_ATTRIBUTES.get(getattr(fld, "prefill", None) or "")
+        if attribute and attribute.fits(organisation):
+            keys.update(attribute.login_keys)
+    return keys
 
 
 def split_street(street_address: str) -> tuple[str, str]:
@@ -120,8 +140,8 @@ def _value(fld: FieldDefinition, attribute: IdentityAttribute, attributes: dict[
     if attribute.address:
         return address_answer(attributes, getattr(fld, "parts", ()))
     text = attributes.get(attribute.key, "").strip()
-    # The field's own parsing brings the value into its answer's shape (a date into ISO form).
-    return fld.parse_text(text) if text else None
+    # The field brings the value into its answer's shape (a date into ISO form, a name into an option).
+    return fld.prefill_value(text) if text else None
 
 
 def with_locked(answers: dict[str, Any], prefilled: dict[str, Prefilled]) -> dict[str, Any]:

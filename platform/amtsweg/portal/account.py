@@ -67,8 +67,12 @@ def _logged_in() -> CitizenAccount:
 def login() -> Any:
     weiter = safe_next_path(request.args.get("weiter") or url_for("account.index"))
     provider = _provider()
+    # A service's start page names the attributes its form takes over; the login asks only for those.
+    angaben = request.args.get("angaben")
+    attributes = angaben.split(",") if angaben is not None else None
     try:
-        return redirect(provider.login_url(weiter) or provider.login_url(weiter, organisation=True) or weiter)
+        return redirect(provider.login_url(weiter, attributes=attributes)
+                        or provider.login_url(weiter, organisation=True, attributes=attributes) or weiter)
     except oidc.LoginRefused as refusal:
         return _refused(refusal)
 

@@ -29,7 +29,7 @@ from amtsweg.forms.conditions import field_states, page_conditions
 from amtsweg.forms.display import answer_sections
 from amtsweg.forms.fields.email import is_email
 from amtsweg.forms.form import Step
-from amtsweg.forms.prefill import Prefilled, origins, with_locked
+from amtsweg.forms.prefill import Prefilled, login_keys, origins, with_locked
 from amtsweg.forms.validation import validate_answers
 from amtsweg.processes.queries import EnabledProcess, digital_process_or_404
 from amtsweg.sites import restrict_to
@@ -71,15 +71,29 @@ def _restart(error: _Restart) -> Response:
     return error.response
 
 
+def _for_organisations(offered: EnabledProcess) -> bool:
+    """Whether only an organisation's login may apply: the service is for organisations and the town's
+    login can log one in (Mein Unternehmenskonto). Where it cannot, the form stays open and the
+    organisation's details are typed in."""
+    provider = citizen_provider()
+    return offered.organisation_account and provider is not None and provider.logs_in_organisations
+
+
 def _login_needed(offered: EnabledProcess) -> Response | None:
     """The way to a login when the service asks for a trust level this login does not reach (or no login);
     the login comes back to the page asked for, or after a form sent to the start page."""
-    if offered.trust_level is None and not offered.organisation_account:
+    organisation = _for_organisations(offered)
+    if offered.trust_level is None and not organisation:
         return None
     back = None if request.method == "GET" else url_for("application.start", slug=offered.process.slug)
-    response: Response | None = require_level(offered.trust_level or 1, next_path=back,
-                                              organisation=offered.organisation_account)
+    response: Response | None = require_level(offered.trust_level or 1, next_path=back, organisation=organisation,
+                                              attributes=_login_keys(offered))
     return response
+
+
+def _login_keys(offered: EnabledProcess) -> set[str]:
+    """The login attributes the service's form takes over (all a login for it asks for, with identification)."""
+    return login_keys(offered.definition.form, _for_organisations(offered))
 
 
 def _prefilled(offered: EnabledProcess) -> dict[str, Prefilled]:
@@ -116,14 +130,17 @@ def start(slug: str) -> str:
     offered = digital_process_or_404(slug)
     draft = _session_draft(slug)
     identity = current_identity()
-    level = trust_level(offered.trust_level or 1) if offered.trust_level or offered.organisation_account else None
+    organisation = _for_organisations(offered)
+    level = trust_level(offered.trust_level or 1) if offered.trust_level or organisation else None
+    provider = citizen_provider()
     return render_template(
         "application/start.html", offered=offered, definition=offered.definition, draft=draft,
         continue_url=_continue_url(offered, draft) if draft else None, steps=_steps(offered),
         fees=offered.fees(), citizen=current_citizen(),
-        citizen_login=citizen_provider() is not None, required_level=level,
-        level_reached=level is None or (identity is not None and identity.meets(level.number,
-                                                                                offered.organisation_account)),
+        citizen_login=provider is not None, required_level=level,
+        requested=provider.requested(_login_keys(offered), organisation) if provider else None,
+        for_organisations=organisation,
+        level_reached=level is None or (identity is not None and identity.meets(level.number, organisation)),
         prefilled=_prefilled(offered),
     )
 
@@ -174,7 +191,8 @@ def _render_step(offered: EnabledProcess, draft: Draft, number: int, answers: di
         "application/step.html", offered=offered, definition=offered.definition, step=step,
         number=number, total=len(_steps(offered)), answers=answers, errors=errors, states=states,
         prefilled=prefilled, identity=current_identity(),
-        draft=draft, conditions=page_conditions(offered.definition.form, step.fields, answers),
+        draft=draft, conditions=page_conditions(offered.definition.form, step.fields, answers,
+                                                locked={field_id for field_id, p in prefilled.items() if p.locked}),
     ), status
 
 

@@ -84,7 +84,8 @@ class EnabledProcess:
 
     @property
     def organisation_account(self) -> bool:
-        """Whether only an organisation's login (Mein Unternehmenskonto) may apply."""
+        """Whether the service is for organisations: where the town's login offers Mein Unternehmenskonto,
+        only an organisation's login may apply (the portal decides)."""
         return self.definition.organisation_account
 
     def intro(self, locale: str) -> str | None:

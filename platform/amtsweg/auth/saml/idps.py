@@ -35,19 +35,19 @@ class IdentityProvider:
     # The person's account there, as a form names where a prefilled answer comes from.
     account_name: LazyString
     attributes: tuple[SamlAttribute, ...]
-    # Asked for by default, and refused when missing.
+    # Asked for by every login, and refused when missing.
     required: frozenset[str]
     # The attribute naming the account; None: the assertion's persistent NameID does.
-    subject: str | None
+    subject: str | None = None
     # Logs in an organisation (with the person acting for it) rather than a private person.
-    organisation: bool
+    organisation: bool = False
     # Understands AKDB's AuthenticationRequest extension (BundID).
-    akdb_extension: bool
+    akdb_extension: bool = False
     # Attributes repeating the trust level and naming how the person proved who they are.
-    level_attribute: str | None
-    proved_by_attribute: str | None
+    level_attribute: str | None = None
+    proved_by_attribute: str | None = None
     # The identity source when the assertion names none.
-    default_source: str
+    default_source: str = "unknown"
 
     @property
     def metadata_setting(self) -> str:
@@ -60,9 +60,28 @@ class IdentityProvider:
     def attribute(self, key: str) -> SamlAttribute:
         return next(attribute for attribute in self.attributes if attribute.key == key)
 
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(attribute.key for attribute in self.attributes)
+
+    @property
+    def identification(self) -> frozenset[str]:
+        """What every login asks for, whatever the service: the attributes naming the account and who is
+        logged in (``required``: without them there is no account and no applicant), and those repeating
+        the trust level and how the person proved who they are (the level is checked against them, and
+        both are kept with the case for the clerk: "Identität geprüft: eID, Vertrauensniveau hoch")."""
+        return self.required | {key for key in (self.level_attribute, self.proved_by_attribute) if key}
+
     def default_request(self) -> dict[str, bool]:
-        """Every attribute, the required ones marked True (a service may ask for fewer)."""
-        return {attribute.key: attribute.key in self.required for attribute in self.attributes}
+        """Every attribute, the required ones marked True (a login not made for one service)."""
+        return self.request_for(self.keys)
+
+    def request_for(self, keys: Iterable[str]) -> dict[str, bool]:
+        """The attributes a login for a service needing ``keys`` asks for ({key: required}): those of
+        ``keys`` this IdP knows, and what identification needs."""
+        wanted = self.identification | set(keys)
+        return {attribute.key: attribute.key in self.required for attribute in self.attributes
+                if attribute.key in wanted}
 
     def by_name(self, values: Mapping[str, list[str]]) -> dict[str, str]:
         """Attributes of an assertion (by SAML name) as {key: first non-empty value} of this IdP's."""
@@ -77,33 +96,59 @@ class IdentityProvider:
         return [str(self.attribute(key).label) for key in keys]
 
 
+# Every attribute a login can deliver, by key, as a person reads it (one label per meaning); an IdP
+# names those it knows with its own SAML names and says where its meaning differs.
+LABELS: dict[str, LazyString] = {
+    "bpk2": lazy_gettext("Pseudonym Ihres BundID-Kontos"),
+    "organisation_name": lazy_gettext("Name der Organisation"),
+    "legal_form": lazy_gettext("Rechtsform"),
+    "given_name": lazy_gettext("Vorname"),
+    "family_name": lazy_gettext("Familienname"),
+    "birth_name": lazy_gettext("Geburtsname"),
+    "birth_date": lazy_gettext("Geburtsdatum"),
+    "place_of_birth": lazy_gettext("Geburtsort"),
+    "street_address": lazy_gettext("Straße und Hausnummer"),
+    "postal_code": lazy_gettext("Postleitzahl"),
+    "locality": lazy_gettext("Wohnort"),
+    "country": lazy_gettext("Land"),
+    "nationality": lazy_gettext("Staatsangehörigkeit"),
+    "tax_number": lazy_gettext("Steuernummer"),
+    "email": lazy_gettext("E-Mail-Adresse"),
+    "trust_level": lazy_gettext("Vertrauensniveau"),
+    "proved_by": lazy_gettext("Art der Anmeldung"),
+}
+
+
+def _attributes(names: Mapping[str, str], labels: Mapping[str, LazyString] | None = None) -> tuple[SamlAttribute, ...]:
+    """An IdP's attributes from {key: SAML name}, labelled as in LABELS unless ``labels`` says otherwise."""
+    return tuple(SamlAttribute(key, name, (labels or {}).get(key) or LABELS[key]) for key, name in names.items())
+
+
 BUNDID = IdentityProvider(
     key="bundid",
     name="BundID",
     account_name=lazy_gettext("BundID-Konto"),
-    attributes=(
-        SamlAttribute("bpk2", "urn:oid:1.3.6.1.4.1.25484.494450.3", lazy_gettext("Pseudonym Ihres BundID-Kontos")),
-        SamlAttribute("given_name", "urn:oid:2.5.4.42", lazy_gettext("Vorname")),
-        SamlAttribute("family_name", "urn:oid:2.5.4.4", lazy_gettext("Familienname")),
-        SamlAttribute("birth_name", "urn:oid:1.2.40.0.10.2.1.1.225566", lazy_gettext("Geburtsname")),
-        SamlAttribute("birth_date", "urn:oid:1.2.40.0.10.2.1.1.55", lazy_gettext("Geburtsdatum")),
-        SamlAttribute("place_of_birth", "urn:oid:1.3.6.1.5.5.7.9.2", lazy_gettext("Geburtsort")),
-        SamlAttribute("street_address", "urn:oid:2.5.4.16", lazy_gettext("Straße und Hausnummer")),
-        SamlAttribute("postal_code", "urn:oid:2.5.4.17", lazy_gettext("Postleitzahl")),
-        SamlAttribute("locality", "urn:oid:2.5.4.7", lazy_gettext("Wohnort")),
-        SamlAttribute("country", "urn:oid:1.2.40.0.10.2.1.1.225599", lazy_gettext("Land")),
-        SamlAttribute("nationality", "urn:oid:1.2.40.0.10.2.1.1.225577", lazy_gettext("Staatsangehörigkeit")),
-        SamlAttribute("email", "urn:oid:0.9.2342.19200300.100.1.3", lazy_gettext("E-Mail-Adresse")),
-        SamlAttribute("trust_level", "urn:oid:1.2.40.0.10.2.1.1.261.94", lazy_gettext("Vertrauensniveau")),
-        SamlAttribute("proved_by", "urn:oid:1.3.6.1.4.1.25484.494450.2", lazy_gettext("Art der Anmeldung")),
-    ),
+    attributes=_attributes({
+        "bpk2": "urn:oid:1.3.6.1.4.1.25484.494450.3",
+        "given_name": "urn:oid:2.5.4.42",
+        "family_name": "urn:oid:2.5.4.4",
+        "birth_name": "urn:oid:1.2.40.0.10.2.1.1.225566",
+        "birth_date": "urn:oid:1.2.40.0.10.2.1.1.55",
+        "place_of_birth": "urn:oid:1.3.6.1.5.5.7.9.2",
+        "street_address": "urn:oid:2.5.4.16",
+        "postal_code": "urn:oid:2.5.4.17",
+        "locality": "urn:oid:2.5.4.7",
+        "country": "urn:oid:1.2.40.0.10.2.1.1.225599",
+        "nationality": "urn:oid:1.2.40.0.10.2.1.1.225577",
+        "email": "urn:oid:0.9.2342.19200300.100.1.3",
+        "trust_level": "urn:oid:1.2.40.0.10.2.1.1.261.94",
+        "proved_by": "urn:oid:1.3.6.1.4.1.25484.494450.2",
+    }),
     required=frozenset({"bpk2", "given_name", "family_name"}),
     subject="bpk2",
-    organisation=False,
     akdb_extension=True,
     level_attribute="trust_level",
     proved_by_attribute="proved_by",
-    default_source="unknown",
 )
 
 # PLACEHOLDER: the attribute names of Mein Unternehmenskonto's NEZO interface are not openly
@@ -113,24 +158,24 @@ MUK = IdentityProvider(
     key="muk",
     name="Mein Unternehmenskonto",
     account_name=lazy_gettext("Unternehmenskonto"),
-    attributes=(
-        SamlAttribute("organisation_name", "urn:muk:organisation:name", lazy_gettext("Name der Organisation")),
-        SamlAttribute("legal_form", "urn:muk:organisation:legal-form", lazy_gettext("Rechtsform")),
-        SamlAttribute("street_address", "urn:muk:organisation:street-address", lazy_gettext("Straße und Hausnummer")),
-        SamlAttribute("postal_code", "urn:muk:organisation:postal-code", lazy_gettext("Postleitzahl")),
-        SamlAttribute("locality", "urn:muk:organisation:locality", lazy_gettext("Ort")),
-        SamlAttribute("tax_number", "urn:muk:organisation:tax-number", lazy_gettext("Steuernummer")),
-        SamlAttribute("given_name", "urn:muk:acting-person:given-name", lazy_gettext("Vorname der handelnden Person")),
-        SamlAttribute("family_name", "urn:muk:acting-person:family-name",
-                      lazy_gettext("Familienname der handelnden Person")),
-        SamlAttribute("email", "urn:muk:acting-person:email", lazy_gettext("E-Mail-Adresse")),
-    ),
+    attributes=_attributes({
+        "organisation_name": "urn:muk:organisation:name",
+        "legal_form": "urn:muk:organisation:legal-form",
+        "street_address": "urn:muk:organisation:street-address",
+        "postal_code": "urn:muk:organisation:postal-code",
+        "locality": "urn:muk:organisation:locality",
+        "tax_number": "urn:muk:organisation:tax-number",
+        "given_name": "urn:muk:acting-person:given-name",
+        "family_name": "urn:muk:acting-person:family-name",
+        "email": "urn:muk:acting-person:email",
+    }, {
+        # The organisation's seat, and the names of the person acting for it.
+        "locality": lazy_gettext("Ort"),
+        "given_name": lazy_gettext("Vorname der handelnden Person"),
+        "family_name": lazy_gettext("Familienname der handelnden Person"),
+    }),
     required=frozenset({"organisation_name", "given_name", "family_name"}),
-    subject=None,
     organisation=True,
-    akdb_extension=False,
-    level_attribute=None,
-    proved_by_attribute=None,
     default_source="organisation",
 )
 

@@ -11,11 +11,14 @@ LogoutResponse. Every page is a 404 on towns that do not use SAML.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from amtsweg.auth.citizen_login import SamlCitizenLogin, town_citizen_login
@@ -39,31 +42,45 @@ FLOW_KEY = "saml_flow"
 INCOMPLETE = "unvollstaendig"
 UNAVAILABLE = "nicht-verfuegbar"
 
-REFUSALS: dict[str, tuple[int, Any]] = {
-    protocol.INVALID: (400, lazy_gettext(
+LOG_IN_AGAIN = lazy_gettext("Bitte melden Sie sich noch einmal an.")
+START_AGAIN = lazy_gettext("Bitte starten Sie die Anmeldung neu.")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a login was refused and what the person can do about it (None: nothing to add)."""
+
+    reason: LazyString
+    advice: LazyString | None = LOG_IN_AGAIN
+    status: int = 400
+
+    def message(self, values: dict[str, str]) -> str:
+        return " ".join(str(part) for part in (self.reason, self.advice) if part) % values
+
+
+REFUSALS: dict[str, Refusal] = {
+    protocol.INVALID: Refusal(lazy_gettext(
         "Die Anmeldebestätigung konnte nicht geprüft werden: Signatur oder Verschlüsselung sind ungültig. Aus "
-        "Sicherheitsgründen wurde die Anmeldung abgebrochen. Bitte melden Sie sich noch einmal an.")),
-    protocol.EXPIRED: (400, lazy_gettext(
-        "Die Anmeldebestätigung ist abgelaufen. Bitte melden Sie sich noch einmal an.")),
-    protocol.UNKNOWN_REQUEST: (400, lazy_gettext(
+        "Sicherheitsgründen wurde die Anmeldung abgebrochen.")),
+    protocol.EXPIRED: Refusal(lazy_gettext("Die Anmeldebestätigung ist abgelaufen.")),
+    protocol.UNKNOWN_REQUEST: Refusal(lazy_gettext(
         "Diese Anmeldebestätigung gehört zu keiner offenen Anmeldung: Sie wurde schon verwendet oder ist nicht für "
-        "diese Sitzung bestimmt. Bitte starten Sie die Anmeldung neu.")),
-    protocol.WRONG_AUDIENCE: (400, lazy_gettext(
-        "Die Anmeldebestätigung ist für einen anderen Dienst ausgestellt und gilt hier nicht. Bitte melden Sie sich "
-        "noch einmal an.")),
-    protocol.IDP_REFUSED: (400, lazy_gettext(
-        "Der Anmeldedienst hat die Anmeldung abgelehnt oder sie wurde abgebrochen.")),
-    protocol.LEVEL_TOO_LOW: (403, lazy_gettext(
+        "diese Sitzung bestimmt."), START_AGAIN),
+    protocol.WRONG_AUDIENCE: Refusal(lazy_gettext(
+        "Die Anmeldebestätigung ist für einen anderen Dienst ausgestellt und gilt hier nicht.")),
+    protocol.IDP_REFUSED: Refusal(lazy_gettext(
+        "Der Anmeldedienst hat die Anmeldung abgelehnt oder sie wurde abgebrochen."), None),
+    protocol.LEVEL_TOO_LOW: Refusal(lazy_gettext(
         "Für diese Anmeldung ist mindestens das Vertrauensniveau „%(needed)s“ nötig, bestätigt wurde nur "
-        "„%(reached)s“. Bitte melden Sie sich mit einem passenden Verfahren an, zum Beispiel mit dem Online-Ausweis.")),
-    protocol.MISSING_ATTRIBUTE: (400, lazy_gettext(
-        "Der Anmeldedienst hat nicht alle nötigen Angaben übermittelt, es fehlt: %(missing)s. Bitte geben Sie diese "
-        "Angaben bei der Anmeldung frei und melden Sie sich noch einmal an.")),
-    INCOMPLETE: (400, lazy_gettext(
-        "Die Anmeldung konnte nicht abgeschlossen werden, vielleicht war sie zu lange offen. Bitte starten Sie sie "
-        "noch einmal.")),
-    UNAVAILABLE: (503, lazy_gettext(
-        "Die Anmeldung ist zurzeit nicht möglich. Bitte versuchen Sie es später noch einmal.")),
+        "„%(reached)s“."), lazy_gettext(
+        "Bitte melden Sie sich mit einem passenden Verfahren an, zum Beispiel mit dem Online-Ausweis."), 403),
+    protocol.MISSING_ATTRIBUTE: Refusal(lazy_gettext(
+        "Der Anmeldedienst hat nicht alle nötigen Angaben übermittelt, es fehlt: %(missing)s."), lazy_gettext(
+        "Bitte geben Sie diese Angaben bei der Anmeldung frei und melden Sie sich noch einmal an.")),
+    INCOMPLETE: Refusal(lazy_gettext(
+        "Die Anmeldung konnte nicht abgeschlossen werden, vielleicht war sie zu lange offen."), START_AGAIN),
+    UNAVAILABLE: Refusal(lazy_gettext("Die Anmeldung ist zurzeit nicht möglich."),
+                         lazy_gettext("Bitte versuchen Sie es später noch einmal."), 503),
 }
 
 
@@ -86,20 +103,22 @@ def _private(response: Response) -> Response:
 
 
 def _refused(code: str, *, idp: IdentityProvider | None = None, level: TrustLevel | None = None,
-             params: dict[str, str] | None = None, weiter: str | None = None) -> tuple[str, int]:
-    status, text = REFUSALS[code]
+             params: dict[str, str] | None = None, weiter: str | None = None,
+             requested: Iterable[str] | None = None) -> tuple[str, int]:
+    refusal = REFUSALS[code]
     params = params or {}
     idp = idp or _login().idps[0]
     reached = small_int(params.get("erreicht", ""))
-    message = str(text) % {
+    message = refusal.message({
         "needed": (level or trust_level(1)).name,
         "reached": trust_level(reached).name if reached in LEVEL_NUMBERS else "?",
         "missing": ", ".join(idp.labels(key for key in params.get("fehlt", "").split(",")
-                                          if key in {a.key for a in idp.attributes})) or "?",
-    }
-    back = url_for(".login", konto=idp.key, niveau=level.number if level else None, weiter=weiter)
+                                          if key in idp.keys)) or "?",
+    })
+    back = url_for(".login", konto=idp.key, niveau=level.number if level else None,
+                   angaben=",".join(requested) if requested is not None else None, weiter=weiter)
     return render_template("login_refused.html", message=message, back_url=back,
-                           back_label=gettext("Noch einmal anmelden")), status
+                           back_label=gettext("Noch einmal anmelden")), refusal.status
 
 
 def _unavailable(exc: Exception, idp: IdentityProvider | None = None) -> tuple[str, int]:
@@ -123,6 +142,19 @@ def _level(value: str | None) -> TrustLevel:
     return trust_level(number)
 
 
+def _requested(idp: IdentityProvider, value: str | None) -> dict[str, bool]:
+    """The attributes to ask for: a service's (``angaben``, keys of the IdP's attributes) with what
+    identification needs, or, for a login not made for a service, all."""
+    if value is None:
+        return idp.default_request()
+    keys = {key for key in value.split(",") if key}
+    if unknown := sorted(keys - idp.keys):
+        abort(make_response(render_error(400, gettext(
+            "Diese Angaben kann %(idp)s nicht übermitteln: %(keys)s. Bitte starten Sie die Anmeldung auf der "
+            "Seite des Antrags neu.", idp=idp.name, keys=", ".join(unknown)))))
+    return idp.request_for(keys)
+
+
 @blueprint.route("/metadata.xml")
 def metadata() -> Any:
     """The town's service provider metadata (its entity ID is this address)."""
@@ -143,10 +175,10 @@ def login() -> Any:
         idp_metadata = metadata_cache.get(idp)
     except SamlUnavailable as exc:
         return _unavailable(exc, idp)
-    wanted = idp.default_request()
+    wanted = _requested(idp, request.args.get("angaben"))
     page = render_template(
         "saml/login.html", idp=idp, level=level, weiter=safe_next_path(request.args.get("weiter")),
-        attributes=[(idp.attribute(key), required) for key, required in wanted.items()],
+        attributes=[(idp.attribute(key), required) for key, required in wanted.items()], angaben=",".join(wanted),
     )
     response = make_response(page)
     # The form's POST is answered with a redirect to the IdP, which the form-action rule must allow.
@@ -164,7 +196,7 @@ def start() -> Any:
                "OnlineServiceId": (tenant.settings.get("citizen_login") or {}).get("online_service_id", "")}
     try:
         begun = services.begin_login(sp_identity(), idp, level, safe_next_path(request.form.get("weiter")),
-                                     display=display)
+                                     _requested(idp, request.form.get("angaben")), display=display)
     except SamlUnavailable as exc:
         return _unavailable(exc, idp)
     session[FLOW_KEY] = {"token": begun.token, "started_at": int(time.time())}
@@ -197,7 +229,8 @@ def result() -> Any:
         idp = IDENTITY_PROVIDERS.get(pending.idp) if pending else None
         level = trust_level(pending.minimum_level) if pending else None
         return _refused(code if code in REFUSALS else INCOMPLETE, idp=idp, level=level, params=request.args.to_dict(),
-                        weiter=pending.next_path if pending else None)
+                        weiter=pending.next_path if pending else None,
+                        requested=pending.requested if pending else None)
     login = active_login(token) if token else None
     account = db.session.get(CitizenAccount, login.account_id) if login and login.account_id else None
     if login is None or account is None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from flask_babel import gettext
 from pydantic import Field
 
-from amtsweg.forms.base import FieldErrors, InputField, Option, field_type, localized
+from amtsweg.forms.base import FieldErrors, InputField, Option, PrefillShape, field_type, localized
 
 
 class OptionsField(InputField):
@@ -36,8 +36,28 @@ class OptionsField(InputField):
         return gettext("Bitte wählen Sie eine Antwort aus.")
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 class _ChoiceField(OptionsField):
     options: Annotated[list[Option], Field(min_length=2)]
+
+    # A login's value (e.g. the legal form) chooses the option it names.
+    prefill_shape: ClassVar[PrefillShape] = "value"
+
+    def _option_named(self, text: str) -> str | None:
+        """The value of the option whose value, label (in either language) or alias is ``text``."""
+        wanted = _folded(text)
+        return next((option.value for option in self.options
+                     if wanted in {_folded(name) for name in (option.value, option.label.de, option.label.en,
+                                                                *option.aliases)}), None)
+
+    def parse_text(self, text: str) -> Any:
+        return self._option_named(text) or text
+
+    def prefill_value(self, text: str) -> Any:
+        return self._option_named(text)
 
     def answer_text(self, value: Any, locale: str) -> str:
         return self.option_label(value, locale)

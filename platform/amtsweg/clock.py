@@ -21,3 +21,8 @@ def today_in_germany() -> date:
 def as_utc(moment: datetime) -> datetime:
     """A stored timestamp as an aware UTC datetime (SQLite hands them back without a time zone)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def in_town_time(moment: datetime) -> datetime:
+    """A stored timestamp in the towns' time (Europe/Berlin, with the offset in force then)."""
+    return as_utc(moment).astimezone(TOWN_TIME)

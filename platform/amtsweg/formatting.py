@@ -16,7 +16,7 @@ from babel import dates, numbers
 from flask import Flask, has_request_context
 from flask_babel import get_locale
 
-from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.clock import in_town_time
 from amtsweg.text import with_dative_article
 
 DEFAULT_LOCALE = "de"
@@ -38,13 +38,9 @@ def _spaced(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
-def _local(moment: datetime) -> datetime:
-    return as_utc(moment).astimezone(TOWN_TIME)
-
-
 def format_date(value: date | datetime, locale: str | None = None) -> str:
     """``12.03.2026`` / ``12 Mar 2026``; a timestamp counts as the day it is in Germany."""
-    day = _local(value).date() if isinstance(value, datetime) else value
+    day = in_town_time(value).date() if isinstance(value, datetime) else value
     return _medium_date(day, _cldr(locale))
 
 
@@ -58,7 +54,7 @@ def _medium_date(day: date, cldr: str) -> str:
 def format_datetime(value: datetime, locale: str | None = None, seconds: bool = False) -> str:
     """``12.03.2026, 14:05 MEZ`` / ``12 Mar 2026, 14:05 CET``: the towns' local time and its zone."""
     cldr = _cldr(locale)
-    moment = _local(value)
+    moment = in_town_time(value)
     time_text = dates.format_time(moment, "medium" if seconds else "short", locale=cldr)
     day_and_time = str(dates.get_datetime_format("medium", locale=cldr)).format(
         time_text, dates.format_date(moment, "medium", locale=cldr)

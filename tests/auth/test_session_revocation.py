@@ -5,13 +5,14 @@ end all sessions of an account from the account list."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import PlatformUser, User
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from conftest import host_client, tenant_info, town_client
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support.logins import csrf_token_of, login_as
 from support.tables import data_table
 
@@ -105,6 +106,27 @@ def test_the_account_list_shows_each_account_as_a_row_under_its_column_headings(
     assert headers == ["Name", "E-Mail", "Rollen", "Letzte Anmeldung", "Aktion"]
     [row] = [row for row in rows if row[0].startswith("sb-u")]
     assert row[2] == "Sachbearbeitung" and row[4].startswith("Alle Sitzungen beenden: sb-u")
+
+
+def test_the_account_list_shows_the_last_login_in_german_time_in_german_and_english(app):
+    clerk = town_client(app, "usingen")
+    login_as(clerk, "clerk", username="sb-u")
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        # Half past eleven on a winter evening in UTC is already the next day in Germany (CET, UTC+1).
+        db.session.execute(update(User).where(User.subject == "sb-u")
+                           .values(last_login_at=datetime(2026, 12, 4, 23, 30, tzinfo=UTC)))
+        db.session.commit()
+    admin = town_client(app, "usingen")
+    login_as(admin, "tenant_admin", username="verwaltung-u")
+
+    _, rows = data_table(admin.get("/verwaltung/benutzer").get_data(as_text=True), "Benutzerkonten der Kommune")
+    [row] = [row for row in rows if row[0].startswith("sb-u")]
+    assert row[3] == "05.12.2026, 00:30 MEZ"
+
+    admin.get("/sprache/en")
+    _, rows = data_table(admin.get("/verwaltung/benutzer").get_data(as_text=True), "The town's staff accounts")
+    [row] = [row for row in rows if row[0].startswith("sb-u")]
+    assert row[3] == "5 Dec 2026, 00:30 CET"
 
 
 def test_ending_sessions_needs_the_csrf_token(app):

@@ -8,10 +8,12 @@ import hashlib
 import io
 import re
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from amtsweg.cases import receipts, tasks
 from amtsweg.cases.models import Case, CaseMessage
+from amtsweg.clock import as_utc
 from amtsweg.documents import records
 from amtsweg.documents.models import Document, Vorgang
 from amtsweg.extensions import db
@@ -101,6 +103,7 @@ def test_the_receipt_is_filed_at_submission_listed_in_the_eakte_with_its_hash_an
         reference = case.reference
         receipt = db.session.scalars(select(Document).filter_by(case_id=case.id, kind="eingangsbestaetigung")).one()
         receipt_id, sha256 = receipt.id, receipt.sha256
+        filed_at = as_utc(receipt.current_version.created_at)
     stored = read_stored(app, receipt.storage_key)
     assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == sha256
     clerk = town_client(app, TOWN)
@@ -119,6 +122,11 @@ def test_the_receipt_is_filed_at_submission_listed_in_the_eakte_with_its_hash_an
         assert package.read(member) == stored
         assert any(row.startswith(f"{member},{receipt_id},1,{sha256},") for row in
                    package.read("inhalt.csv").decode().splitlines())
+        [listed] = [row for row in package.read("inhalt.csv").decode().splitlines() if row.startswith(member)]
+    # The listing gives the filing time in German time with its offset (+01:00 in winter, +02:00 in summer).
+    listed_at = datetime.fromisoformat(listed.rsplit(",", 1)[1])
+    assert listed_at.utcoffset() == ZoneInfo("Europe/Berlin").utcoffset(listed_at.replace(tzinfo=None))
+    assert abs(listed_at - filed_at) < timedelta(seconds=1)
     # The citizen downloads the very receipt that was filed, not a new rendering.
     assert town_client(app, TOWN).get(link + "/eingangsbestaetigung.pdf").data == stored
     foreign = town_client(app, "schmitten")

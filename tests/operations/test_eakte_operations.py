@@ -11,15 +11,21 @@ from typing import Any
 import pytest
 from amtsweg.archive import aussonderung as cycle
 from amtsweg.archive import services
+from amtsweg.archive.models import Aussonderung
 from amtsweg.documents.integrity import verify
+from amtsweg.documents.models import IntegrityFinding
+from amtsweg.extensions import db
 from casefiles import documents_of, in_town, make_case
 from conftest import host_client
 from flask import Flask
+from sqlalchemy import update
 from support.browser import axe_violations, describe_violations
 from support.logins import login_as
 from support.tables import data_table
 
 OLD = datetime(2012, 5, 2, tzinfo=UTC)
+# Half past eleven on a winter evening in UTC is already the next day in Germany (CET, UTC+1).
+LATE_WINTER_EVENING = datetime(2026, 12, 4, 23, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -71,6 +77,31 @@ def test_betrieb_shows_the_finding_and_the_aussonderung_as_rows_under_their_colu
     headers, [cycle] = data_table(html, "Aussonderungen der Kommunen")
     assert headers == ["Kommune", "Angeboten am", "Archiv", "Stand", "Vorgänge", "Prozess-ID"]
     assert cycle[0] == "Schmitten" and cycle[2:5] == ["Hessisches Landesarchiv", "angeboten", "1"]
+
+
+def test_betrieb_shows_the_times_of_findings_and_offers_in_german_time_in_german_and_english(app: Flask) -> None:
+    altered_document_and_offer(app)
+    with in_town(app, "schmitten"):
+        db.session.execute(update(IntegrityFinding)
+                           .values(found_at=LATE_WINTER_EVENING, last_seen_at=LATE_WINTER_EVENING))
+        db.session.execute(update(Aussonderung).values(offered_at=LATE_WINTER_EVENING))
+        db.session.commit()
+    admin = host_client(app, "admin.localhost")
+    login_as(admin, "platform_admin", username="ikz")
+
+    html = admin.get("/betrieb").get_data(as_text=True)
+    _, [finding] = data_table(html, "Fehlende oder veränderte Dokumente")
+    _, [offer] = data_table(html, "Aussonderungen der Kommunen")
+    assert finding[4:6] == ["05.12.2026, 00:30 MEZ", "05.12.2026, 00:30 MEZ"]
+    assert offer[1] == "05.12.2026"
+
+    admin.get("/sprache/en?weiter=/betrieb")
+    english = admin.get("/betrieb").get_data(as_text=True)
+    _, [finding] = data_table(english, "Missing or altered documents")
+    _, [offer] = data_table(english, "Archive transfers of the municipalities")
+    assert finding[4:6] == ["5 Dec 2026, 00:30 CET", "5 Dec 2026, 00:30 CET"]
+    assert offer[1] == "5 Dec 2026"
+    assert "23:30" not in html + english
 
 
 def test_betrieb_says_when_everything_is_intact(app: Flask) -> None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from amtsweg.audit.models import AuditEvent
-from amtsweg.clock import TOWN_TIME, as_utc, today_in_germany
+from amtsweg.clock import TOWN_TIME, as_utc, in_town_time, today_in_germany
 from amtsweg.extensions import db
 from amtsweg.payments import services
 from payment_support import (
@@ -28,6 +28,7 @@ from payment_support import (
 )
 from sqlalchemy import select
 from support.logins import csrf_token_of, login_as
+from support.tables import data_table
 
 BASE = "/sachbearbeitung/zahlungen"
 
@@ -71,6 +72,23 @@ def test_the_cash_office_lists_the_towns_payments_with_totals(app, client_for, p
     assert "US-2026-000002" in only_open and "US-2026-000001</a>" not in only_open
     assert client.get(f"{BASE}/?suche=000002").text.count(f'{BASE}/{open_id}"') == 1
     assert client.get(f"{BASE}/?von=2000-13-45&bis=x&status=<script>&vor=²").status_code == 200
+
+
+def test_the_cash_office_adds_up_by_day_month_and_service_in_tables_under_their_headings(
+        app, client_for, payment_provider, monkeypatch):
+    connect(app, "usingen", payment_provider, monkeypatch)
+    reference = make_case(app, "usingen")
+    url, _ = start(app, "usingen", reference)
+    come_back(client_for("usingen"), return_path(payment_provider.choose(url)))
+    with in_town(app, "usingen"):
+        paid_on = in_town_time(payments_of(reference)[0].paid_at).date()
+
+    text = _cashier(client_for).get(f"{BASE}/").text
+
+    tables = {caption: data_table(text, caption) for caption in ("Je Tag", "Je Monat", "Je Leistung")}
+    assert tables["Je Tag"] == (["Tag", "Anzahl", "Betrag"], [[f"{paid_on:%d.%m.%Y}", "1", "37,84 €"]])
+    assert tables["Je Monat"] == (["Monat", "Anzahl", "Betrag"], [[f"{paid_on:%m/%Y}", "1", "37,84 €"]])
+    assert tables["Je Leistung"] == (["Leistung", "Anzahl", "Betrag"], [["Gewerbe anmelden", "1", "37,84 €"]])
 
 
 def test_an_invoice_marked_paid_by_hand_is_booked_and_audited(app, client_for):

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from amtsweg.clock import in_town_time
 from amtsweg.errors import DomainError
 
 NAMESPACE = "urn:xoev-de:xdomea:schema:3.1.0"
@@ -206,7 +207,7 @@ def _root(code: str, envelope: Envelope) -> tuple[etree._Element, etree._Element
     _sub(head, "ProzessID", envelope.process_id)
     _code(head, "Nachrichtentyp", code, MESSAGES[code],
           listURI="urn:xoev-de:xdomea:codeliste:nachrichtentyp", listVersionID="2.0")
-    _sub(head, "Erstellungszeitpunkt", envelope.created_at.isoformat(timespec="seconds"))
+    _sub(head, "Erstellungszeitpunkt", in_town_time(envelope.created_at).isoformat(timespec="seconds"))
     _party(head, "Absender", envelope.sender)
     _party(head, "Empfaenger", envelope.recipient)
     system = _sub(head, "SendendesSystem")
@@ -251,7 +252,7 @@ def _file_version(document: etree._Element, version: FileVersion) -> None:
     _sub(primary, "Dateiname", version.package_name)
     _sub(primary, "DateinameOriginal", version.original_name)
     _sub(primary, "Ersteller", version.created_by)
-    _sub(primary, "DatumUhrzeit", version.created_at.isoformat(timespec="seconds"))
+    _sub(primary, "DatumUhrzeit", in_town_time(version.created_at).isoformat(timespec="seconds"))
 
 
 def _document(parent: etree._Element, position: int, record: DocumentRecord, with_files: bool) -> None:

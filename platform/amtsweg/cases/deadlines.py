@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import holidays
 
-from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.clock import TOWN_TIME, in_town_time
 
 SUBDIVISION = "HE"
 # The towns' local time: an application sent at 00:30 on Tuesday (23:30 UTC Monday) arrives on Tuesday.
@@ -74,7 +74,7 @@ def initial_due_date(submitted_at: datetime, processing_days: int | None) -> dat
     """
     if not processing_days:
         return None
-    return add_working_days(as_utc(submitted_at).astimezone(TOWN_TIME).date(), processing_days)
+    return add_working_days(in_town_time(submitted_at).date(), processing_days)
 
 
 def is_overdue(due: date | None, today: date | None = None) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from amtsweg.archive import aussonderung as cycle
 from amtsweg.archive.models import STATE_LABELS, Aussonderung
 from amtsweg.archive.services import ACTOR, archive_dir
-from amtsweg.clock import today_in_germany
+from amtsweg.clock import in_town_time, today_in_germany
 from amtsweg.extensions import db
 from amtsweg.tenancy.context import tenant_context
 from amtsweg.tenancy.models import TenantInfo
@@ -124,4 +124,5 @@ def status_command(slug: str) -> None:
             for item in found.objects:
                 counts[item.state] = counts.get(item.state, 0) + 1
             summary = ", ".join(f"{state}: {count}" for state, count in sorted(counts.items()))
-            click.echo(f"{found.process_id} {found.offered_at:%Y-%m-%d} „{STATE_LABELS[found.state]}“ ({summary})")
+            offered_on = in_town_time(found.offered_at).date()
+            click.echo(f"{found.process_id} {offered_on:%Y-%m-%d} „{STATE_LABELS[found.state]}“ ({summary})")

@@ -9,6 +9,7 @@ import io
 import zipfile
 from typing import IO
 
+from amtsweg.clock import in_town_time
 from amtsweg.documents.models import DocumentVersion, Vorgang
 from amtsweg.documents.queries import documents_of_vorgang
 from amtsweg.documents.storage import get_storage
@@ -52,5 +53,5 @@ def write_vorgang_zip(vorgang: Vorgang, target: IO[bytes]) -> None:
                     raise ContentAltered(f"version {version.number} of document {document.id} of "
                                          f"{vorgang.aktenzeichen} does not match its SHA-256")
                 rows.writerow([member, document.id, version.number, version.sha256, version.size, version.channel,
-                               version.created_by, version.created_at.isoformat()])
+                               version.created_by, in_town_time(version.created_at).isoformat(timespec="seconds")])
         package.writestr(CONTENTS, listing.getvalue())

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.clock import TOWN_TIME, as_utc, in_town_time
 from amtsweg.extensions import db
 from amtsweg.payments.base import CANCELLED, FAILED, OPEN, PENDING, STATUSES
 from amtsweg.payments.models import Payment, PaymentEvent
@@ -157,7 +157,7 @@ def totals(selected: PaymentFilter) -> Totals:
     months: dict[date, list[int]] = {}
     processes: dict[str, list[int]] = {}
     for paid_at, process, amount, refunded in db.session.execute(received):
-        day = as_utc(paid_at).astimezone(TOWN_TIME).date()
+        day = in_town_time(paid_at).date()
         for entry in (days.setdefault(day, [0, 0]), months.setdefault(day.replace(day=1), [0, 0]),
                       processes.setdefault(process, [0, 0])):
             entry[0] += 1
@@ -192,7 +192,7 @@ def booking_rows(first: date, last: date) -> list[BookingRow]:
     for payment in db.session.scalars(
         select(Payment).where(Payment.paid_at >= start, Payment.paid_at < end).order_by(Payment.paid_at, Payment.id)
     ):
-        day = as_utc(payment.paid_at).astimezone(TOWN_TIME).date()  # type: ignore[arg-type]
+        day = in_town_time(payment.paid_at).date()  # type: ignore[arg-type]
         rows += [
             BookingRow(day, line["kassenzeichen"], line["haushaltsstelle"], line["produkt"], line["cents"],
                        payment.case_reference, payment.method, payment.transaction_id or "", line["label"]["de"])
@@ -206,7 +206,7 @@ def booking_rows(first: date, last: date) -> list[BookingRow]:
     for event, payment in refunds:
         first_line = payment.lines[0] if payment.lines else {"haushaltsstelle": "", "produkt": ""}
         rows.append(BookingRow(
-            as_utc(event.occurred_at).astimezone(TOWN_TIME).date(), payment.kassenzeichen,
+            in_town_time(event.occurred_at).date(), payment.kassenzeichen,
             first_line["haushaltsstelle"], first_line["produkt"], -event.amount_cents, payment.case_reference,
             payment.method, payment.transaction_id or "", f"Erstattung: {event.note}"[:200],
         ))

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from amtsweg.audit.services import record
 from amtsweg.cases.models import Case
 from amtsweg.cases.references import parse_reference
-from amtsweg.clock import TOWN_TIME, as_utc, today_in_germany
+from amtsweg.clock import TOWN_TIME, as_utc, in_town_time, today_in_germany
 from amtsweg.errors import DomainError
 from amtsweg.extensions import db
 from amtsweg.formatting import format_cents
@@ -229,7 +229,7 @@ def order_of(payment: Payment, return_url: str = "") -> PaymentOrder:
         payment_id=payment.id, request_id=payment.request_id, amount_cents=payment.amount_cents,
         currency=payment.currency, kassenzeichen=payment.kassenzeichen, purpose=payment.kassenzeichen,
         description=f"{payment.case_reference} {labels}", lines=lines, return_url=return_url,
-        created_on=as_utc(payment.created_at).astimezone(TOWN_TIME).date(),
+        created_on=in_town_time(payment.created_at).date(),
         payer=Payer(case.applicant_name, case.applicant_email) if case else Payer(),
         transaction_id=payment.transaction_id,
     )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import lazy_gettext
 
-from amtsweg.clock import TOWN_TIME, as_utc
 from amtsweg.formatting import format_cents
 from amtsweg.payments.providers import PROVIDERS
 
@@ -46,11 +43,6 @@ PAID_WITH_LABELS = {
 def paid_with_label(code: str) -> str:
     """How the citizen paid, as reported by the provider, in words."""
     return str(PAID_WITH_LABELS.get(code, code))
-
-
-def local_time(moment: datetime) -> datetime:
-    """A stored moment in the towns' time, for pages."""
-    return as_utc(moment).astimezone(TOWN_TIME)
 
 
 def status_label(status: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Date, Integer, String, cast, func
 
-from amtsweg.clock import TOWN_TIME, as_utc
+from amtsweg.clock import TOWN_TIME, in_town_time
 
 # The states a case ends in (the first one reached is its outcome); archived and deleted cases were
 # closed before. A withdrawn application was not decided: it has no processing time.
@@ -21,7 +21,7 @@ ONLINE = "online"
 
 def local_day(moment: datetime) -> date:
     """The day a stored (UTC) timestamp falls on in the towns' time zone."""
-    return as_utc(moment).astimezone(TOWN_TIME).date()
+    return in_town_time(moment).date()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from amtsweg.payments.models import Payment
 from amtsweg.payments.states import (
     STATUS_LABELS,
     amount,
-    local_time,
     method_label,
     paid_with_label,
     source_label,
@@ -67,8 +66,7 @@ def _payment_or_404(payment_id: int) -> Payment:
 
 def _page_context() -> dict[str, Any]:
     return {"money": amount, "method_label": method_label, "status_label": status_label,
-            "paid_with_label": paid_with_label, "source_label": source_label,
-            "local": local_time, "titles": queries.process_titles()}
+            "paid_with_label": paid_with_label, "source_label": source_label, "titles": queries.process_titles()}
 
 
 @blueprint.route("/")

@@ -43,6 +43,9 @@ def make_case(app: Flask, town: str, process: str, *, status: str = "in_progress
         db.session.flush()
         for name, content in (files if files is not None else {"Nachweis Quast.pdf": PDF}).items():
             store_upload(io.BytesIO(content), name, accept=["pdf", "png"], max_bytes=1024 * 1024, case_id=case.id)
+        if submitted_at is None and closed_at is None:
+            # Submitted after its uploads, as in the portal: the receipt lists what was there then.
+            case.submitted_at = datetime.now().astimezone()
         db.session.commit()
         return case.reference
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.models import Case
+from amtsweg.clock import today_in_germany
 from amtsweg.contracts.models import Contract
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
@@ -83,7 +83,7 @@ def test_seeding_prints_how_to_log_in_as_each_kind_of_staff(seeded_app: Flask) -
 
 
 def test_each_town_gets_its_own_cases_in_every_state_with_its_own_reference_prefix(seeded_app: Flask) -> None:
-    today = date.today()
+    today = today_in_germany()
     for town in TOWNS:
         info = tenant_info(seeded_app, town)
         cases = cases_of(seeded_app, town)
@@ -110,7 +110,7 @@ def test_decided_cases_carry_their_decision_letter(seeded_app: Flask) -> None:
 
 
 def test_each_town_has_contracts_with_notice_deadlines_in_the_next_90_days(seeded_app: Flask) -> None:
-    today = date.today()
+    today = today_in_germany()
     for town in TOWNS:
         with seeded_app.app_context(), tenant_context(tenant_info(seeded_app, town)):
             due = db.session.scalars(select(Contract.next_notice_by)).all()

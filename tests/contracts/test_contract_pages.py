@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import pytest
+from amtsweg.clock import today_in_germany
 from amtsweg.contracts.models import Contract, ContractChange
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
@@ -36,7 +37,7 @@ def test_creating_a_contract_numbers_it_gap_free_per_town_and_year_and_caches_it
     editor = usingen_editor(client_for)
     first = create_contract(editor)
     second = create_contract(editor, title="Reinigung Rathaus")
-    year = date.today().year
+    year = today_in_germany().year
     assert _contract(app, "usingen", first).number == f"V-{year}-0001"
     contract = _contract(app, "usingen", second)
     assert contract.number == f"V-{year}-0002"
@@ -229,7 +230,7 @@ def test_a_file_whose_content_is_not_an_allowed_type_is_refused(client_for):
 
 def test_dashboard_shows_only_active_contracts_with_a_deadline_in_the_next_90_days(app, client_for):
     editor = usingen_editor(client_for)
-    today = date.today()
+    today = today_in_germany()
     soon = create_contract(
         editor,
         title="Bald fällig",

@@ -7,6 +7,7 @@ import html
 import io
 from datetime import date, datetime
 
+from amtsweg.clock import today_in_germany
 from amtsweg.contracts.models import Contract
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
@@ -166,7 +167,7 @@ def test_a_clean_xlsx_is_imported_only_after_confirmation(app, client_for):
     assert confirm.status_code == 302
     contracts = _contracts(app)
     copier, power = contracts["Kopierer Rathaus"], contracts["Strom Rathaus"]
-    assert copier.number == f"V-{date.today().year}-0001"
+    assert copier.number == f"V-{today_in_germany().year}-0001"
     assert copier.contract_type == "miete_pacht" and copier.value_cents == 123450
     assert copier.value_interval == "monatlich" and copier.tags == ["Leasing", "Rathaus"]
     assert copier.responsible is not None and copier.responsible.email == "vertrag-u@entwicklung.invalid"

@@ -6,11 +6,11 @@ an optional fee is offered but the case goes on; "none" keeps the clerk's reques
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from amtsweg.cases.models import Case
 from amtsweg.cases.payment import POLICIES, policy_of
+from amtsweg.clock import today_in_germany
 from amtsweg.extensions import db
 from amtsweg.payments import services
 from amtsweg.processes.models import Process, ProcessEnablement
@@ -112,7 +112,7 @@ def test_a_fee_due_before_processing_leads_from_the_confirmation_to_the_payment(
 
     # The cash office books it: the case moves on by itself, no longer outstanding.
     with in_town(app, "usingen"):
-        services.mark_paid_by_hand(payments_of(case.reference)[0], "kasse", date.today(), "Kontoauszug")
+        services.mark_paid_by_hand(payments_of(case.reference)[0], "kasse", today_in_germany(), "Kontoauszug")
     case = _case(app, "usingen")
     assert (case.status, case.payment_requested_at) == ("in_progress", None)
     status_text = _text(client.get(status).get_data(as_text=True))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from amtsweg.clock import today_in_germany
 from conftest import town_client
 from pypdf import PdfReader
 from statistics_data import add_case
@@ -30,7 +31,7 @@ def neu_anspach(app):
 
 
 def _period() -> str:
-    today = date.today()
+    today = today_in_germany()
     return f"von={today.replace(month=1, day=1).isoformat()}&bis={today.isoformat()}"
 
 
@@ -76,7 +77,7 @@ def test_the_pdf_is_tagged_for_screen_readers(neu_anspach):
 
 
 def test_the_report_is_built_from_live_data_like_a_vorlage(app, neu_anspach):
-    today = date.today()
+    today = today_in_germany()
     start = today.replace(month=1, day=1)
     add_case(app, "neu-anspach", 1, start, channel="online", status="approved", decided=start + timedelta(days=2),
              due=start + timedelta(days=10))
@@ -110,7 +111,7 @@ def test_a_period_without_data_still_gives_a_report_that_says_so(neu_anspach):
 
 
 def test_a_single_application_is_reported_in_the_singular_in_german_and_english(app, neu_anspach):
-    start = date.today().replace(month=1, day=1)
+    start = today_in_germany().replace(month=1, day=1)
     add_case(app, "neu-anspach", 1, start, channel="online")
 
     german = neu_anspach.get(f"/verwaltung/statistik/bericht?{_period()}").get_data(as_text=True)
@@ -126,7 +127,7 @@ def test_a_single_application_is_reported_in_the_singular_in_german_and_english(
 
 
 def test_a_day_is_a_day_in_the_pdf_and_on_the_page_in_german_and_english(app, neu_anspach):
-    start = date.today().replace(month=1, day=1)
+    start = today_in_germany().replace(month=1, day=1)
     add_case(app, "neu-anspach", 1, start, channel="online", status="approved", decided=start + timedelta(days=1),
              due=start + timedelta(days=10))
 
@@ -144,7 +145,7 @@ def test_a_day_is_a_day_in_the_pdf_and_on_the_page_in_german_and_english(app, ne
 
 
 def test_processing_times_of_several_days_take_the_plural_with_one_decimal_in_german_and_english(app, neu_anspach):
-    start = date.today().replace(month=1, day=1)
+    start = today_in_germany().replace(month=1, day=1)
     for number, days in enumerate((3, 8), start=1):
         add_case(app, "neu-anspach", number, start, channel="online", status="approved",
                  decided=start + timedelta(days=days), due=start + timedelta(days=10))

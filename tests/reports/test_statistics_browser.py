@@ -3,9 +3,10 @@ German and English: axe-core finds no violations (the charts are SVG with their 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from amtsweg.clock import today_in_germany
 from statistics_data import add_case
 from support.browser import axe_violations, describe_violations
 
@@ -16,7 +17,7 @@ TOWN_PAGES = ["/verwaltung/statistik", "/verwaltung/statistik/bericht", "/verwal
 
 @pytest.fixture
 def cases(app) -> None:
-    start = date.today().replace(month=1, day=1)
+    start = today_in_germany().replace(month=1, day=1)
     add_case(app, "usingen", 1, start, channel="online", status="approved", decided=start + timedelta(days=3),
              due=start + timedelta(days=10))
     add_case(app, "usingen", 2, start + timedelta(days=40), channel="phone")

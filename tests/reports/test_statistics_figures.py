@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from amtsweg.cases.drafts import delete_expired_drafts
 from amtsweg.cases.models import Case, Draft
-from amtsweg.clock import utcnow
+from amtsweg.clock import today_in_germany, utcnow
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
 from amtsweg.processes.services import set_enabled
@@ -110,7 +110,7 @@ def test_fees_are_those_of_online_applications_until_payments_report_them(app):
 
 
 def test_services_offered_on_the_last_day_by_area_and_the_new_ones(app):
-    today = date.today()
+    today = today_in_germany()
     offer_everything_since(app, "usingen", date(2020, 1, 1))
     with app.app_context(), tenant_context(tenant_info(app, "usingen")):
         set_enabled("gewerbe-anmelden", False, actor="admin")
@@ -141,7 +141,7 @@ def test_a_citizens_online_application_is_counted_as_started_and_submitted(app):
     start(abandoned)
     assert send_step(abandoned, 1, PERSON).status_code == 302
 
-    today = date.today()
+    today = today_in_germany()
     stats = statistics(app, "neu-anspach", today - timedelta(days=1), today)
 
     [funnel] = stats.funnel
@@ -160,7 +160,7 @@ def test_an_expired_draft_still_counts_as_started_and_not_submitted(app):
         assert delete_expired_drafts() == 1
         start_row = db.session.scalars(select(ApplicationStart)).one()
     assert (start_row.draft_id, start_row.furthest_step, start_row.submitted_on) == (None, 1, None)
-    today = date.today()
+    today = today_in_germany()
     [funnel] = statistics(app, "neu-anspach", today, today).funnel
     assert (funnel.started, funnel.submitted) == (1, 0)
 
@@ -168,7 +168,7 @@ def test_an_expired_draft_still_counts_as_started_and_not_submitted(app):
 def test_a_decision_through_the_clerks_workflow_is_counted(app):
     from support.logins import csrf_token_of, login_as
 
-    today = date.today()
+    today = today_in_germany()
     reference = add_case(app, "usingen", 1, today - timedelta(days=2), due=today + timedelta(days=5))
     clerk = town_client(app, "usingen")
     login_as(clerk, "clerk", username="sb-usingen")

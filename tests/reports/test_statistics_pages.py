@@ -9,6 +9,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from amtsweg.clock import today_in_germany
 from amtsweg.extensions import db
 from amtsweg.reports.models import ReportOutlook
 from amtsweg.tenancy import tenant_context
@@ -75,7 +76,7 @@ def test_a_team_lead_sees_the_statistics_and_a_clerk_does_not(app, client_for):
 
 
 def test_without_a_period_the_last_twelve_months_are_shown(admin):
-    today = date.today()
+    today = today_in_germany()
     status, html = page_of(admin, "")
     first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     assert status == 200

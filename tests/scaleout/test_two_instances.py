@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from amtsweg.auth.oidc import secret_variable
+from amtsweg.clock import today_in_germany
 from amtsweg.jobs.queues import QUEUE_NAMES
 from amtsweg.tenancy.resolution import CHECK_SECONDS
 from support.app_worker import app_workers
@@ -161,7 +162,7 @@ def start_application(client: NginxSession, email: str) -> requests.Response:
 
 def send_step_with_upload(client: NginxSession, page: requests.Response, upload: Path) -> requests.Response:
     """Send step 2 with the proof as upload; returns step 3."""
-    moved_out = (date.today() - timedelta(days=10)).strftime("%d.%m.%Y")
+    moved_out = (today_in_germany() - timedelta(days=10)).strftime("%d.%m.%Y")
     with upload.open("rb") as file:
         page = post(client, f"{BASE}/schritt/2", page, files={"nachweis": ("nachweis.pdf", file, "application/pdf")},
                     **{"zweitwohnung.street": "Am Marktplatz", "zweitwohnung.house_number": "3",

@@ -9,6 +9,7 @@ from amtsweg.audit.models import AuditEvent
 from amtsweg.auth.models import User
 from amtsweg.cases.deadlines import TOWN_TIME, add_working_days, initial_due_date
 from amtsweg.cases.models import Case
+from amtsweg.clock import today_in_germany
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from cases.applying import fill_all_steps, submit
@@ -207,7 +208,7 @@ def test_the_audit_log_shows_the_towns_events_to_team_leads_only(app):
     assert other in by_actor and own not in by_actor
     assert "Keine Einträge gefunden" in lead.get(f"/sachbearbeitung/protokoll?aktenzeichen={foreign}").get_data(
         as_text=True)
-    today = date.today().isoformat()
+    today = today_in_germany().isoformat()
     assert "Vorgang geöffnet" not in lead.get("/sachbearbeitung/protokoll?bis=2020-01-01").get_data(as_text=True)
     assert "Vorgang geöffnet" in lead.get(f"/sachbearbeitung/protokoll?von={today}&bis={today}").get_data(as_text=True)
     # The log is read-only: there is no way to change an entry.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 from amtsweg.audit.models import AuditEvent
 from amtsweg.cases.models import Case
+from amtsweg.clock import today_in_germany
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
@@ -105,7 +105,7 @@ MOVE_OUT = {
 def _move_out_form(client, **data):
     page = client.get(MOVE_OUT_URL).get_data(as_text=True)
     key = page.split('name="einreichung" value="')[1].split('"')[0]
-    return {"csrf_token": csrf_token_of(page), "einreichung": key, "datum": date.today().strftime("%d.%m.%Y"),
+    return {"csrf_token": csrf_token_of(page), "einreichung": key, "datum": today_in_germany().strftime("%d.%m.%Y"),
             **MOVE_OUT, **data}
 
 

@@ -7,7 +7,7 @@ date back by one working day.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
@@ -63,8 +63,9 @@ def due_date(submitted_on: date, processing_days: int, pauses: Iterable[tuple[da
 
 
 def start_of_local_day(day: date) -> datetime:
-    """Midnight at the start of ``day`` in the towns' local time (for date filters on timestamps)."""
-    return datetime.combine(day, time.min, TOWN_TIME)
+    """Midnight at the start of ``day`` in the towns' local time, in UTC (for date filters on
+    timestamps: SQLite compares the stored UTC clock as text, so the bound must be a UTC clock too)."""
+    return datetime.combine(day, time.min, TOWN_TIME).astimezone(UTC)
 
 
 def initial_due_date(submitted_at: datetime, processing_days: int | None) -> date | None:

@@ -210,6 +210,8 @@ def test_the_pages_are_in_english_after_switching_the_language(admin, march):
     assert '<html lang="en">' in html
     assert "Statistics on online access" in html and "Applications received per month and channel" in html
     assert "March 2026" in html and "33.3%" in html and "Phone" in html
+    # The period's start is "From", not the author's "By" that "Von" means in other tables.
+    assert '<label class="kern-label" for="feld-von">From</label>' in html
     _, errors = page_of(admin, "von=2026-04-01&bis=2026-03-01")
     assert "The end of the period is before its start." in errors
     report = admin.get(f"/verwaltung/statistik/bericht?{PERIOD}").get_data(as_text=True)

@@ -10,7 +10,7 @@ from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from cases.applying import SLUG, fill_all_steps, submit
 from conftest import tenant_info, town_client
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 
 def _section(html: str, heading_id: str) -> str:
@@ -51,3 +51,23 @@ def test_the_start_page_offers_the_areas_in_english_on_an_english_page(app):
     client.get("/sprache/en?weiter=/")
     areas = _section(client.get("/").get_data(as_text=True), "bereiche-titel")
     assert "Services by area" in areas and "/leistungen?bereich=" in areas
+
+
+def test_the_most_used_services_are_counted_once_per_town_not_on_every_view(app):
+    _apply(app)
+    counts: list[str] = []
+
+    def grab(conn, cursor, sql, parameters, context, executemany):
+        if "GROUP BY case_file.process_slug" in sql:
+            counts.append(sql)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            pages = [town_client(app, "usingen").get("/").get_data(as_text=True) for _ in range(3)]
+            other = town_client(app, "neu-anspach").get("/").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+    assert len(counts) == 2  # once for Usingen, once for Neu-Anspach
+    assert all(f'href="/leistungen/{SLUG}"' in _section(page, "haeufig-titel") for page in pages)
+    assert f'href="/leistungen/{SLUG}"' not in _section(other, "haeufig-titel")

@@ -3,11 +3,14 @@ clerks' queue (filtered, sorted, keyset-paginated, with counts per status) and t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cachetools import TTLCache
+from flask import current_app
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, any_, bindparam, func, or_, select
 
 from amtsweg.audit.models import AuditEvent
@@ -28,6 +31,7 @@ from amtsweg.clock import as_utc, utcnow
 from amtsweg.documents.models import Document
 from amtsweg.extensions import db
 from amtsweg.processes.models import Process
+from amtsweg.tenancy import current_tenant
 from amtsweg.tokens import hash_token, matches
 
 # Documents the citizen may open on the status page: their own uploads and the letters the
@@ -375,14 +379,31 @@ MOST_USED_DAYS = 90
 MOST_USED_LIMIT = 6
 
 
+# The start page shows them on every visit, and counting a busy town's last 90 days costs most of
+# that page; the ranking changes slowly, so each app process counts it per town at most this often.
+MOST_USED_SECONDS = 600
+_most_used_lock = threading.Lock()
+
+
 def most_used_services(limit: int = MOST_USED_LIMIT, days: int = MOST_USED_DAYS) -> list[str]:
     """The slugs of the current town's services with the most cases submitted in the last ``days``,
-    most first (ties by slug). One grouped statement over the recent cases, ``limit`` rows."""
+    most first (ties by slug). One grouped statement over the recent cases, ``limit`` rows, counted
+    again per town after ``MOST_USED_SECONDS``."""
+    cache: TTLCache[tuple[int, int, int], list[str]] = current_app.extensions.setdefault(
+        "amtsweg.most_used", TTLCache(maxsize=4096, ttl=MOST_USED_SECONDS))
+    key = (current_tenant().id, limit, days)
+    with _most_used_lock:
+        if key in cache:
+            return cache[key]
     count = func.count(Case.id)
-    return list(db.session.scalars(
+    slugs = list(db.session.scalars(
         select(Case.process_slug)
         .where(Case.submitted_at >= utcnow() - timedelta(days=days))
         .group_by(Case.process_slug)
         .order_by(count.desc(), Case.process_slug)
         .limit(limit)
     ))
+    with _most_used_lock:
+        cache[key] = slugs
+    return slugs
+

@@ -35,6 +35,14 @@ def on_starting(server):
         Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
 
 
+def when_ready(server):
+    # Workers are forked from this process: what it compiles and parses here, each of them has from
+    # its first request on (also a worker that replaces another after max_requests).
+    from amtsweg import warm_up
+
+    warm_up(server.app.wsgi())
+
+
 def post_fork(server, worker):
     # Connections opened while preloading belong to the master; each worker opens its own.
     from amtsweg.extensions import db

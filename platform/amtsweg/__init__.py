@@ -161,6 +161,31 @@ def _register_template_globals(app: Flask) -> None:
     app.add_template_global(lambda: citizen_provider() is not None, "citizen_login_available")
 
 
+def warm_up(app: AmtswegFlask) -> None:
+    """Compiles the shared templates and fills the process caches once, in the process that forks
+    the workers (gunicorn's ``preload_app``). Every worker, also one that replaces another after
+    ``max_requests``, starts with them instead of paying for them on its first pages."""
+    from amtsweg.processes import queries as processes
+
+    environment = app.tenant_environments.shared
+    loaders = [app.jinja_loader, *(blueprint.jinja_loader for blueprint in app.blueprints.values())]
+    for loader in filter(None, loaders):
+        for listing in getattr(loader, "loaders", [loader]):
+            try:
+                names = listing.list_templates()
+            except TypeError:  # a loader that cannot list (the form engine's) is compiled on use
+                continue
+            for name in names:
+                if name.endswith(".html"):
+                    environment.get_template(name)
+    with app.app_context():
+        processes.warm_caches()
+        db.session.remove()
+        # The forking process serves no request: its connections would only stay open in every worker.
+        for engine in db.engines.values():
+            engine.dispose()
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application. ``overrides`` take precedence over files and environment."""
     app = AmtswegFlask(

@@ -15,7 +15,8 @@ from amtsweg.reports.models import CaseFact, new_key
 from amtsweg.reports.periods import Period
 from amtsweg.tenancy import tenant_context
 from conftest import postgres_app, tenant_info
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import create_engine, insert, text
+from support.plans import plans_of
 
 pytestmark = pytest.mark.postgres
 
@@ -59,20 +60,11 @@ def busy_towns(postgres_server, tmp_path_factory):
 
 def _plans_of_the_statistics(app) -> list[str]:
     """EXPLAIN ANALYZE of every statement of Usingen's statistics that reads its facts."""
-    captured = []
-
-    def grab(conn, cursor, sql, parameters, context, executemany):
-        captured.append((sql, parameters))
-
-    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
-        event.listen(db.engine, "before_cursor_execute", grab)
-        try:
-            stats = queries.town_statistics(queries.Selection(YEAR), LAST_DAY)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", grab)
+    def statistics() -> None:
+        stats = queries.town_statistics(queries.Selection(YEAR), LAST_DAY)
         assert stats.has_cases and stats.times_total.decided
-        return ["\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters).scalars())
-                for sql, parameters in captured if "FROM case_fact" in sql]
+
+    return list(plans_of(app, tenant_info(app, "usingen"), statistics, "case_fact").values())
 
 
 def test_the_statistics_find_the_facts_of_a_year_and_the_open_cases_through_their_indexes(busy_towns):

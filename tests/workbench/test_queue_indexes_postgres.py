@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 from amtsweg.cases.models import Case
-from amtsweg.cases.queries import COUNT_LIMIT, DUE, OLDEST, QueueFilter, queue_page
+from amtsweg.cases.queries import COUNT_LIMIT, DUE, OLDEST, QueueFilter, most_used_services, queue_page
 from amtsweg.cases.search import matching
 from amtsweg.cases.states import STATUS_LABELS
 from amtsweg.demo import add_bulk_cases
 from amtsweg.extensions import db
 from amtsweg.tenancy import tenant_context
 from conftest import postgres_app, tenant_info
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.dialects import postgresql
+from support.plans import plans_of
 
 pytestmark = pytest.mark.postgres
 
@@ -39,19 +40,10 @@ def busy_town(postgres_server, tmp_path_factory):
 
 def _plan(app, statement) -> str:
     """EXPLAIN ANALYZE of an ORM statement as the app role in Usingen (with the ORM's town filter)."""
-    captured = []
-
-    def grab(conn, cursor, sql, parameters, context, executemany):
-        captured.append((sql, parameters))
-
-    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
-        event.listen(db.engine, "before_cursor_execute", grab)
-        try:
-            db.session.execute(statement.limit(51)).all()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", grab)
-        sql, parameters = next((sql, parameters) for sql, parameters in captured if "FROM case_file" in sql)
-        return "\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters).scalars())
+    plans = plans_of(app, tenant_info(app, "usingen"), lambda: db.session.execute(statement.limit(51)).all(),
+                     "case_file")
+    [plan] = plans.values()
+    return plan
 
 
 def test_the_policies_read_the_town_setting_once_per_statement(busy_town):
@@ -97,21 +89,9 @@ def test_the_statement_is_compiled_for_postgresql():
 
 def _queue_plans(app, selected):
     """EXPLAIN ANALYZE of every statement the queue runs on the case table for ``selected``."""
-    captured = []
-
-    def grab(conn, cursor, sql, parameters, context, executemany):
-        captured.append((sql, parameters))
-
-    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
-        event.listen(db.engine, "before_cursor_execute", grab)
-        try:
-            page = queue_page(selected)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", grab)
-        connection = db.session.connection()
-        plans = {sql: "\n".join(connection.exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters).scalars())
-                 for sql, parameters in captured if "FROM case_file" in sql}
-    return page, plans
+    pages = []
+    plans = plans_of(app, tenant_info(app, "usingen"), lambda: pages.append(queue_page(selected)), "case_file")
+    return pages[0], plans
 
 
 @pytest.mark.parametrize("selected", [
@@ -163,19 +143,13 @@ def test_the_history_of_a_case_opened_many_times_reads_only_the_entries_it_shows
             record(f"Sachbearbeitung {number}", "case.viewed", "case", case_id)
         db.session.commit()
     _as_owner(busy_town, "ANALYZE audit_event")
-    captured = []
+    pages = []
 
-    def grab(conn, cursor, sql, parameters, context, executemany):
-        captured.append((sql, parameters))
+    def history() -> None:
+        pages.append(case_history(db.session.get(Case, case_id)))
 
-    with busy_town.app_context(), tenant_context(tenant_info(busy_town, "usingen")):
-        event.listen(db.engine, "before_cursor_execute", grab)
-        try:
-            page = case_history(db.session.get(Case, case_id))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", grab)
-        [(sql, parameters)] = [(sql, p) for sql, p in captured if "FROM audit_event" in sql]
-        plan = "\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN ANALYZE {sql}", parameters).scalars())
+    [plan] = plans_of(busy_town, tenant_info(busy_town, "usingen"), history, "audit_event").values()
+    page = pages[0]
     assert page.entries
     assert "ix_audit_event_case_history" in plan, plan
     assert "pk_audit_event" not in plan, plan
@@ -189,3 +163,10 @@ def _as_owner(app, statement: str) -> None:
     with owner.connect() as connection:
         connection.execute(text(statement))
     owner.dispose()
+
+
+def test_the_start_pages_most_used_services_are_counted_from_the_index_of_the_towns_recent_cases(busy_town):
+    with busy_town.test_request_context():
+        [plan] = plans_of(busy_town, tenant_info(busy_town, "usingen"), most_used_services, "case_file").values()
+    assert "ix_case_file_tenant_submitted" in plan, plan
+    assert "Seq Scan" not in plan and "ix_case_file_tenant_id " not in plan, plan

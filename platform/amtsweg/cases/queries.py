@@ -395,7 +395,8 @@ def most_used_services(limit: int = MOST_USED_LIMIT, days: int = MOST_USED_DAYS)
     with _most_used_lock:
         if key in cache:
             return cache[key]
-    count = func.count(Case.id)
+    # count(*), not count(id): the index of the town's cases by submission time answers it alone.
+    count = func.count()
     slugs = list(db.session.scalars(
         select(Case.process_slug)
         .where(Case.submitted_at >= utcnow() - timedelta(days=days))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import LRUCache, cached
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
@@ -116,6 +116,19 @@ def enabled_process(slug: str) -> EnabledProcess | None:
     return EnabledProcess(process, version, definition, dict(enablement.overrides or {}))
 
 
+def warm_caches() -> int:
+    """Parses every process's current version and folds its catalogue texts into this process's
+    caches (the app's warm-up before its workers fork); returns the number of processes."""
+    rows = db.session.execute(
+        select(Process.id, ProcessVersion.id, ProcessVersion.version, ProcessVersion.definition)
+        .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
+    ).all()
+    for _process_id, _version_id, version, definition in rows:
+        stored_definition(version, partial(dict, definition))
+    _listed_processes([(process_id, version_id) for process_id, version_id, _version, _definition in rows])
+    return len(rows)
+
+
 def digital_process_or_404(slug: str) -> EnabledProcess:
     """The current town's enabled process with an online form, else 404 (like ``get_or_404``)."""
     offered = enabled_process(slug)
@@ -131,6 +144,8 @@ class CatalogueEntry:
     category: str
     title: dict[str, str]
     summary: dict[str, str]
+    # (process id, current version id): what is shown of a process only changes with a new version.
+    revision: tuple[int, int | None]
 
 
 @dataclass(frozen=True)
@@ -175,7 +190,8 @@ def _listed_processes(keys: list[tuple[int, int | None]]) -> list[_Listed]:
     if missing:
         for process in db.session.scalars(select(Process).where(Process.id.in_(missing))):
             listed = _Listed(
-                CatalogueEntry(process.slug, process.kind, process.category, process.title, process.summary),
+                CatalogueEntry(process.slug, process.kind, process.category, process.title, process.summary,
+                               (process.id, process.current_version_id)),
                 _haystack(process), {locale: fold(title) for locale, title in process.title.items()},
             )
             found[(process.id, process.current_version_id)] = listed
@@ -189,13 +205,20 @@ def catalogue(search: str | None = None, area: str | None = None, locale: str = 
 
     One statement of small rows (ids); the processes' texts come from the per-version cache.
     """
-    keys = [(process_id, version_id) for process_id, version_id in db.session.execute(
+    keys = tuple((process_id, version_id) for process_id, version_id in db.session.execute(
         select(Process.id, Process.current_version_id)
         .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
         .where(ProcessEnablement.enabled.is_(True))
-    )]
-    terms = fold(search or "").split()
-    matching = [p for p in _listed_processes(keys) if all(term in p.haystack for term in terms)]
+    ))
+    return _arranged(keys, tuple(fold(search or "").split()), area, locale)
+
+
+# Catalogues by the versions offered, the search terms, the area and the language: the same offer
+# is filtered and sorted once, not on every view. Callers treat the shared result as read-only.
+@cached(LRUCache(maxsize=1024), lock=threading.Lock())
+def _arranged(keys: tuple[tuple[int, int | None], ...], terms: tuple[str, ...], area: str | None,
+              locale: str) -> Catalogue:
+    matching = [p for p in _listed_processes(list(keys)) if all(term in p.haystack for term in terms)]
     counts: dict[str, int] = {}
     for listed in matching:
         counts[listed.entry.category] = counts.get(listed.entry.category, 0) + 1

@@ -9,6 +9,7 @@ separate process. Writes ``bench/results/latest.md`` and ``latest.json``.
 from __future__ import annotations
 
 import argparse
+import re
 
 from bench.run import Options, run
 
@@ -27,7 +28,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200, help="clients of the concurrency run (0 = skip it)")
     parser.add_argument("--concurrency-seconds", type=float, default=60)
     parser.add_argument("--only", default="",
-                        help="comma-separated scenario or section names, e.g. 'clerks,catalogue' (default: all)")
+                        help="comma-separated scenario or section names, e.g. 'clerks,catalogue,11,000 towns'"
+                             " (a comma before a digit is part of a name; default: all)")
     parser.add_argument("--output", default="bench/results", help="folder for latest.md and latest.json")
     parser.add_argument("--keep", action="store_true",
                         help="keep the working folder and the seeded database for --reuse (needs --towns 0: "
@@ -41,7 +43,7 @@ def main() -> None:
     run(Options(
         scale=args.scale, seconds=args.seconds, warmup=args.warmup, workers=args.workers,
         connections=args.connections, max_requests=args.max_requests, towns=args.towns, clients=args.clients,
-        concurrency_seconds=args.concurrency_seconds, only=tuple(filter(None, args.only.split(","))),
+        concurrency_seconds=args.concurrency_seconds, only=tuple(filter(None, re.split(r",(?!\d)", args.only))),
         output=args.output, keep=args.keep, reuse=args.reuse,
     ))
 

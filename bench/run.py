@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import time
@@ -419,6 +420,27 @@ def _tenant_scale(run: Run, restart: Callable[[], None]) -> None:
     run.measure(section, "member list (base domain)", BASE_DOMAIN, "/", load=run.load(connections=1))
     _admin_scenarios(run, section)
     run.scale["worker_rss_mb_at_end"] = run.server.worker_rss_mb()
+    _remove_towns(run, new)
+
+
+def _remove_towns(run: Run, slugs: list[str]) -> None:
+    """Deletes the generated towns (folders and rows), so that a kept data set keeps its five towns."""
+    print(f"Removing the {len(slugs):,} generated towns …", flush=True)
+    with run.stack.superuser() as conn:
+        # The towns' rows go in any order: foreign keys are not checked for this session.
+        conn.execute("SET session_replication_role = replica")
+        ids = [row[0] for row in conn.execute("SELECT id FROM tenant WHERE slug = ANY(%s)", (slugs,))]
+        tables = [row[0] for row in conn.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public'"
+            " AND column_name = 'tenant_id' AND table_name IN"
+            " (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')")]
+        for table in tables:
+            conn.execute(f"DELETE FROM {table} WHERE tenant_id = ANY(%s)", (ids,))
+        conn.execute("DELETE FROM tenant WHERE id = ANY(%s)", (ids,))
+        for table in ("tenant", "process_enablement"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+    for slug in slugs:
+        shutil.rmtree(run.tenants_dir / slug)
 
 
 # ---------------------------------------------------------------------- the run

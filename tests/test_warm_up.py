@@ -3,12 +3,16 @@ template and parse no process definition (a worker replaced after ``max_requests
 
 from __future__ import annotations
 
+import gc
+import runpy
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from amtsweg import warm_up
 from amtsweg.processes import loader, queries
 from amtsweg.processes.schema import ProcessDefinition
+from amtsweg.settings import REPOSITORY_ROOT
 from conftest import town_client
 
 FIRST_PAGES = ("/", "/leistungen", "/leistungen?suche=hund", "/leistungen/hundesteuer-anmelden",
@@ -59,3 +63,17 @@ def test_after_the_warm_up_the_first_pages_compile_no_template_and_parse_no_defi
     work = _first_pages_work(app, monkeypatch)
 
     assert work == {"compiled": [], "parsed": []}
+
+
+def test_gunicorns_master_warms_the_app_and_keeps_what_it_loaded_out_of_the_collectors_scans(app, cold_caches,
+                                                                                            monkeypatch):
+    settings = runpy.run_path(str(REPOSITORY_ROOT / "config" / "gunicorn.conf.py"))
+    gc.unfreeze()
+    try:
+        settings["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+        # Frozen objects are skipped by every collection in the workers (no walk over shared memory).
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+    assert _first_pages_work(app, monkeypatch) == {"compiled": [], "parsed": []}

@@ -191,3 +191,48 @@ def test_the_catalogue_links_its_services_without_building_a_url_for_each(app, c
     assert len(_titles(page)) > len(_titles(area_page)) >= 2
     assert every_area["url_for"] == one_area["url_for"]
     assert "hundesteuer-anmelden" in _titles(page)
+
+
+def test_repeated_views_of_the_catalogue_read_the_towns_offer_once(app, client_for):
+    client = client_for("usingen")
+    client.get("/leistungen")
+    with recorded_statements(app) as statements:
+        pages = [client.get(path)
+                 for path in ("/leistungen", "/leistungen?suche=hund", "/leistungen?bereich=steuern-gebuehren")]
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert "hundesteuer-anmelden" in _titles(pages[1].get_data(as_text=True))
+    assert statements == []
+
+
+def test_a_service_switched_off_in_this_process_leaves_the_catalogue_at_once(app, client_for):
+    usingen, schmitten = client_for("usingen"), client_for("schmitten")
+    assert "gewerbe-anmelden" in _titles(usingen.get("/leistungen").get_data(as_text=True))
+    assert "gewerbe-anmelden" in _titles(schmitten.get("/leistungen").get_data(as_text=True))
+
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        services.set_enabled("gewerbe-anmelden", False, actor="test")
+
+    assert "gewerbe-anmelden" not in _titles(usingen.get("/leistungen").get_data(as_text=True))
+    assert "gewerbe-anmelden" in _titles(schmitten.get("/leistungen").get_data(as_text=True))
+
+
+def test_a_service_switched_off_by_another_process_leaves_the_catalogue_after_the_check_interval(
+        app, client_for, monkeypatch):
+    from amtsweg.extensions import db
+    from amtsweg.processes import offers
+    from amtsweg.processes.models import Process, ProcessEnablement
+    from sqlalchemy import select, update
+
+    client = client_for("usingen")
+    assert "gewerbe-anmelden" in _titles(client.get("/leistungen").get_data(as_text=True))
+    # A statement, not a flush of this process's objects: what another app process's commit looks like here.
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        process_id = db.session.scalar(select(Process.id).filter_by(slug="gewerbe-anmelden"))
+        db.session.execute(update(ProcessEnablement).where(ProcessEnablement.process_id == process_id)
+                           .values(enabled=False))
+        db.session.commit()
+
+    assert "gewerbe-anmelden" in _titles(client.get("/leistungen").get_data(as_text=True))
+    later = offers.monotonic() + offers.CHECK_SECONDS + 1
+    monkeypatch.setattr(offers, "monotonic", lambda: later)
+    assert "gewerbe-anmelden" not in _titles(client.get("/leistungen").get_data(as_text=True))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
 
 from amtsweg.extensions import db
+from amtsweg.processes import offers
 from amtsweg.processes.loader import stored_definition
 from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.processes.schema import AREAS, ProcessDefinition
@@ -203,14 +204,10 @@ def _listed_processes(keys: list[tuple[int, int | None]]) -> list[_Listed]:
 def catalogue(search: str | None = None, area: str | None = None, locale: str = "de") -> Catalogue:
     """The current town's enabled services, filtered by a German-aware search and an area.
 
-    One statement of small rows (ids); the processes' texts come from the per-version cache.
+    The town's offer is kept per app process (:mod:`amtsweg.processes.offers`); the processes'
+    texts come from the per-version cache.
     """
-    keys = tuple((process_id, version_id) for process_id, version_id in db.session.execute(
-        select(Process.id, Process.current_version_id)
-        .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
-        .where(ProcessEnablement.enabled.is_(True))
-    ))
-    return _arranged(keys, tuple(fold(search or "").split()), area, locale)
+    return _arranged(offers.offered_keys(), tuple(fold(search or "").split()), area, locale)
 
 
 # Catalogues by the versions offered, the search terms, the area and the language: the same offer

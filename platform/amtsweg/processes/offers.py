@@ -1,0 +1,101 @@
+"""What the current town offers: the (process, current version) of each process it has switched on.
+
+The catalogue and the town's start page need the offer on every view, and it rarely changes, so
+each app process keeps it per town. It is read again when it changed: at once in the process whose
+commit touched an enablement or a process, and in every other process as soon as it sees the
+newest change of the town's enablements or of the library move, which it asks at most every
+``CHECK_SECONDS`` (two small statements).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any
+
+from cachetools import LRUCache
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from amtsweg.extensions import db
+from amtsweg.processes.models import Process, ProcessEnablement
+from amtsweg.tenancy.context import current_tenant
+
+# How often a process asks whether another process changed a town's offer.
+CHECK_SECONDS = 2.0
+# Towns whose offer a process keeps (memory stays bounded with any number of towns).
+TOWNS_KEPT = 4096
+_EXTENSION = "amtsweg.offers"
+_CHANGED = "amtsweg.offers_changed"
+
+OfferKeys = tuple[tuple[int, int | None], ...]
+
+
+@dataclass
+class _Offer:
+    keys: OfferKeys
+    stamp: tuple[Any, ...]
+    checked_at: float
+
+
+_lock = threading.Lock()
+
+
+def _offers() -> LRUCache[int, _Offer]:
+    offers: LRUCache[int, _Offer] = current_app.extensions.setdefault(_EXTENSION, LRUCache(maxsize=TOWNS_KEPT))
+    return offers
+
+
+def _stamp() -> tuple[Any, ...]:
+    """When the town's enablements and the library last changed (and how many enablements exist)."""
+    enablements = db.session.execute(select(func.max(ProcessEnablement.updated_at), func.count(ProcessEnablement.id)))
+    return (*enablements.one(), db.session.scalar(select(func.max(Process.updated_at))))
+
+
+def _read() -> OfferKeys:
+    return tuple((process_id, version_id) for process_id, version_id in db.session.execute(
+        select(Process.id, Process.current_version_id)
+        .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
+        .where(ProcessEnablement.enabled.is_(True))
+        .order_by(Process.id)
+    ))
+
+
+def offered_keys() -> OfferKeys:
+    """The current town's enabled processes as (process id, current version id), by process id."""
+    town = current_tenant().id
+    offers = _offers()
+    now = monotonic()
+    with _lock:
+        offer = offers.get(town)
+    if offer is not None and now - offer.checked_at < CHECK_SECONDS:
+        return offer.keys
+    stamp = _stamp()
+    if offer is None or offer.stamp != stamp:
+        offer = _Offer(_read(), stamp, now)
+    else:
+        offer.checked_at = now
+    with _lock:
+        offers[town] = offer
+    return offer.keys
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, flush_context: object) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, (Process, ProcessEnablement)) for obj in changed):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_offers(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        with _lock:
+            _offers().clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_offers(session: Session) -> None:
+    session.info.pop(_CHANGED, None)

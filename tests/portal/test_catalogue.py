@@ -236,3 +236,19 @@ def test_a_service_switched_off_by_another_process_leaves_the_catalogue_after_th
     later = offers.monotonic() + offers.CHECK_SECONDS + 1
     monkeypatch.setattr(offers, "monotonic", lambda: later)
     assert "gewerbe-anmelden" not in _titles(client.get("/leistungen").get_data(as_text=True))
+
+
+def test_a_service_page_viewed_again_runs_no_statement_and_shows_the_towns_new_details_at_once(app, client_for):
+    client = client_for("usingen")
+    client.get("/leistungen/hundesteuer-anmelden")
+    with recorded_statements(app) as statements:
+        page = client.get("/leistungen/hundesteuer-anmelden").get_data(as_text=True)
+    assert statements == []
+    assert "Steueramt Usingen" not in page
+
+    with app.app_context(), tenant_context(tenant_info(app, "usingen")):
+        services.set_overrides("hundesteuer-anmelden", {"department": "Steueramt Usingen"}, actor="test")
+
+    assert "Steueramt Usingen" in client.get("/leistungen/hundesteuer-anmelden").get_data(as_text=True)
+    assert "Steueramt Usingen" not in client_for("schmitten").get("/leistungen/hundesteuer-anmelden").get_data(
+        as_text=True)

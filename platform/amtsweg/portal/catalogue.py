@@ -52,7 +52,7 @@ def index() -> str:
 
 @blueprint.route("/leistungen/<slug>")
 def service(slug: str) -> str:
-    offered = queries.enabled_process(slug)
+    offered = queries.offered_process(slug)
     if offered is None:
         abort(404)
     return render_template(

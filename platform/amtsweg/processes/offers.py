@@ -1,4 +1,5 @@
-"""What the current town offers: the (process, current version) of each process it has switched on.
+"""What the current town offers: each process it has switched on, with its current version and the
+town's overrides.
 
 The catalogue and the town's start page need the offer on every view, and it rarely changes, so
 each app process keeps it per town. It is read again when it changed: at once in the process whose
@@ -12,6 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from time import monotonic
+from types import MappingProxyType
 from typing import Any
 
 from cachetools import LRUCache
@@ -20,7 +22,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from amtsweg.extensions import db
-from amtsweg.processes.models import Process, ProcessEnablement
+from amtsweg.processes.models import Process, ProcessEnablement, ProcessVersion
 from amtsweg.tenancy.context import current_tenant
 
 # How often a process asks whether another process changed a town's offer.
@@ -33,8 +35,21 @@ _CHANGED = "amtsweg.offers_changed"
 OfferKeys = tuple[tuple[int, int | None], ...]
 
 
+@dataclass(frozen=True)
+class OfferedEntry:
+    """One process the town offers: its current version (id and content hash) and the town's overrides."""
+
+    process_id: int
+    slug: str
+    version_id: int
+    version: str
+    # Shared by every view of the town until the offer changes: read-only.
+    overrides: MappingProxyType[str, Any]
+
+
 @dataclass
 class _Offer:
+    entries: dict[str, OfferedEntry]
     keys: OfferKeys
     stamp: tuple[Any, ...]
     checked_at: float
@@ -54,32 +69,47 @@ def _stamp() -> tuple[Any, ...]:
     return (*enablements.one(), db.session.scalar(select(func.max(Process.updated_at))))
 
 
-def _read() -> OfferKeys:
-    return tuple((process_id, version_id) for process_id, version_id in db.session.execute(
-        select(Process.id, Process.current_version_id)
-        .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
-        .where(ProcessEnablement.enabled.is_(True))
-        .order_by(Process.id)
-    ))
+def _read(stamp: tuple[Any, ...], now: float) -> _Offer:
+    entries = {
+        slug: OfferedEntry(process_id, slug, version_id, version, MappingProxyType(dict(overrides or {})))
+        for process_id, slug, version_id, version, overrides in db.session.execute(
+            select(Process.id, Process.slug, ProcessVersion.id, ProcessVersion.version, ProcessEnablement.overrides)
+            .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
+            .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
+            .where(ProcessEnablement.enabled.is_(True))
+            .order_by(Process.id)
+        )
+    }
+    keys = tuple((entry.process_id, entry.version_id) for entry in entries.values())
+    return _Offer(entries, keys, stamp, now)
 
 
-def offered_keys() -> OfferKeys:
-    """The current town's enabled processes as (process id, current version id), by process id."""
+def _current_offer() -> _Offer:
     town = current_tenant().id
     offers = _offers()
     now = monotonic()
     with _lock:
         offer = offers.get(town)
     if offer is not None and now - offer.checked_at < CHECK_SECONDS:
-        return offer.keys
+        return offer
     stamp = _stamp()
     if offer is None or offer.stamp != stamp:
-        offer = _Offer(_read(), stamp, now)
+        offer = _read(stamp, now)
     else:
         offer.checked_at = now
     with _lock:
         offers[town] = offer
-    return offer.keys
+    return offer
+
+
+def offered_keys() -> OfferKeys:
+    """The current town's enabled processes as (process id, current version id), by process id."""
+    return _current_offer().keys
+
+
+def offered_entry(slug: str) -> OfferedEntry | None:
+    """The process ``slug`` as the current town offers it; None if unknown or not switched on."""
+    return _current_offer().entries.get(slug)
 
 
 @event.listens_for(Session, "after_flush")

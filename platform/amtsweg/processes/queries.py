@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,13 +36,11 @@ class FeeInfo:
 
 
 @dataclass(frozen=True)
-class EnabledProcess:
-    """A process the current town offers: current version, parsed definition and the town's overrides."""
+class OfferedProcess:
+    """A process as the current town offers it: the parsed definition and the town's overrides."""
 
-    process: Process
-    version: ProcessVersion
     definition: ProcessDefinition
-    overrides: dict[str, Any]
+    overrides: Mapping[str, Any]
 
     @property
     def fee_overrides(self) -> dict[str, int]:
@@ -95,7 +94,15 @@ class EnabledProcess:
         return self.overrides.get(f"intro_{locale}") or None
 
 
-def payment_policy(definition: ProcessDefinition, overrides: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class EnabledProcess(OfferedProcess):
+    """An offered process with its rows: the process and its current version (to apply with)."""
+
+    process: Process
+    version: ProcessVersion
+
+
+def payment_policy(definition: ProcessDefinition, overrides: Mapping[str, Any]) -> str:
     """When a process's fee is paid in a town: its override, else the library's."""
     return str(overrides.get("payment", definition.payment))
 
@@ -114,7 +121,17 @@ def enabled_process(slug: str) -> EnabledProcess | None:
         return None
     process, version, enablement = row
     definition = stored_definition(version.version, lambda: version.definition)
-    return EnabledProcess(process, version, definition, dict(enablement.overrides or {}))
+    return EnabledProcess(definition, dict(enablement.overrides or {}), process, version)
+
+
+def offered_process(slug: str) -> OfferedProcess | None:
+    """The process ``slug`` as the current town offers it, from the town's kept offer (no statement
+    on repeated views); None if unknown or not switched on."""
+    entry = offers.offered_entry(slug)
+    if entry is None:
+        return None
+    definition = stored_definition(entry.version, partial(_stored_json, entry.version_id))
+    return OfferedProcess(definition, entry.overrides)
 
 
 def warm_caches() -> int:

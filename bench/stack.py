@@ -111,8 +111,10 @@ class Gunicorn:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            kilobytes = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-            sizes.append(round(kilobytes / 1024, 1))
+            # A worker that is just being replaced (max_requests) has exited and has no resident set.
+            kilobytes = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), None)
+            if kilobytes is not None:
+                sizes.append(round(kilobytes / 1024, 1))
         return sizes
 
     def stop(self) -> None:

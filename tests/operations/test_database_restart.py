@@ -69,7 +69,7 @@ def test_a_read_whose_connection_dies_under_it_is_repeated_once(restartable, own
         engine = db.engine
     event.listen(engine, "before_cursor_execute", end_backend)
     try:
-        response = client.get("/leistungen/hundesteuer-anmelden")
+        response = client.get("/antrag/hundesteuer-anmelden/")
     finally:
         event.remove(engine, "before_cursor_execute", end_backend)
     assert killed, "no statement ran on the app's connection"
@@ -83,9 +83,9 @@ def test_while_postgresql_is_down_pages_say_temporarily_unavailable(restartable,
     assert own_postgres.service is not None
     own_postgres.service.stop()
     try:
-        response = client.get("/leistungen/hundesteuer-anmelden")
+        response = client.get("/antrag/hundesteuer-anmelden/")
         assert response.status_code == 503
         assert "Vorübergehend nicht erreichbar" in response.get_data(as_text=True)
     finally:
         own_postgres.restart()
-    assert client.get("/leistungen/hundesteuer-anmelden").status_code == 200
+    assert client.get("/antrag/hundesteuer-anmelden/").status_code == 200

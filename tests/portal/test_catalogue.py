@@ -252,3 +252,16 @@ def test_a_service_page_viewed_again_runs_no_statement_and_shows_the_towns_new_d
     assert "Steueramt Usingen" in client.get("/leistungen/hundesteuer-anmelden").get_data(as_text=True)
     assert "Steueramt Usingen" not in client_for("schmitten").get("/leistungen/hundesteuer-anmelden").get_data(
         as_text=True)
+
+
+def test_after_the_check_interval_an_unchanged_offer_costs_one_small_statement(app, client_for, monkeypatch):
+    from amtsweg.processes import offers
+
+    client = client_for("usingen")
+    client.get("/leistungen")
+    later = offers.monotonic() + offers.CHECK_SECONDS + 1
+    monkeypatch.setattr(offers, "monotonic", lambda: later)
+    with recorded_statements(app) as statements:
+        assert client.get("/leistungen").status_code == 200
+        assert client.get("/leistungen").status_code == 200
+    assert len(statements) == 1 and "max(process_enablement.updated_at)" in statements[0], statements

@@ -27,7 +27,7 @@ CASES = 5_000
 def busy_town(postgres_server, tmp_path_factory):
     with postgres_app(postgres_server, Path(tmp_path_factory.mktemp("busy"))) as app:
         with app.app_context():
-            for slug, count in (("usingen", CASES), ("schmitten", 300)):
+            for slug, count in (("usingen", CASES), ("schmitten", 3_000)):
                 with tenant_context(tenant_info(app, slug)):
                     add_bulk_cases(count)
         # ANALYZE needs the tables' owner; the app's role is not.

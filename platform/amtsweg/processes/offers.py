@@ -5,7 +5,7 @@ The catalogue and the town's start page need the offer on every view, and it rar
 each app process keeps it per town. It is read again when it changed: at once in the process whose
 commit touched an enablement or a process, and in every other process as soon as it sees the
 newest change of the town's enablements or of the library move, which it asks at most every
-``CHECK_SECONDS`` (two small statements).
+``CHECK_SECONDS`` (one small statement).
 """
 
 from __future__ import annotations
@@ -63,24 +63,34 @@ def _offers() -> LRUCache[int, _Offer]:
     return offers
 
 
+# What the town offers: its enabled processes (the offer changes exactly when one of these rows does).
+def _offered(*columns: Any) -> Any:
+    return (select(*columns).join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
+            .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
+            .where(ProcessEnablement.enabled.is_(True)))
+
+
 def _stamp() -> tuple[Any, ...]:
-    """When the town's enablements and the library last changed (and how many enablements exist)."""
-    enablements = db.session.execute(select(func.max(ProcessEnablement.updated_at), func.count(ProcessEnablement.id)))
-    return (*enablements.one(), db.session.scalar(select(func.max(Process.updated_at))))
+    """When the offer last changed: the newest change of its enablements and processes, and how many
+    there are (switching one off drops it from both)."""
+    row = db.session.execute(_offered(
+        func.max(ProcessEnablement.updated_at), func.count(ProcessEnablement.id), func.max(Process.updated_at))).one()
+    return tuple(row)
 
 
-def _read(stamp: tuple[Any, ...], now: float) -> _Offer:
+def _read(now: float) -> _Offer:
+    rows = db.session.execute(
+        _offered(Process.id, Process.slug, ProcessVersion.id, ProcessVersion.version, ProcessEnablement.overrides,
+                 ProcessEnablement.updated_at, Process.updated_at)
+        .order_by(Process.id)
+    ).all()
     entries = {
         slug: OfferedEntry(process_id, slug, version_id, version, MappingProxyType(dict(overrides or {})))
-        for process_id, slug, version_id, version, overrides in db.session.execute(
-            select(Process.id, Process.slug, ProcessVersion.id, ProcessVersion.version, ProcessEnablement.overrides)
-            .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
-            .join(ProcessEnablement, ProcessEnablement.process_id == Process.id)
-            .where(ProcessEnablement.enabled.is_(True))
-            .order_by(Process.id)
-        )
+        for process_id, slug, version_id, version, overrides, _enabled_at, _changed_at in rows
     }
     keys = tuple((entry.process_id, entry.version_id) for entry in entries.values())
+    # The stamp of these rows, as _stamp() would read it.
+    stamp = (max((row[5] for row in rows), default=None), len(rows), max((row[6] for row in rows), default=None))
     return _Offer(entries, keys, stamp, now)
 
 
@@ -92,9 +102,8 @@ def _current_offer() -> _Offer:
         offer = offers.get(town)
     if offer is not None and now - offer.checked_at < CHECK_SECONDS:
         return offer
-    stamp = _stamp()
-    if offer is None or offer.stamp != stamp:
-        offer = _read(stamp, now)
+    if offer is None or offer.stamp != _stamp():
+        offer = _read(now)
     else:
         offer.checked_at = now
     with _lock:

@@ -124,6 +124,7 @@ class Run:
         if not self.wanted(name) and not self.wanted(section):
             return None
         assert self.server is not None
+        self.server.wait_until_idle()
         headers = {"Host": host, **({"Cookie": cookie} if cookie else {}), **(headers or {})}
         load = load or self.load()
         url = self.server.url + (path if script in PAGE_SCRIPTS else "/")

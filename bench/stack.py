@@ -104,6 +104,31 @@ class Gunicorn:
                 pids.append(int(entry.name))
         return sorted(pids)
 
+    def _worker_cpu_ticks(self) -> int:
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            # utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks
+
+    def wait_until_idle(self, timeout: float = 120.0) -> None:
+        """Until the workers have used no CPU for half a second: requests of the scenario before
+        (a PDF takes seconds) must not run into the next one's measurement."""
+        deadline = time.monotonic() + timeout
+        quiet_since = time.monotonic()
+        ticks = self._worker_cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = self._worker_cpu_ticks()
+            if now != ticks:
+                ticks, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.5:
+                return
+
     def worker_rss_mb(self) -> list[float]:
         sizes = []
         for pid in self.worker_pids():

@@ -134,9 +134,9 @@ def offered_process(slug: str) -> OfferedProcess | None:
     return OfferedProcess(definition, entry.overrides)
 
 
-def warm_caches() -> int:
+def warm_caches() -> None:
     """Parses every process's current version and folds its catalogue texts into this process's
-    caches (the app's warm-up before its workers fork); returns the number of processes."""
+    caches (the app's warm-up before its workers fork)."""
     rows = db.session.execute(
         select(Process.id, ProcessVersion.id, ProcessVersion.version, ProcessVersion.definition)
         .join(ProcessVersion, ProcessVersion.id == Process.current_version_id)
@@ -144,7 +144,6 @@ def warm_caches() -> int:
     for _process_id, _version_id, version, definition in rows:
         stored_definition(version, partial(dict, definition))
     _listed_processes([(process_id, version_id) for process_id, version_id, _version, _definition in rows])
-    return len(rows)
 
 
 def digital_process_or_404(slug: str) -> EnabledProcess:
